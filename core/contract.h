@@ -1,0 +1,143 @@
+// AERGOSQL contracts: parsing, sandboxed deployment, calls, read-only
+// queries and the canonical state root (DESIGN §6, docs/formats/contract.md).
+//
+// Storage naming: a contract's table `t` of contract `c` is the SQLite table
+// named "c.t" (one identifier containing a dot). Contract SQL uses the bare
+// name `t`; ContractEngine rewrites it. Queries name tables `c.t`, which the
+// engine rewrites to the quoted identifier. System tables live under the
+// reserved contract name `aergo`: "aergo.contracts", "aergo.directory",
+// "aergo.settings". Tables without a dot belong to the repository index and
+// are invisible to contracts and queries.
+//
+// Ownership: ContractEngine borrows the sqlite3 connection (the state
+// database) for its lifetime and installs on it the SQL functions require()
+// and contract_owner(), an authorizer and (during calls) a progress handler.
+// Thread-safety: one engine per connection, used by one thread at a time.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/codec.h"
+#include "core/status.h"
+#include "core/value.h"
+
+namespace aergo {
+
+struct ContractParam {
+  std::string name;  // without ':'
+  Value::Type type;  // declared type: INTEGER, REAL, TEXT or BLOB
+};
+
+struct ContractFunction {
+  std::string name;
+  std::vector<ContractParam> params;
+  std::vector<std::string> statements;  // SQL as written (unqualified table names)
+  std::vector<int> statement_lines;     // 1-based line of each statement in the file
+  int line = 0;                         // line of CREATE FUNCTION
+
+  // "transfer(recipient TEXT, amount INTEGER)"
+  std::string Signature() const;
+};
+
+struct ContractSource {
+  std::vector<std::string> ddl;  // CREATE TABLE / CREATE INDEX statements as written
+  std::vector<int> ddl_lines;
+  std::vector<std::string> tables;   // table names, as declared
+  std::vector<std::string> indexes;  // index names, as declared
+  std::vector<ContractFunction> functions;
+};
+
+// Parses a contract file. Errors read "<file>:<line>: <reason>".
+// Only CREATE TABLE, CREATE INDEX and CREATE FUNCTION ... AS ... END; are
+// allowed at top level; comments (-- and /* */) anywhere.
+Result<ContractSource> ParseContract(std::string_view text, std::string_view file);
+
+// A valid contract (and contract-table) name: [a-z_][a-z0-9_]{0,63}, not "aergo".
+bool IsValidContractName(std::string_view name);
+
+// Per-call environment exposed as :sender, :height, :block_time, :txid.
+struct CallEnv {
+  std::string sender;  // address text
+  int64_t height = 0;
+  int64_t block_time = 0;  // unix seconds
+  std::string txid;        // 64 hex
+};
+
+struct CallOutcome {
+  bool ok = false;
+  std::string error;   // require() message, constraint text or sandbox reason
+  uint64_t steps = 0;  // VM steps consumed (progress-handler granularity)
+};
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+};
+
+inline constexpr uint64_t kDefaultStepBudget = 10'000'000;
+
+class ContractEngine {
+ public:
+  // Installs functions and the authorizer on db. Does not take ownership.
+  explicit ContractEngine(sqlite3* db);
+  ~ContractEngine();
+  ContractEngine(const ContractEngine&) = delete;
+  ContractEngine& operator=(const ContractEngine&) = delete;
+
+  // Creates the system tables if absent (idempotent).
+  Status InitSystemTables();
+
+  // Checks a contract without changing anything: parse, create its tables
+  // in a savepoint that is rolled back, prepare every statement under the
+  // sandbox. Errors name file, line and reason.
+  Status Validate(std::string_view name, std::string_view source, std::string_view file);
+
+  // Deploys: as Validate, then creates the tables "name.t" and records
+  // (name, owner, source, txid) in "aergo.contracts". Atomic: on failure
+  // nothing changes and the outcome carries the error. A contract that
+  // already exists fails.
+  CallOutcome Deploy(std::string_view name, std::string_view source, const CallEnv& env);
+
+  // Calls contract.function with typed args. Atomic (savepoint): on any
+  // failure nothing changes. Arguments must already match the declared
+  // parameter types (see CheckArgs).
+  CallOutcome Call(std::string_view contract, std::string_view function,
+                   const std::vector<Value>& args, const CallEnv& env);
+
+  // The function's declaration, or NotFound naming the contract/function.
+  Result<ContractFunction> Function(std::string_view contract, std::string_view function);
+
+  // Converts command-line text arguments by the declared parameter types.
+  // Wrong count or unconvertible value: Usage error showing the signature.
+  Result<std::vector<Value>> ConvertArgs(std::string_view contract, std::string_view function,
+                                         const std::vector<std::string>& text_args);
+  // Checks typed args (from a tx) against the declaration.
+  Status CheckArgs(const ContractFunction& fn, const std::vector<Value>& args) const;
+
+  // Runs one read-only statement; tables named "c.t". Anything but a single
+  // read is refused with kDenied.
+  Result<QueryResult> Query(std::string_view sql);
+
+  // Canonical SHA-256 over every table with a dot in its name, in byte
+  // order of table name, rows in primary-key order, values in the Value
+  // encoding (docs/formats/state.md).
+  Result<Hash32> StateRoot();
+
+  // Names of deployed contracts, sorted.
+  Result<std::vector<std::string>> Contracts();
+
+  void set_step_budget(uint64_t steps) { step_budget_ = steps; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  uint64_t step_budget_ = kDefaultStepBudget;
+};
+
+}  // namespace aergo
