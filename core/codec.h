@@ -68,6 +68,8 @@ class Reader {
   Bytes Blob(const char* field, size_t max);
   std::string Text(const char* field, size_t max);
 
+  // Skips n bytes (bounds-checked).
+  void Skip(size_t n, const char* field) { if (Need(n, field)) p_ += n; }
   // Fails unless every byte was consumed.
   void ExpectEnd();
   // Records a semantic error (first error wins).

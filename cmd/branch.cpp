@@ -1,0 +1,11 @@
+// aergo branch [--json] | branch <name> [--block=<rev>] | branch -d <name>
+#include "cmd/commands.h"
+#include "cmd/refs.h"
+
+namespace aergo::cli {
+
+int CmdBranch(Context& ctx, const std::vector<std::string>& args) {
+  return RefCommand(ctx, args, RefKind::kBranch);
+}
+
+}  // namespace aergo::cli

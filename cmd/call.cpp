@@ -1,0 +1,152 @@
+// aergo call <contract> <function> [<arg>...] [--key <name>] [--json]
+// aergo call --batch <file|-> [--key <name>] [--json]
+// Signs, pre-executes on the branch's pool state and keeps successful calls
+// in the merge pool. Batch: one call per line, one receipt per line.
+#include <fstream>
+#include <iostream>
+
+#include "cmd/commands.h"
+#include "cmd/submit.h"
+
+namespace aergo::cli {
+
+namespace {
+
+// Splits a batch line into words; '...' and "..." group, no escapes.
+Result<std::vector<std::string>> SplitLine(const std::string& line) {
+  std::vector<std::string> words;
+  std::string cur;
+  bool in_word = false;
+  char quote = 0;
+  for (char c : line) {
+    if (quote) {
+      if (c == quote) quote = 0;
+      else cur += c;
+      continue;
+    }
+    if (c == '\'' || c == '"') { quote = c; in_word = true; continue; }
+    if (c == ' ' || c == '\t' || c == '\r') {
+      if (in_word) { words.push_back(cur); cur.clear(); in_word = false; }
+      continue;
+    }
+    cur += c;
+    in_word = true;
+  }
+  if (quote) return Invalid("unterminated quote");
+  if (in_word) words.push_back(cur);
+  return words;
+}
+
+}  // namespace
+
+int CmdCall(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("options");
+  opts.add_options()("batch", po::value<std::string>(), "read calls from a file, or - for stdin")(
+      "key", po::value<std::string>(), "signing key")(
+      "words", po::value<std::vector<std::string>>(), "contract function args");
+  AddCommon(opts, true);
+  po::positional_options_description pos;
+  pos.add("words", -1);
+  // Arguments may look like options (negative numbers): stop option parsing
+  // after the function name.
+  std::vector<std::string> argv;
+  int positional = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool is_opt = a.size() > 1 && a[0] == '-' && !(a.size() > 1 && std::isdigit(static_cast<unsigned char>(a[1])));
+    if (positional >= 2 && !is_opt) { argv.push_back("--words=" + a); ++positional; continue; }
+    if (!is_opt) ++positional;
+    argv.push_back(a);
+    if ((a == "--key" || a == "--batch") && i + 1 < args.size()) argv.push_back(args[++i]);
+  }
+  int code = 0;
+  auto vm = Parse(ctx, argv, opts, pos, &code);
+  if (!vm) return code;
+  bool json = vm->count("json");
+  std::vector<std::string> words;
+  if (vm->count("words")) words = (*vm)["words"].as<std::vector<std::string>>();
+  bool batch = vm->count("batch");
+  if (batch && !words.empty()) return UsageError(ctx, "--batch takes no contract or function");
+  if (!batch && words.size() < 2) return UsageError(ctx, "missing contract or function");
+
+  auto repo_r = ctx.OpenRepo(OpenMode::kWrite);
+  if (!repo_r.ok()) return Fail(ctx, repo_r.status());
+  Repository& repo = **repo_r;
+  auto head = repo.CurrentHead();
+  if (!head.ok()) return Fail(ctx, head.status());
+  if (!head->branch)
+    return Fail(ctx, Denied("HEAD is detached at " + ShortId(head->block.id) +
+                            " (a tag or block is read-only): checkout a branch first"));
+  std::optional<std::string> key_flag;
+  if (vm->count("key")) key_flag = (*vm)["key"].as<std::string>();
+  auto key = ctx.SigningKey(key_flag, &repo);
+  if (!key.ok()) return Fail(ctx, key.status());
+
+  if (!batch) {
+    std::vector<std::string> text_args(words.begin() + 2, words.end());
+    auto values = repo.engine().ConvertArgs(words[0], words[1], text_args);
+    if (!values.ok()) return Fail(ctx, values.status());
+    Tx tx = repo.MakeTx(TxKind::kCall, key.value(), words[0], words[1], std::move(*values), "");
+    auto res = repo.Submit({tx});
+    if (!res.ok()) return Fail(ctx, res.status());
+    const Submitted& s = res->front();
+    if (json) *ctx.out << SubmittedJson(s) << "\n";
+    else if (!ctx.quiet && s.outcome.ok) *ctx.out << SubmittedText(s) << "\n";
+    if (!s.outcome.ok) {
+      *ctx.err << "aergo: error: call " << words[0] << "." << words[1] << " failed: " << s.outcome.error << "\n";
+      return kExitFailed;
+    }
+    return kExitOk;
+  }
+
+  // Batch: parse every line first; lines that do not parse are reported
+  // as failed without a tx.
+  std::string file = (*vm)["batch"].as<std::string>();
+  std::ifstream fin;
+  std::istream* in = &std::cin;
+  if (file != "-") {
+    fin.open(file[0] == '/' ? file : ctx.cwd + "/" + file);
+    if (!fin) return Fail(ctx, NotFound("cannot read batch file '" + file + "'"));
+    in = &fin;
+  }
+  struct Line { std::optional<size_t> tx; std::string error; };
+  std::vector<Line> lines;
+  std::vector<Tx> txs;
+  std::string text;
+  size_t lineno = 0;
+  while (std::getline(*in, text)) {
+    ++lineno;
+    auto w = SplitLine(text);
+    if (w.ok() && (w->empty() || (*w)[0][0] == '#')) continue;
+    std::string where = "line " + std::to_string(lineno) + ": ";
+    if (!w.ok()) { lines.push_back({std::nullopt, where + w.status().message()}); continue; }
+    if (w->size() < 2) { lines.push_back({std::nullopt, where + "expected <contract> <function> <arg>..."}); continue; }
+    std::vector<std::string> text_args(w->begin() + 2, w->end());
+    auto values = repo.engine().ConvertArgs((*w)[0], (*w)[1], text_args);
+    if (!values.ok()) { lines.push_back({std::nullopt, where + values.status().message()}); continue; }
+    lines.push_back({txs.size(), ""});
+    txs.push_back(repo.MakeTx(TxKind::kCall, key.value(), (*w)[0], (*w)[1], std::move(*values), ""));
+  }
+  auto res = repo.Submit(txs);
+  if (!res.ok()) return Fail(ctx, res.status());
+  bool all_ok = true;
+  std::string out = json ? "[" : "";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    Submitted s;
+    if (lines[i].tx) s = (*res)[*lines[i].tx];
+    else s.outcome = CallOutcome{false, lines[i].error, 0};
+    all_ok = all_ok && s.outcome.ok;
+    if (json) out += (i ? ", " : "") + SubmittedJson(s);
+    else if (lines[i].tx) out += SubmittedText(s) + "\n";
+    else out += "- failed: " + lines[i].error + "\n";
+  }
+  if (json) out += "]\n";
+  if (!ctx.quiet || json) *ctx.out << out;
+  if (!all_ok) {
+    *ctx.err << "aergo: error: some calls in the batch failed (not kept)\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace aergo::cli

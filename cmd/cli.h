@@ -1,0 +1,79 @@
+// Shared plumbing for the porcelain: the per-invocation context, argument
+// parsing with Boost.Program_options, exit codes, output helpers.
+// Handlers are thin: parse, call core, print.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/keystore.h"
+#include "core/repo.h"
+#include "core/status.h"
+
+namespace aergo::cli {
+
+namespace po = boost::program_options;
+
+enum Exit { kExitOk = 0, kExitFailed = 1, kExitUsage = 2 };
+
+struct Command;
+
+// Everything a handler may use; no globals.
+struct Context {
+  std::string cwd;   // after -C
+  std::string home;  // AERGO_HOME
+  bool quiet = false;
+  SystemClock clock;
+  const Command* command = nullptr;
+  std::ostream* out = &std::cout;
+  std::ostream* err = &std::cerr;
+
+  Result<std::unique_ptr<Repository>> OpenRepo(OpenMode mode) const;
+  KeyStore keys() const { return KeyStore(home); }
+  // --key, else AERGO_KEY, else user.key (repository config, then
+  // $AERGO_HOME/config); loads the secret key.
+  Result<SecretKey> SigningKey(const std::optional<std::string>& flag, Repository* repo) const;
+  Result<std::string> SigningKeyName(const std::optional<std::string>& flag, Repository* repo) const;
+};
+
+using Handler = int (*)(Context&, const std::vector<std::string>& args);
+
+struct Command {
+  const char* name;
+  Handler handler;
+  const char* usage;    // "aergo branch [<name> [--block=<rev>]] | -d <name>"
+  const char* summary;  // one line
+};
+
+// The command table (commands.cpp).
+const std::vector<Command>& Commands();
+const Command* FindCommand(const std::string& name);
+// Embedded man pages (generated at build time from man/*.1).
+const char* ManPage(const std::string& name);
+std::string RenderMan(const std::string& roff);
+
+// Prints "aergo: error: <message>" and returns the exit code for st
+// (2 for usage errors, with the usage line, else 1).
+int Fail(Context& ctx, const Status& st);
+int UsageError(Context& ctx, const std::string& message);
+
+// Parses args for the current command. Returns nullopt after printing
+// help (exit 0 wanted: *exit_code = 0) or a usage error (*exit_code = 2).
+std::optional<po::variables_map> Parse(Context& ctx, const std::vector<std::string>& args,
+                                       po::options_description& opts,
+                                       const po::positional_options_description& pos,
+                                       int* exit_code);
+
+// Adds --help and (if json) --json to opts.
+void AddCommon(po::options_description& opts, bool json);
+
+std::string FormatTime(uint64_t ms);
+std::string Join(const std::vector<std::string>& parts, const std::string& sep);
+
+}  // namespace aergo::cli

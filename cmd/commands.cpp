@@ -1,0 +1,45 @@
+// The command table: every porcelain command, its usage line and summary.
+#include "cmd/commands.h"
+
+namespace aergo::cli {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"init", CmdInit, "aergo init [<dir>] [--consensus=solo] [--public] [--key <name>] [--json]",
+       "create a ledger repository with a genesis block"},
+      {"status", CmdStatus, "aergo status [--json]", "show the branch, head and pending txs"},
+      {"commit", CmdCommit, "aergo commit [-m <msg>] [--key <name>] [--json]",
+       "seal the merge pool into a block"},
+      {"log", CmdLog, "aergo log [<rev>] [-n <N>] [--oneline] [--graph] [--json]",
+       "show block history"},
+      {"show", CmdShow, "aergo show <rev or txid> [--json]", "show a block or a transaction"},
+      {"branch", CmdBranch, "aergo branch [--json] | branch <name> [--block=<rev>] | branch -d <name>",
+       "list, create or delete branches"},
+      {"tag", CmdTag, "aergo tag [--json] | tag <name> [--block=<rev>] | tag -d <name>",
+       "list, create or delete tags"},
+      {"checkout", CmdCheckout, "aergo checkout <branch|tag|block>", "switch HEAD and state"},
+      {"fsck", CmdFsck, "aergo fsck [--json]", "verify the whole repository"},
+      {"config", CmdConfig, "aergo config <key> [<value>] | config --unset <key> | config --list",
+       "read or write repository config"},
+      {"key", CmdKey, "aergo key new <name> | key list | key show <name> [--json]",
+       "manage signing keys"},
+      {"deploy", CmdDeploy, "aergo deploy <name> <file.sql> [--key <name>] [--json]",
+       "deploy an AERGOSQL contract"},
+      {"call", CmdCall,
+       "aergo call <contract> <function> [<arg>...] | call --batch <file|-> [--key <name>] [--json]",
+       "call a contract function"},
+      {"reset", CmdReset, "aergo reset", "discard the merge pool's pending txs"},
+      {"query", CmdQuery, "aergo query \"<SELECT ...>\" [--json | --csv]",
+       "read the current state with SQL"},
+      {"help", CmdHelp, "aergo help [<command>]", "show a command's manual"},
+  };
+  return kCommands;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const auto& c : Commands())
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+}  // namespace aergo::cli

@@ -1,0 +1,39 @@
+// aergo fsck [--json]: exit 1 with a precise list on any corruption.
+#include "cmd/commands.h"
+#include "core/fsck.h"
+#include "core/json.h"
+
+namespace aergo::cli {
+
+int CmdFsck(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("options");
+  opts.add_options()("threads", po::value<unsigned>()->default_value(0),
+                     "signature-verification threads (0: one per core)");
+  AddCommon(opts, true);
+  po::positional_options_description pos;
+  int code = 0;
+  auto vm = Parse(ctx, args, opts, pos, &code);
+  if (!vm) return code;
+  auto repo = ctx.OpenRepo(OpenMode::kRead);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  auto rep = RunFsck(repo->get(), (*vm)["threads"].as<unsigned>());
+  if (!rep.ok()) return Fail(ctx, rep.status());
+  if (vm->count("json")) {
+    std::vector<std::string> ps;
+    for (const auto& p : rep->problems) ps.push_back(JsonString(p));
+    *ctx.out << "{\"ok\": " << (rep->ok() ? "true" : "false") << ", \"blocks\": " << rep->blocks
+             << ", \"txs\": " << rep->txs << ", \"problems\": [" << Join(ps, ", ") << "]}\n";
+  } else {
+    for (const auto& p : rep->problems) *ctx.err << "problem: " << p << "\n";
+    if (!ctx.quiet)
+      *ctx.out << "checked " << rep->blocks << " blocks, " << rep->txs << " txs: "
+               << (rep->ok() ? "ok" : std::to_string(rep->problems.size()) + " problem(s)") << "\n";
+  }
+  if (!rep->ok()) {
+    if (!vm->count("json")) *ctx.err << "aergo: error: repository is corrupt\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace aergo::cli

@@ -1,0 +1,73 @@
+#include "cmd/refs.h"
+
+#include "core/json.h"
+
+namespace aergo::cli {
+
+int RefCommand(Context& ctx, const std::vector<std::string>& args, RefKind kind) {
+  const bool branch = kind == RefKind::kBranch;
+  const char* noun = branch ? "branch" : "tag";
+  po::options_description opts("options");
+  opts.add_options()("name", po::value<std::string>(), "name")(
+      "block", po::value<std::string>(), "revision to point at (default: HEAD)")(
+      "delete,d", po::value<std::string>(), "delete the named ref");
+  AddCommon(opts, true);
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  int code = 0;
+  auto vm = Parse(ctx, args, opts, pos, &code);
+  if (!vm) return code;
+  bool create = vm->count("name"), del = vm->count("delete");
+  if (create && del) return UsageError(ctx, "give a name to create or -d <name>, not both");
+  if (vm->count("block") && !create) return UsageError(ctx, "--block needs a name to create");
+  auto repo_r = ctx.OpenRepo(create || del ? OpenMode::kWrite : OpenMode::kRead);
+  if (!repo_r.ok()) return Fail(ctx, repo_r.status());
+  Repository& repo = **repo_r;
+
+  if (del) {
+    std::string name = (*vm)["delete"].as<std::string>();
+    auto target = branch ? repo.BranchHead(name) : repo.TagTarget(name);
+    Status st = branch ? repo.DeleteBranch(name) : repo.DeleteTag(name);
+    if (!st.ok()) return Fail(ctx, st);
+    if (!ctx.quiet)
+      *ctx.out << "Deleted " << noun << " " << name << " (was "
+               << (target.ok() && *target ? ShortId(**target) : "?") << ")\n";
+    return kExitOk;
+  }
+  if (create) {
+    std::string name = (*vm)["name"].as<std::string>();
+    std::string rev = vm->count("block") ? (*vm)["block"].as<std::string>() : "HEAD";
+    auto at = repo.Resolve(rev);
+    if (!at.ok()) return Fail(ctx, at.status());
+    Status st = branch ? repo.CreateBranch(name, *at) : repo.CreateTag(name, *at);
+    if (!st.ok()) return Fail(ctx, st);
+    if (!ctx.quiet && !vm->count("json")) *ctx.out << "Created " << noun << " " << name << " at " << ShortId(*at) << "\n";
+    if (vm->count("json"))
+      *ctx.out << "{\"name\": " << JsonString(name) << ", \"block\": " << JsonString(ToHex(*at)) << "}\n";
+    return kExitOk;
+  }
+  auto list = branch ? repo.Branches() : repo.Tags();
+  if (!list.ok()) return Fail(ctx, list.status());
+  std::optional<std::string> current;
+  if (branch) {
+    auto head = repo.git().Head();
+    if (head.ok()) current = head->branch;
+  }
+  if (vm->count("json")) {
+    std::vector<std::string> items;
+    for (const auto& [name, id] : *list) {
+      std::string item = "{\"name\": " + JsonString(name) + ", \"block\": " + JsonString(ToHex(id));
+      if (branch) item += std::string(", \"current\": ") + (current && *current == name ? "true" : "false");
+      items.push_back(item + "}");
+    }
+    *ctx.out << "[" << Join(items, ", ") << "]\n";
+    return kExitOk;
+  }
+  for (const auto& [name, id] : *list) {
+    if (branch) *ctx.out << (current && *current == name ? "* " : "  ");
+    *ctx.out << name << "  " << ShortId(id) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace aergo::cli

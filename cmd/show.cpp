@@ -1,0 +1,149 @@
+// aergo show <rev or txid> [--json]: a block (header, txs, receipts) or one tx.
+#include <algorithm>
+
+#include "cmd/commands.h"
+#include "core/json.h"
+
+namespace aergo::cli {
+
+namespace {
+
+std::string ArgsText(const Tx& tx) {
+  std::vector<std::string> a;
+  for (const auto& v : tx.args)
+    a.push_back(v.type == Value::Type::kText ? JsonString(v.bytes) : ValueToDisplay(v));
+  return Join(a, ", ");
+}
+
+std::string TxJson(const Tx& tx, const Receipt* rc, const std::optional<Hash32>& block) {
+  std::vector<std::string> args;
+  for (const auto& v : tx.args) args.push_back(ValueToJson(v));
+  std::string s = "{\"txid\": " + JsonString(ToHex(tx.Id())) + ", \"kind\": " +
+                  JsonString(TxKindName(tx.kind)) + ", \"sender\": " +
+                  JsonString(AddressFromKey(tx.sender)) + ", \"contract\": " +
+                  JsonString(tx.contract) + ", \"function\": " + JsonString(tx.function) +
+                  ", \"args\": [" + Join(args, ", ") + "], \"time\": " +
+                  JsonString(FormatTime(tx.time_ms)) + ", \"block\": " +
+                  (block ? JsonString(ToHex(*block)) : "null");
+  if (rc) {
+    s += ", \"status\": " + JsonString(ReceiptStatusName(rc->status)) + ", \"error\": " +
+         (rc->error.empty() ? "null" : JsonString(rc->error)) + ", \"steps\": " +
+         std::to_string(rc->steps);
+  }
+  return s + "}";
+}
+
+std::string TxText(const Tx& tx, const Receipt* rc, const std::optional<Hash32>& block) {
+  std::string s = "tx " + ToHex(tx.Id()) + "\n";
+  s += "Kind:     " + std::string(TxKindName(tx.kind)) + "\n";
+  s += "Sender:   " + AddressFromKey(tx.sender) + "\n";
+  s += "Date:     " + FormatTime(tx.time_ms) + "\n";
+  if (tx.kind == TxKind::kCall) s += "Call:     " + tx.contract + "." + tx.function + "(" + ArgsText(tx) + ")\n";
+  if (tx.kind == TxKind::kDeploy) s += "Deploy:   " + tx.contract + " (" + std::to_string(tx.payload.size()) + " bytes of source)\n";
+  s += "Block:    " + (block ? ToHex(*block) : std::string("(pending in the merge pool)")) + "\n";
+  if (rc) {
+    s += "Status:   " + std::string(ReceiptStatusName(rc->status));
+    if (!rc->error.empty()) s += " (" + rc->error + ")";
+    s += "\n";
+  }
+  return s;
+}
+
+}  // namespace
+
+int CmdShow(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("options");
+  opts.add_options()("object", po::value<std::string>(), "revision or tx id");
+  AddCommon(opts, true);
+  po::positional_options_description pos;
+  pos.add("object", 1);
+  int code = 0;
+  auto vm = Parse(ctx, args, opts, pos, &code);
+  if (!vm) return code;
+  if (!vm->count("object")) return UsageError(ctx, "missing revision or tx id");
+  std::string what = (*vm)["object"].as<std::string>();
+  bool json = vm->count("json");
+  auto repo_r = ctx.OpenRepo(OpenMode::kRead);
+  if (!repo_r.ok()) return Fail(ctx, repo_r.status());
+  Repository& repo = **repo_r;
+
+  auto rev = repo.Resolve(what);
+  if (!rev.ok() && rev.status().code() != Code::kNotFound) return Fail(ctx, rev.status());
+  if (rev.ok()) {
+    auto block = repo.ReadBlock(*rev);
+    if (!block.ok()) return Fail(ctx, block.status());
+    const auto& h = block->header;
+    std::string id = ToHex(block->Id());
+    if (json) {
+      std::vector<std::string> ps, txs;
+      for (const auto& p : h.parents) ps.push_back(JsonString(ToHex(p)));
+      for (size_t i = 0; i < block->txs.size(); ++i)
+        txs.push_back(TxJson(block->txs[i], &block->receipts[i], block->Id()));
+      *ctx.out << "{\"id\": " << JsonString(id) << ", \"height\": " << h.height << ", \"parents\": ["
+               << Join(ps, ", ") << "], \"time\": " << JsonString(FormatTime(h.time_ms))
+               << ", \"producer\": " << JsonString(AddressFromKey(h.producer))
+               << ", \"tx_root\": " << JsonString(ToHex(h.tx_root)) << ", \"receipt_root\": "
+               << JsonString(ToHex(h.receipt_root)) << ", \"state_root\": "
+               << JsonString(ToHex(h.state_root)) << ", \"message\": " << JsonString(h.message)
+               << ", \"txs\": [" << Join(txs, ", ") << "]}\n";
+      return kExitOk;
+    }
+    *ctx.out << "block " << id << "\n";
+    for (size_t i = 0; i < h.parents.size(); ++i) *ctx.out << "Parent:   " << ToHex(h.parents[i]) << "\n";
+    *ctx.out << "Height:   " << h.height << "\nProducer: " << AddressFromKey(h.producer)
+             << "\nDate:     " << FormatTime(h.time_ms) << "\nTx root:  " << ToHex(h.tx_root)
+             << "\nState:    " << ToHex(h.state_root) << "\n\n    "
+             << (h.message.empty() ? "(no message)" : h.message) << "\n";
+    for (size_t i = 0; i < block->txs.size(); ++i) {
+      const Tx& tx = block->txs[i];
+      const Receipt& rc = block->receipts[i];
+      *ctx.out << "\n  " << ShortId(tx.Id()) << " " << ReceiptStatusName(rc.status) << "  ";
+      if (tx.kind == TxKind::kCall) *ctx.out << tx.contract << "." << tx.function << "(" << ArgsText(tx) << ")";
+      else if (tx.kind == TxKind::kDeploy) *ctx.out << "deploy " << tx.contract;
+      else *ctx.out << "genesis";
+      if (!rc.error.empty()) *ctx.out << "  (" << rc.error << ")";
+    }
+    *ctx.out << "\n";
+    return kExitOk;
+  }
+
+  // Not a revision: try a tx id (prefix of 7+ hex digits).
+  std::string lower = what;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  bool hex = lower.size() >= 7 && lower.size() <= 64 &&
+             lower.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!hex) return Fail(ctx, rev.status());
+  auto found = repo.index().FindTxs(lower, 64);
+  if (!found.ok()) return Fail(ctx, found.status());
+  std::set<Hash32> txids;
+  for (const auto& [t, b] : *found) txids.insert(t);
+  // Pending txs of the current branch.
+  std::vector<PoolEntry> pending;
+  if (auto head = repo.CurrentHead(); head.ok() && head->branch) {
+    auto entries = repo.index().PoolEntries(*head->branch);
+    if (entries.ok())
+      for (auto& e : *entries)
+        if (ToHex(e.receipt.txid).rfind(lower, 0) == 0) { txids.insert(e.receipt.txid); pending.push_back(e); }
+  }
+  if (txids.empty()) return Fail(ctx, NotFound("unknown revision or tx '" + what + "'"));
+  if (txids.size() > 1) return Fail(ctx, Invalid("ambiguous tx id '" + what + "': matches several txs"));
+  Hash32 txid = *txids.begin();
+  for (const auto& [t, b] : *found) {
+    if (t != txid) continue;
+    auto block = repo.ReadBlock(b);
+    if (!block.ok()) return Fail(ctx, block.status());
+    for (size_t i = 0; i < block->txs.size(); ++i) {
+      if (block->receipts[i].txid != txid) continue;
+      *ctx.out << (json ? TxJson(block->txs[i], &block->receipts[i], b) + "\n"
+                        : TxText(block->txs[i], &block->receipts[i], b));
+      return kExitOk;
+    }
+  }
+  for (const auto& e : pending) {
+    *ctx.out << (json ? TxJson(e.tx, &e.receipt, std::nullopt) + "\n" : TxText(e.tx, &e.receipt, std::nullopt));
+    return kExitOk;
+  }
+  return Fail(ctx, Corrupt("tx " + ToHex(txid) + " is indexed but not found in its block"));
+}
+
+}  // namespace aergo::cli

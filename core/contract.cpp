@@ -1,0 +1,972 @@
+// ContractEngine: sandboxed deployment, calls, queries and the state root.
+//
+// Sandbox. One authorizer stays installed on the connection; what it allows
+// depends on the engine's mode:
+//   kOff    everything (the repository's own statements, the engine's
+//           savepoints and bookkeeping).
+//   kQuery  SELECT, reads of tables named "c.t", json_each/json_tree, and
+//           functions outside the denylist (contract_internal.h).
+//   kCall   kQuery plus INSERT/UPDATE/DELETE on the running contract's own
+//           tables "<contract>.*". Everything else — PRAGMA, ATTACH/DETACH,
+//           transaction control, savepoints, DDL, ANALYZE, REINDEX, virtual
+//           tables, writes elsewhere (aergo.*, other contracts, sqlite_*) —
+//           is denied with a reason.
+//   kDeploy kCall plus CREATE TABLE / CREATE INDEX named "<contract>.*" (on
+//           its own tables) and the sqlite_master writes SQLite makes for
+//           them. TEMP objects, views, triggers and virtual tables stay
+//           denied (the parser already refuses them at top level).
+// The authorizer records the first denial's reason, which errors report in
+// place of SQLite's "not authorized". It runs when statements are prepared
+// (and re-prepared after a schema change, which happens inside step — so
+// the mode is set while stepping too).
+//
+// Step budget: during Call and Deploy a progress handler runs every
+// kProgressOps VM instructions and aborts once the count exceeds the budget.
+//
+// Caching: each contract's parsed source and, per function, its prepared
+// statements with a binding plan are cached after first use. A cached
+// contract is revalidated on each call by its deploy txid in
+// "aergo.contracts" (one primary-key lookup), so a state rolled back or
+// switched to another branch never runs a stale contract.
+#include "core/contract.h"
+
+#include <sodium.h>
+
+#include <charconv>
+#include <cmath>
+#include <set>
+
+#include "core/contract_internal.h"
+#include "core/sql_lexer.h"
+#include "core/sqlite.h"
+
+namespace aergo {
+namespace {
+
+using contract_internal::BuiltinParamIndex;
+using contract_internal::DeniedFunctionReason;
+
+constexpr int kProgressOps = 1000;
+
+enum class Mode { kOff, kDeploy, kCall, kQuery };
+
+const char* kOnlyRead = "only a single read-only statement (SELECT) is allowed";
+
+// Binding plan entry: statement parameter `index` gets builtin `-1 - b`
+// (b indexes kBuiltinParams) when source < 0, else argument `source`.
+struct Binding {
+  int index;
+  int source;
+};
+
+struct CompiledStatement {
+  Stmt stmt;
+  std::vector<Binding> bindings;
+  int line = 0;
+};
+
+struct LoadedContract;
+
+struct CompiledFunction {
+  const LoadedContract* contract = nullptr;  // the owning entry
+  ContractFunction decl;
+  bool compiled = false;
+  std::vector<CompiledStatement> statements;
+};
+
+struct LoadedContract {
+  std::string name;
+  std::string owner;
+  std::string txid;
+  std::string file;                // "<name>.sql", for messages
+  std::set<std::string> names;     // own tables and indexes, lowercase
+  std::map<std::string, CompiledFunction, std::less<>> functions;
+};
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+std::string LineError(const std::string& file, int line, const std::string& reason) {
+  return file + ":" + std::to_string(line) + ": " + reason;
+}
+
+}  // namespace
+
+struct ContractEngine::Impl {
+  explicit Impl(sqlite3* d) : db(d) {}
+
+  sqlite3* db;
+  Mode mode = Mode::kOff;
+  std::string contract;  // running contract (kDeploy, kCall)
+  std::string prefix;    // contract + "."
+  std::string owner;     // contract_owner() while running
+  std::string denial;    // first authorizer denial since the last ClearDenial()
+  uint64_t steps = 0;
+  uint64_t budget = 0;
+  bool budget_exceeded = false;
+  std::map<std::string, std::unique_ptr<LoadedContract>, std::less<>> cache;
+  // Names of tables and views without a dot (repository tables, sqlite_*),
+  // refreshed before the engine prepares sandboxed statements.
+  std::set<std::string, std::less<>> plain_tables;
+  Stmt sp_begin, sp_release, sp_rollback, lookup_txid;
+
+  // Sets the sandbox mode for the scope's lifetime, restoring kOff after.
+  class Scope {
+   public:
+    Scope(Impl* im, Mode m, std::string_view contract, std::string_view owner) : im_(im) {
+      im_->mode = m;
+      im_->contract.assign(contract);
+      im_->prefix.assign(contract);
+      im_->prefix += '.';
+      im_->owner.assign(owner);
+      im_->denial.clear();
+      im_->budget_exceeded = false;
+    }
+    ~Scope() { im_->mode = Mode::kOff; }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    Impl* im_;
+  };
+
+  // Installs the step budget for the scope's lifetime.
+  class Budget {
+   public:
+    Budget(Impl* im, uint64_t budget) : im_(im) {
+      im_->steps = 0;
+      im_->budget = budget;
+      im_->budget_exceeded = false;
+      sqlite3_progress_handler(im_->db, kProgressOps, &Impl::Progress, im_);
+    }
+    ~Budget() { sqlite3_progress_handler(im_->db, 0, nullptr, nullptr); }
+    Budget(const Budget&) = delete;
+    Budget& operator=(const Budget&) = delete;
+
+   private:
+    Impl* im_;
+  };
+
+  static int Authorize(void* arg, int action, const char* a3, const char* a4, const char*,
+                       const char*);
+  static int Progress(void* arg);
+  static void OwnerFn(sqlite3_context* ctx, int, sqlite3_value**);
+  std::string Verdict(int action, std::string_view a3, std::string_view a4, bool no_db) const;
+  std::string ReadVerdict(std::string_view table, std::string_view column, bool no_db) const;
+  std::string WriteVerdict(std::string_view table) const;
+  std::string DdlVerdict(int action, std::string_view a3, std::string_view a4) const;
+
+  // The reason the last failed prepare/step failed: budget, denial or SQLite's message.
+  std::string ErrorText() const;
+  Status RunSimple(Stmt& stmt, const char* sql);
+  Result<std::set<std::string>> DottedTables();
+  Status RefreshPlainTables();
+  Result<LoadedContract*> Load(std::string_view name);
+  Result<CompiledFunction*> Compiled(std::string_view contract, std::string_view function);
+  Status Compile(LoadedContract* lc, CompiledFunction* fn, const std::set<std::string>& qualified);
+  Status CheckColumns(const LoadedContract& lc, const std::string& file, int line);
+  Status Install(const std::string& name, std::string_view source, const std::string& file,
+                 const CallEnv& env, bool record, uint64_t budget);
+  Status RunCalls(CompiledFunction& fn, const std::vector<Value>& args, const CallEnv& env);
+};
+
+// ---- sandbox -------------------------------------------------------------
+
+int ContractEngine::Impl::Authorize(void* arg, int action, const char* a3, const char* a4,
+                                    const char* dbname, const char*) {
+  auto* im = static_cast<Impl*>(arg);
+  if (im->mode == Mode::kOff) return SQLITE_OK;
+  std::string reason = im->Verdict(action, a3 ? a3 : "", a4 ? a4 : "", dbname == nullptr);
+  if (reason.empty()) return SQLITE_OK;
+  if (im->denial.empty()) im->denial = std::move(reason);
+  return SQLITE_DENY;
+}
+
+int ContractEngine::Impl::Progress(void* arg) {
+  auto* im = static_cast<Impl*>(arg);
+  im->steps += kProgressOps;
+  if (im->steps <= im->budget) return 0;
+  im->budget_exceeded = true;
+  return 1;
+}
+
+std::string ContractEngine::Impl::Verdict(int action, std::string_view a3, std::string_view a4,
+                                          bool no_db) const {
+  const std::string where = mode == Mode::kQuery ? "queries" : "contracts";
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_RECURSIVE:
+      return "";
+    case SQLITE_READ:
+      // READ of sqlite_master's rowid comes from SQLite's own nested parse
+      // (DDL, eponymous virtual tables); it reveals nothing.
+      if (a3 == "sqlite_master" && (a4 == "ROWID" || mode == Mode::kDeploy)) return "";
+      return ReadVerdict(a3, a4, no_db);
+    case SQLITE_FUNCTION: {
+      const char* why = DeniedFunctionReason(AsciiLower(a4));
+      if (!why) return "";
+      return "function " + AsciiLower(a4) + "() is not allowed in " + where + ": " + why;
+    }
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE:
+      return WriteVerdict(a3);
+    case SQLITE_PRAGMA:
+      return "PRAGMA is not allowed in " + where;
+    default:
+      break;
+  }
+  if (mode == Mode::kQuery) return kOnlyRead;
+  switch (action) {
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+      return "ATTACH and DETACH are not allowed in contracts";
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+      return "transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) is not allowed in "
+             "contracts: a call is already atomic";
+    default:
+      return DdlVerdict(action, a3, a4);
+  }
+}
+
+std::string ContractEngine::Impl::ReadVerdict(std::string_view table, std::string_view column,
+                                              bool no_db) const {
+  if (table.find('.') != std::string_view::npos) return "";
+  if (table == "json_each" || table == "json_tree") return "";
+  // count(*) reports READ(name, "") without a database for tables, CTEs and
+  // subqueries alike; a name that is no table is a CTE or subquery.
+  if (no_db && column.empty() && plain_tables.find(table) == plain_tables.end()) return "";
+  if (mode == Mode::kQuery) {
+    return "table '" + std::string(table) +
+           "' is not readable from queries: only contract tables <contract>.<table> are";
+  }
+  return "contract '" + contract + "' may not read table '" + std::string(table) +
+         "': only contract tables are readable";
+}
+
+std::string ContractEngine::Impl::WriteVerdict(std::string_view table) const {
+  if (mode == Mode::kQuery) return kOnlyRead;
+  if (StartsWith(table, prefix)) return "";
+  // SQLite reports the schema-table writes that DDL makes before the DDL
+  // action itself; let them through so the DDL verdict names the statement.
+  // Direct writes to the schema tables are refused by SQLite itself
+  // ("table sqlite_master may not be modified"; writable_schema needs a
+  // PRAGMA, which is denied).
+  if (table == "sqlite_master" || table == "sqlite_temp_master") return "";
+  return "contract '" + contract + "' may not write table '" + std::string(table) + "'";
+}
+
+std::string ContractEngine::Impl::DdlVerdict(int action, std::string_view a3,
+                                             std::string_view a4) const {
+  bool deploy = mode == Mode::kDeploy;
+  if (deploy && action == SQLITE_CREATE_TABLE && StartsWith(a3, prefix)) return "";
+  if (deploy && action == SQLITE_CREATE_INDEX && StartsWith(a4, prefix) &&
+      (StartsWith(a3, prefix) || StartsWith(a3, "sqlite_autoindex_" + prefix))) {
+    return "";
+  }
+  if (deploy && action == SQLITE_REINDEX && StartsWith(a3, prefix)) return "";
+  static const std::map<int, const char*> kNames = {
+      {SQLITE_CREATE_INDEX, "CREATE INDEX"},      {SQLITE_CREATE_TABLE, "CREATE TABLE"},
+      {SQLITE_CREATE_TEMP_INDEX, "CREATE TEMP INDEX"},
+      {SQLITE_CREATE_TEMP_TABLE, "CREATE TEMP TABLE"},
+      {SQLITE_CREATE_TEMP_TRIGGER, "CREATE TEMP TRIGGER"},
+      {SQLITE_CREATE_TEMP_VIEW, "CREATE TEMP VIEW"}, {SQLITE_CREATE_TRIGGER, "CREATE TRIGGER"},
+      {SQLITE_CREATE_VIEW, "CREATE VIEW"},        {SQLITE_DROP_INDEX, "DROP INDEX"},
+      {SQLITE_DROP_TABLE, "DROP TABLE"},          {SQLITE_DROP_TEMP_INDEX, "DROP INDEX"},
+      {SQLITE_DROP_TEMP_TABLE, "DROP TABLE"},     {SQLITE_DROP_TEMP_TRIGGER, "DROP TRIGGER"},
+      {SQLITE_DROP_TEMP_VIEW, "DROP VIEW"},       {SQLITE_DROP_TRIGGER, "DROP TRIGGER"},
+      {SQLITE_DROP_VIEW, "DROP VIEW"},            {SQLITE_ALTER_TABLE, "ALTER TABLE"},
+      {SQLITE_REINDEX, "REINDEX"},                {SQLITE_ANALYZE, "ANALYZE"},
+      {SQLITE_CREATE_VTABLE, "CREATE VIRTUAL TABLE"},
+      {SQLITE_DROP_VTABLE, "DROP VIRTUAL TABLE"},
+  };
+  auto it = kNames.find(action);
+  std::string what = it != kNames.end() ? it->second : "statement kind " + std::to_string(action);
+  if (deploy && (action == SQLITE_CREATE_TABLE || action == SQLITE_CREATE_INDEX)) {
+    return "contract '" + contract + "' may not create '" + std::string(a3) + "' on '" +
+           std::string(action == SQLITE_CREATE_INDEX ? a4 : a3) + "'";
+  }
+  if (action == SQLITE_CREATE_TABLE || action == SQLITE_CREATE_INDEX) {
+    return what + " is not allowed in contract functions (declare tables and indexes at top level)";
+  }
+  return what + " is not allowed in contracts";
+}
+
+std::string ContractEngine::Impl::ErrorText() const {
+  if (budget_exceeded) return "step budget exceeded (" + std::to_string(budget) + " steps)";
+  if (!denial.empty()) return denial;
+  return sqlite3_errmsg(db);
+}
+
+// ---- SQL functions ---------------------------------------------------------
+
+namespace {
+
+// require(cond, message): 1 if cond is true; else fails the statement with
+// message. NULL and values that are 0 as numbers are false (as in WHERE).
+void RequireFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  sqlite3_value* cond = argv[0];
+  if (sqlite3_value_type(cond) != SQLITE_NULL && sqlite3_value_double(cond) != 0.0) {
+    sqlite3_result_int(ctx, 1);
+    return;
+  }
+  const unsigned char* msg = sqlite3_value_text(argv[1]);
+  int n = sqlite3_value_bytes(argv[1]);
+  if (!msg || n == 0) {
+    sqlite3_result_error(ctx, "require failed", -1);
+  } else {
+    sqlite3_result_error(ctx, reinterpret_cast<const char*>(msg), n);
+  }
+}
+
+// Binds v without copying: the caller keeps v alive until the statement is
+// reset and its bindings cleared.
+void BindStatic(sqlite3_stmt* s, int i, const Value& v) {
+  switch (v.type) {
+    case Value::Type::kNull: sqlite3_bind_null(s, i); break;
+    case Value::Type::kInteger: sqlite3_bind_int64(s, i, v.integer); break;
+    case Value::Type::kReal: sqlite3_bind_double(s, i, v.real); break;
+    case Value::Type::kText:
+      sqlite3_bind_text64(s, i, v.bytes.data(), v.bytes.size(), SQLITE_STATIC, SQLITE_UTF8);
+      break;
+    case Value::Type::kBlob:
+      sqlite3_bind_blob64(s, i, v.bytes.data(), v.bytes.size(), SQLITE_STATIC);
+      break;
+  }
+}
+
+void BindText(sqlite3_stmt* s, int i, const std::string& text) {
+  sqlite3_bind_text64(s, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+}  // namespace
+
+// contract_owner(): the owner address of the running contract. DIRECTONLY
+// keeps it out of CHECK/DEFAULT/index expressions and views, which could be
+// evaluated outside a call.
+void ContractEngine::Impl::OwnerFn(sqlite3_context* ctx, int, sqlite3_value**) {
+  auto* im = static_cast<Impl*>(sqlite3_user_data(ctx));
+  if (im->mode != Mode::kCall && im->mode != Mode::kDeploy) {
+    sqlite3_result_error(ctx, "contract_owner() is only available in contract functions", -1);
+    return;
+  }
+  sqlite3_result_text64(ctx, im->owner.data(), im->owner.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+// ---- engine internals ---------------------------------------------------------
+
+Status ContractEngine::Impl::RunSimple(Stmt& stmt, const char* sql) {
+  if (!stmt) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {
+      return IoError(std::string(sql) + ": " + sqlite3_errmsg(db));
+    }
+    stmt = Stmt(raw);
+  }
+  int rc = sqlite3_step(stmt.get());
+  Status st = rc == SQLITE_DONE ? Status::Ok() : IoError(std::string(sql) + ": " + sqlite3_errmsg(db));
+  sqlite3_reset(stmt.get());
+  return st;
+}
+
+Result<std::set<std::string>> ContractEngine::Impl::DottedTables() {
+  sqlite3_stmt* raw = nullptr;
+  const char* sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND instr(name, '.') > 0";
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    return IoError(std::string("list tables: ") + sqlite3_errmsg(db));
+  }
+  Stmt stmt(raw);
+  std::set<std::string> out;
+  while (stmt.Step() == SQLITE_ROW) out.insert(stmt.Text(0));
+  return out;
+}
+
+Status ContractEngine::Impl::RefreshPlainTables() {
+  sqlite3_stmt* raw = nullptr;
+  const char* sql =
+      "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND instr(name, '.') = 0 "
+      "UNION SELECT name FROM sqlite_temp_master WHERE type IN ('table', 'view')";
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    return IoError(std::string("list tables: ") + sqlite3_errmsg(db));
+  }
+  Stmt stmt(raw);
+  plain_tables.clear();
+  while (stmt.Step() == SQLITE_ROW) plain_tables.insert(stmt.Text(0));
+  plain_tables.insert("sqlite_master");
+  plain_tables.insert("sqlite_temp_master");
+  return Status::Ok();
+}
+
+Result<LoadedContract*> ContractEngine::Impl::Load(std::string_view name) {
+  if (!lookup_txid) {
+    sqlite3_stmt* raw = nullptr;
+    const char* sql = "SELECT txid FROM \"aergo.contracts\" WHERE name = ?1";
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {
+      return IoError(std::string("contract registry unavailable: ") + sqlite3_errmsg(db));
+    }
+    lookup_txid = Stmt(raw);
+  }
+  sqlite3_stmt* s = lookup_txid.get();
+  sqlite3_bind_text64(s, 1, name.data(), name.size(), SQLITE_STATIC, SQLITE_UTF8);
+  int rc = sqlite3_step(s);
+  auto it = cache.find(name);
+  bool fresh = false;
+  if (rc == SQLITE_ROW && it != cache.end()) {
+    const char* txid = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    fresh = txid && it->second->txid == txid;
+  }
+  std::string err = rc == SQLITE_ROW || rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  if (fresh) return it->second.get();
+  if (it != cache.end()) cache.erase(it);
+  if (!err.empty()) return IoError("contract registry: " + err);
+  if (rc == SQLITE_DONE) return NotFound("contract '" + std::string(name) + "' not found");
+
+  sqlite3_stmt* raw = nullptr;
+  const char* sql = "SELECT owner, source, txid FROM \"aergo.contracts\" WHERE name = ?1";
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    return IoError(std::string("contract registry: ") + sqlite3_errmsg(db));
+  }
+  Stmt row(raw);
+  row.Bind(1, std::string(name));
+  if (row.Step() != SQLITE_ROW) return NotFound("contract '" + std::string(name) + "' not found");
+  auto lc = std::make_unique<LoadedContract>();
+  lc->name = std::string(name);
+  lc->owner = row.Text(0);
+  lc->txid = row.Text(2);
+  lc->file = lc->name + ".sql";
+  Result<ContractSource> src = ParseContract(row.Text(1), lc->file);
+  if (!src.ok()) {
+    return Corrupt("stored contract '" + lc->name + "' does not parse: " + src.status().message());
+  }
+  lc->names.insert(src->tables.begin(), src->tables.end());
+  lc->names.insert(src->indexes.begin(), src->indexes.end());
+  for (ContractFunction& f : src->functions) {
+    std::string key = f.name;
+    CompiledFunction& cf = lc->functions[key];
+    cf.contract = lc.get();
+    cf.decl = std::move(f);
+  }
+  LoadedContract* out = lc.get();
+  cache[lc->name] = std::move(lc);
+  return out;
+}
+
+Result<CompiledFunction*> ContractEngine::Impl::Compiled(std::string_view contract,
+                                                          std::string_view function) {
+  AERGO_ASSIGN_OR_RETURN(LoadedContract * lc, Load(contract));
+  auto it = lc->functions.find(function);
+  if (it == lc->functions.end()) {
+    return NotFound("function '" + std::string(function) + "' not found in contract '" +
+                    lc->name + "'");
+  }
+  if (!it->second.compiled) {
+    AERGO_ASSIGN_OR_RETURN(std::set<std::string> qualified, DottedTables());
+    AERGO_RETURN_IF_ERROR(Compile(lc, &it->second, qualified));
+  }
+  return &it->second;
+}
+
+// Prepares every statement of fn under kCall and builds its binding plan.
+// Statically visible sandbox violations fail here, naming the line.
+Status ContractEngine::Impl::Compile(LoadedContract* lc, CompiledFunction* fn,
+                                     const std::set<std::string>& qualified) {
+  const ContractFunction& decl = fn->decl;
+  AERGO_RETURN_IF_ERROR(RefreshPlainTables());
+  std::vector<CompiledStatement> out;
+  for (size_t i = 0; i < decl.statements.size(); ++i) {
+    int line = decl.statement_lines[i];
+    auto fail = [&](Code code, const std::string& reason) {
+      return Status::Error(code, LineError(lc->file, line, reason));
+    };
+    AERGO_ASSIGN_OR_RETURN(std::vector<SqlToken> tokens, TokenizeSql(decl.statements[i]));
+    std::string sql = RewriteSqlNames(tokens, lc->names, lc->name + ".", qualified);
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    int rc;
+    std::string err;
+    bool denied;
+    {
+      Scope scope(this, Mode::kCall, lc->name, lc->owner);
+      rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+      err = ErrorText();
+      denied = !denial.empty();
+    }
+    CompiledStatement cs;
+    cs.stmt = Stmt(raw);
+    cs.line = line;
+    if (rc != SQLITE_OK) return fail(denied ? Code::kDenied : Code::kInvalid, err);
+    if (!raw) return fail(Code::kInvalid, "empty statement");
+    if (!IsBlankSql(tail)) return fail(Code::kInvalid, "more than one statement before ;");
+    for (int j = 1; j <= sqlite3_bind_parameter_count(raw); ++j) {
+      const char* pname = sqlite3_bind_parameter_name(raw, j);
+      if (!pname || pname[0] != ':') {
+        return fail(Code::kInvalid, "positional parameters are not allowed: use :name");
+      }
+      std::string lower = AsciiLower(pname + 1);
+      int source = BuiltinParamIndex(lower);
+      if (source >= 0) {
+        source = -1 - source;
+      } else {
+        for (size_t p = 0; p < decl.params.size() && source < 0; ++p) {
+          if (decl.params[p].name == lower) source = static_cast<int>(p);
+        }
+        if (source < 0) return fail(Code::kInvalid, "unknown parameter :" + lower);
+      }
+      cs.bindings.push_back({j, source});
+    }
+    out.push_back(std::move(cs));
+  }
+  fn->statements = std::move(out);
+  fn->compiled = true;
+  return Status::Ok();
+}
+
+// Rejects columns whose names were rewritten (they collide with a table or
+// index name of the contract) or contain '.'.
+Status ContractEngine::Impl::CheckColumns(const LoadedContract& lc, const std::string& file,
+                                          int line) {
+  for (const std::string& name : lc.names) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1)", -1, &raw, nullptr) !=
+        SQLITE_OK) {
+      return IoError(std::string("table_info: ") + sqlite3_errmsg(db));
+    }
+    Stmt stmt(raw);
+    stmt.Bind(1, lc.name + "." + name);
+    while (stmt.Step() == SQLITE_ROW) {
+      std::string col = stmt.Text(0);
+      if (col.find('.') == std::string::npos) continue;
+      std::string own = lc.name + ".";
+      if (StartsWith(col, own)) {
+        return Invalid(LineError(file, line,
+                                 "column '" + col.substr(own.size()) + "' of table '" + name +
+                                     "' has the same name as a table or index of the contract"));
+      }
+      return Invalid(LineError(file, line, "column name '" + col + "' must not contain '.'"));
+    }
+  }
+  return Status::Ok();
+}
+
+// Creates the contract's tables and prepares its functions in the current
+// savepoint; records it in "aergo.contracts" when `record`. The caller
+// rolls back on failure (and always, for validation).
+Status ContractEngine::Impl::Install(const std::string& name, std::string_view source,
+                                     const std::string& file, const CallEnv& env, bool record,
+                                     uint64_t step_budget) {
+  if (name == "aergo") return Exists("contract name 'aergo' is reserved");
+  if (!IsValidContractName(name)) {
+    return Invalid("invalid contract name '" + name +
+                   "' (use a-z, 0-9 and _, not starting with a digit, at most 64 characters)");
+  }
+  AERGO_ASSIGN_OR_RETURN(ContractSource src, ParseContract(source, file));
+  {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM \"aergo.contracts\" WHERE name = ?1", -1, &raw,
+                           nullptr) != SQLITE_OK) {
+      return IoError(std::string("contract registry unavailable: ") + sqlite3_errmsg(db));
+    }
+    Stmt exists(raw);
+    exists.Bind(1, name);
+    if (exists.Step() == SQLITE_ROW) return Exists("contract '" + name + "' already exists");
+  }
+  AERGO_RETURN_IF_ERROR(RefreshPlainTables());
+  LoadedContract lc;
+  lc.name = name;
+  lc.owner = env.sender;
+  lc.file = file;
+  lc.names.insert(src.tables.begin(), src.tables.end());
+  lc.names.insert(src.indexes.begin(), src.indexes.end());
+  Budget budget(this, step_budget);
+  for (size_t i = 0; i < src.ddl.size(); ++i) {
+    int line = src.ddl_lines[i];
+    AERGO_ASSIGN_OR_RETURN(std::vector<SqlToken> tokens, TokenizeSql(src.ddl[i]));
+    std::string sql = RewriteSqlNames(tokens, lc.names, name + ".", {});
+    Status st;
+    {
+      Scope scope(this, Mode::kDeploy, name, env.sender);
+      sqlite3_stmt* raw = nullptr;
+      int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
+      Stmt stmt(raw);
+      if (rc == SQLITE_OK && raw) rc = sqlite3_step(raw);
+      if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+        st = Status::Error(denial.empty() ? Code::kInvalid : Code::kDenied,
+                           LineError(file, line, ErrorText()));
+      }
+    }
+    AERGO_RETURN_IF_ERROR(st);
+    AERGO_RETURN_IF_ERROR(CheckColumns(lc, file, line));
+  }
+  AERGO_ASSIGN_OR_RETURN(std::set<std::string> qualified, DottedTables());
+  for (ContractFunction& f : src.functions) {
+    CompiledFunction cf;
+    cf.contract = &lc;
+    cf.decl = std::move(f);
+    AERGO_RETURN_IF_ERROR(Compile(&lc, &cf, qualified));
+  }
+  if (!record) return Status::Ok();
+  sqlite3_stmt* raw = nullptr;
+  const char* sql =
+      "INSERT INTO \"aergo.contracts\" (name, owner, source, txid) VALUES (?1, ?2, ?3, ?4)";
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    return IoError(std::string("record contract: ") + sqlite3_errmsg(db));
+  }
+  Stmt insert(raw);
+  insert.Bind(1, name).Bind(2, env.sender).Bind(3, std::string(source)).Bind(4, env.txid);
+  if (insert.Step() != SQLITE_DONE) {
+    return IoError(std::string("record contract: ") + sqlite3_errmsg(db));
+  }
+  return Status::Ok();
+}
+
+// Runs fn's statements in order (the caller holds the savepoint, the mode
+// and the budget). Returns the first failure's reason.
+Status ContractEngine::Impl::RunCalls(CompiledFunction& fn, const std::vector<Value>& args,
+                                      const CallEnv& env) {
+  for (CompiledStatement& cs : fn.statements) {
+    sqlite3_stmt* s = cs.stmt.get();
+    for (const Binding& b : cs.bindings) {
+      switch (b.source) {
+        case -1: BindText(s, b.index, env.sender); break;
+        case -2: sqlite3_bind_int64(s, b.index, env.height); break;
+        case -3: sqlite3_bind_int64(s, b.index, env.block_time); break;
+        case -4: BindText(s, b.index, env.txid); break;
+        default: {
+          const Value& v = args[static_cast<size_t>(b.source)];
+          if (fn.decl.params[static_cast<size_t>(b.source)].type == Value::Type::kReal &&
+              v.type == Value::Type::kInteger) {
+            sqlite3_bind_double(s, b.index, static_cast<double>(v.integer));
+          } else {
+            BindStatic(s, b.index, v);
+          }
+        }
+      }
+    }
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    }
+    std::string err;
+    if (rc != SQLITE_DONE) err = ErrorText();
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) return Failed(err);
+  }
+  return Status::Ok();
+}
+
+// ---- public API ------------------------------------------------------------
+
+ContractEngine::ContractEngine(sqlite3* db) : impl_(std::make_unique<Impl>(db)) {
+  sqlite3_create_function_v2(db, "require", 2,
+                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                             RequireFn, nullptr, nullptr, nullptr);
+  sqlite3_create_function_v2(db, "contract_owner", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                             impl_.get(), &Impl::OwnerFn, nullptr, nullptr, nullptr);
+  sqlite3_set_authorizer(db, &Impl::Authorize, impl_.get());
+}
+
+ContractEngine::~ContractEngine() {
+  sqlite3* db = impl_->db;
+  impl_.reset();  // finalizes cached statements
+  sqlite3_set_authorizer(db, nullptr, nullptr);
+  sqlite3_progress_handler(db, 0, nullptr, nullptr);
+  // require() has no state and stays; contract_owner() points at the engine.
+  sqlite3_create_function_v2(db, "contract_owner", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, nullptr,
+                             nullptr, nullptr, nullptr, nullptr);
+}
+
+Status ContractEngine::InitSystemTables() {
+  const char* sql =
+      "CREATE TABLE IF NOT EXISTS \"aergo.contracts\" (name TEXT PRIMARY KEY, owner TEXT NOT "
+      "NULL, source TEXT NOT NULL, txid TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS \"aergo.directory\" (address TEXT PRIMARY KEY, role TEXT NOT "
+      "NULL);"
+      "CREATE TABLE IF NOT EXISTS \"aergo.settings\" (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+  char* err = nullptr;
+  if (sqlite3_exec(impl_->db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "failed";
+    sqlite3_free(err);
+    return IoError("create system tables: " + msg);
+  }
+  return Status::Ok();
+}
+
+Status ContractEngine::Validate(std::string_view name, std::string_view source,
+                                std::string_view file) {
+  Savepoint sp(impl_->db, "aergo_validate");
+  AERGO_RETURN_IF_ERROR(sp.status());
+  CallEnv env;
+  return impl_->Install(std::string(name), source, std::string(file), env, false, step_budget_);
+  // sp rolls back on destruction
+}
+
+CallOutcome ContractEngine::Deploy(std::string_view name, std::string_view source,
+                                   const CallEnv& env) {
+  CallOutcome out;
+  Savepoint sp(impl_->db, "aergo_deploy");
+  Status st = sp.status();
+  std::string n(name);
+  if (st.ok()) st = impl_->Install(n, source, n + ".sql", env, true, step_budget_);
+  out.steps = impl_->steps;
+  if (st.ok()) st = sp.Release();
+  out.ok = st.ok();
+  out.error = st.message();
+  return out;
+}
+
+CallOutcome ContractEngine::Call(std::string_view contract, std::string_view function,
+                                 const std::vector<Value>& args, const CallEnv& env) {
+  CallOutcome out;
+  Impl& im = *impl_;
+  Status st = im.RunSimple(im.sp_begin, "SAVEPOINT aergo_call");
+  if (!st.ok()) {
+    out.error = st.message();
+    return out;
+  }
+  Result<CompiledFunction*> fn = im.Compiled(contract, function);
+  st = fn.ok() ? CheckArgs((*fn)->decl, args) : fn.status();
+  if (st.ok()) {
+    Impl::Budget budget(&im, step_budget_);
+    Impl::Scope scope(&im, Mode::kCall, contract, (*fn)->contract->owner);
+    st = im.RunCalls(**fn, args, env);
+    out.steps = im.steps;
+  }
+  if (st.ok()) st = im.RunSimple(im.sp_release, "RELEASE aergo_call");
+  if (!st.ok()) {
+    im.RunSimple(im.sp_rollback, "ROLLBACK TO aergo_call");
+    im.RunSimple(im.sp_release, "RELEASE aergo_call");
+    out.error = st.message();
+    return out;
+  }
+  out.ok = true;
+  return out;
+}
+
+Result<ContractFunction> ContractEngine::Function(std::string_view contract,
+                                                  std::string_view function) {
+  AERGO_ASSIGN_OR_RETURN(LoadedContract * lc, impl_->Load(contract));
+  auto it = lc->functions.find(function);
+  if (it == lc->functions.end()) {
+    return NotFound("function '" + std::string(function) + "' not found in contract '" +
+                    lc->name + "'");
+  }
+  return it->second.decl;
+}
+
+namespace {
+
+std::string ArgCount(size_t n) {
+  return std::to_string(n) + (n == 1 ? " argument" : " arguments");
+}
+
+// Converts one command-line argument to the declared type; nullopt if it
+// does not convert.
+std::optional<Value> ConvertText(Value::Type type, const std::string& text) {
+  const char* b = text.data();
+  const char* e = b + text.size();
+  switch (type) {
+    case Value::Type::kInteger: {
+      int64_t v = 0;
+      auto [p, ec] = std::from_chars(b, e, v);
+      if (ec != std::errc() || p != e || text.empty()) return std::nullopt;
+      return Value::Integer(v);
+    }
+    case Value::Type::kReal: {
+      double v = 0;
+      auto [p, ec] = std::from_chars(b, e, v, std::chars_format::general);
+      if (ec != std::errc() || p != e || text.empty() || !std::isfinite(v)) return std::nullopt;
+      return Value::Real(v);
+    }
+    case Value::Type::kText:
+      if (!IsValidUtf8(text)) return std::nullopt;
+      return Value::Text(text);
+    case Value::Type::kBlob: {
+      std::string_view hex = text;
+      if (hex.size() >= 3 && (hex[0] == 'x' || hex[0] == 'X') && hex[1] == '\'' &&
+          hex.back() == '\'') {
+        hex = hex.substr(2, hex.size() - 3);
+      } else if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) {
+        hex = hex.substr(2);
+      } else {
+        return std::nullopt;
+      }
+      if (hex.size() % 2 != 0) return std::nullopt;
+      std::string bytes(hex.size() / 2, '\0');
+      if (!FromHex(hex, reinterpret_cast<uint8_t*>(bytes.data()), bytes.size())) {
+        return std::nullopt;
+      }
+      return Value::Blob(std::move(bytes));
+    }
+    case Value::Type::kNull:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::vector<Value>> ContractEngine::ConvertArgs(std::string_view contract,
+                                                       std::string_view function,
+                                                       const std::vector<std::string>& text_args) {
+  AERGO_ASSIGN_OR_RETURN(ContractFunction fn, Function(contract, function));
+  std::string sig = fn.Signature();
+  if (text_args.size() != fn.params.size()) {
+    return Usage("contract '" + std::string(contract) + "' function '" + fn.name + "' takes " +
+                 ArgCount(fn.params.size()) + ", got " + std::to_string(text_args.size()) + ": " +
+                 sig);
+  }
+  std::vector<Value> out;
+  for (size_t i = 0; i < text_args.size(); ++i) {
+    const ContractParam& p = fn.params[i];
+    std::optional<Value> v = ConvertText(p.type, text_args[i]);
+    if (!v) {
+      return Usage("argument '" + p.name + "' of " + sig + " must be " + ValueTypeName(p.type) +
+                   (p.type == Value::Type::kBlob ? " (x'..' or 0x..)" : "") + ", got '" +
+                   text_args[i] + "'");
+    }
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+Status ContractEngine::CheckArgs(const ContractFunction& fn, const std::vector<Value>& args) const {
+  if (args.size() != fn.params.size()) {
+    return Invalid("function '" + fn.name + "' takes " + ArgCount(fn.params.size()) + ", got " +
+                   std::to_string(args.size()) + ": " + fn.Signature());
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    Value::Type want = fn.params[i].type;
+    Value::Type got = args[i].type;
+    if (got == want || (want == Value::Type::kReal && got == Value::Type::kInteger)) continue;
+    return Invalid("argument '" + fn.params[i].name + "' of " + fn.Signature() + " must be " +
+                   ValueTypeName(want) + ", got " + ValueTypeName(got));
+  }
+  return Status::Ok();
+}
+
+Result<QueryResult> ContractEngine::Query(std::string_view sql) {
+  Impl& im = *impl_;
+  AERGO_ASSIGN_OR_RETURN(std::set<std::string> qualified, im.DottedTables());
+  Result<std::vector<SqlToken>> tokens = TokenizeSql(sql);
+  if (!tokens.ok()) return Invalid("query: " + tokens.status().message());
+  std::string text = RewriteSqlNames(*tokens, {}, "", qualified);
+  AERGO_RETURN_IF_ERROR(im.RefreshPlainTables());
+  Impl::Scope scope(&im, Mode::kQuery, "", "");
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(im.db, text.c_str(), static_cast<int>(text.size()), &raw, &tail);
+  Stmt stmt(raw);
+  if (rc != SQLITE_OK) {
+    if (!im.denial.empty()) return Denied(im.denial);
+    return Invalid(std::string("query: ") + sqlite3_errmsg(im.db));
+  }
+  if (!raw) return Invalid("query: empty statement");
+  if (!IsBlankSql(tail) || !sqlite3_stmt_readonly(raw)) return Denied(kOnlyRead);
+  QueryResult out;
+  int ncol = sqlite3_column_count(raw);
+  for (int c = 0; c < ncol; ++c) out.columns.push_back(sqlite3_column_name(raw, c));
+  while ((rc = stmt.Step()) == SQLITE_ROW) {
+    std::vector<Value> row;
+    row.reserve(static_cast<size_t>(ncol));
+    for (int c = 0; c < ncol; ++c) row.push_back(ColumnValue(raw, c));
+    out.rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) {
+    if (!im.denial.empty()) return Denied(im.denial);
+    return Failed(std::string("query: ") + sqlite3_errmsg(im.db));
+  }
+  return out;
+}
+
+// State root (docs/formats/state.md). SHA-256 over the concatenation of:
+//   "AERGO-STATE-V1"                       14 ASCII bytes, no length, no NUL
+//   for each table whose name contains '.', in byte order of name
+//   (sqlite_master type 'table'; system tables "aergo.*" included):
+//     Text(name)                           u32 big-endian length + UTF-8 bytes
+//     for each row:
+//       U8(1)
+//       for each column in declaration order (PRAGMA table_info; hidden
+//       and generated columns excluded): the value's canonical encoding —
+//       tag u8 (0 NULL, 1 INTEGER, 2 REAL, 3 TEXT, 4 BLOB) then payload
+//       (i64 BE; IEEE-754 bits as u64 BE; u32 BE length + bytes)
+//     U8(0)                                end of the table's rows
+// Row order: by the PRIMARY KEY columns in key order (table_info pk
+// numbering), each compared with COLLATE BINARY; tables without a declared
+// PRIMARY KEY order by every column in declaration order, each by
+// COLLATE BINARY then typeof() (so 1 and 1.0 order integer first). Values
+// are read as stored (column affinity applied), as ColumnValue reports them.
+// With no contract tables the root is SHA-256("AERGO-STATE-V1").
+Result<Hash32> ContractEngine::StateRoot() {
+  sqlite3* db = impl_->db;
+  crypto_hash_sha256_state h;
+  crypto_hash_sha256_init(&h);
+  auto feed = [&h](const Bytes& b) { crypto_hash_sha256_update(&h, b.data(), b.size()); };
+  static constexpr std::string_view kTag = "AERGO-STATE-V1";
+  crypto_hash_sha256_update(&h, reinterpret_cast<const uint8_t*>(kTag.data()), kTag.size());
+
+  auto prepare = [db](const std::string& sql) -> Result<Stmt> {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+      return IoError("state root: " + std::string(sqlite3_errmsg(db)));
+    }
+    return Stmt(raw);
+  };
+  AERGO_ASSIGN_OR_RETURN(Stmt tables, prepare("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                              "AND instr(name, '.') > 0 ORDER BY name"));
+  while (tables.Step() == SQLITE_ROW) {
+    std::string table = tables.Text(0);
+    Writer head;
+    head.Text(table);
+    feed(head.bytes());
+    AERGO_ASSIGN_OR_RETURN(Stmt info,
+                           prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid"));
+    info.Bind(1, table);
+    std::vector<std::string> cols;
+    std::map<int64_t, std::string> pk;
+    while (info.Step() == SQLITE_ROW) {
+      cols.push_back(QuoteIdent(info.Text(0)));
+      if (info.Int(1) > 0) pk[info.Int(1)] = cols.back();
+    }
+    std::string select, order;
+    for (const std::string& c : cols) select += (select.empty() ? "" : ", ") + c;
+    for (const auto& [n, c] : pk) order += (order.empty() ? "" : ", ") + c + " COLLATE BINARY";
+    if (pk.empty()) {
+      for (const std::string& c : cols) {
+        order += (order.empty() ? "" : ", ") + c + " COLLATE BINARY, typeof(" + c + ")";
+      }
+    }
+    AERGO_ASSIGN_OR_RETURN(
+        Stmt rows, prepare("SELECT " + select + " FROM " + QuoteIdent(table) + " ORDER BY " + order));
+    int rc;
+    while ((rc = rows.Step()) == SQLITE_ROW) {
+      Writer w;
+      w.U8(1);
+      for (int c = 0; c < static_cast<int>(cols.size()); ++c) EncodeValue(&w, ColumnValue(rows.get(), c));
+      feed(w.bytes());
+    }
+    if (rc != SQLITE_DONE) return IoError("state root: " + std::string(sqlite3_errmsg(db)));
+    feed(Bytes{0});
+  }
+  Hash32 out;
+  crypto_hash_sha256_final(&h, out.data());
+  return out;
+}
+
+Result<std::vector<std::string>> ContractEngine::Contracts() {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(impl_->db, "SELECT name FROM \"aergo.contracts\" ORDER BY name", -1, &raw,
+                         nullptr) != SQLITE_OK) {
+    return IoError(std::string("list contracts: ") + sqlite3_errmsg(impl_->db));
+  }
+  Stmt stmt(raw);
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) out.push_back(stmt.Text(0));
+  if (rc != SQLITE_DONE) return IoError(std::string("list contracts: ") + sqlite3_errmsg(impl_->db));
+  return out;
+}
+
+}  // namespace aergo

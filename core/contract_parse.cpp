@@ -1,0 +1,393 @@
+// ParseContract: the top-level grammar of a contract file (DESIGN §6).
+//
+//   file      := { ";" | table | index | function }
+//   table     := CREATE TABLE [IF NOT EXISTS] name ... ";"
+//   index     := CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ... ";"
+//   function  := CREATE FUNCTION name "(" [param {"," param}] ")" AS
+//                statement ";" { statement ";" } END ( ";" | EOF )
+//   param     := name (INTEGER | INT | REAL | TEXT | BLOB)
+//
+// Statements split on ";" outside strings, comments and parentheses. Inside
+// a function, END closes the function only at a statement start and when
+// followed by ";" or the end of the file, so CASE ... END is ordinary text.
+// Names are case-insensitive and stored lowercase.
+//
+// Static checks made here (so they name the line before anything runs):
+// ROLLBACK anywhere (INSERT OR ROLLBACK / ON CONFLICT ROLLBACK would end the
+// caller's transaction); AUTOINCREMENT (its counter lives in sqlite_sequence,
+// outside the ledger state, so replicas could disagree on later rowids);
+// parameters in DDL; non-deterministic functions in DDL (DEFAULT
+// (random()) and DEFAULT CURRENT_TIMESTAMP never reach the authorizer);
+// in functions, every parameter must be :name with a declared or built-in
+// name.
+#include <cstring>
+
+#include "core/contract.h"
+#include "core/contract_internal.h"
+#include "core/sql_lexer.h"
+
+namespace aergo {
+namespace contract_internal {
+
+const char* DeniedFunctionReason(std::string_view name) {
+  struct Entry {
+    const char* name;
+    const char* reason;
+  };
+  static constexpr const char* kClock = "not deterministic (reads the clock; use :block_time)";
+  static constexpr Entry kDenied[] = {
+      {"random", "not deterministic"},
+      {"randomblob", "not deterministic"},
+      {"date", kClock},
+      {"time", kClock},
+      {"datetime", kClock},
+      {"julianday", kClock},
+      {"strftime", kClock},
+      {"unixepoch", kClock},
+      {"current_time", kClock},
+      {"current_date", kClock},
+      {"current_timestamp", kClock},
+      {"total_changes", "not deterministic (depends on the connection's history)"},
+      {"sqlite_version", "not deterministic (depends on the SQLite build)"},
+      {"sqlite_source_id", "not deterministic (depends on the SQLite build)"},
+      {"sqlite_compileoption_get", "not deterministic (depends on the SQLite build)"},
+      {"sqlite_compileoption_used", "not deterministic (depends on the SQLite build)"},
+      {"sqlite_offset", "not deterministic (depends on the storage layout)"},
+      {"load_extension", "it loads native code"},
+  };
+  for (const Entry& e : kDenied) {
+    if (name == e.name) return e.reason;
+  }
+  return nullptr;
+}
+
+int BuiltinParamIndex(std::string_view name) {
+  for (size_t i = 0; i < std::size(kBuiltinParams); ++i) {
+    if (name == kBuiltinParams[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace contract_internal
+
+using contract_internal::BuiltinParamIndex;
+using contract_internal::DeniedFunctionReason;
+
+bool IsValidContractName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name == "aergo") return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string ContractFunction::Signature() const {
+  std::string s = name + "(";
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (i > 0) s += ", ";
+    s += params[i].name + " " + ValueTypeName(params[i].type);
+  }
+  return s + ")";
+}
+
+namespace {
+
+// A statement: significant-token indexes [first, last] into Parser::sig_.
+struct Span {
+  size_t first;
+  size_t last;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view text, std::string_view file, const std::vector<SqlToken>& tokens)
+      : text_(text), file_(file), tokens_(tokens) {
+    for (size_t i = 0; i < tokens_.size(); ++i) {
+      if (tokens_[i].significant()) sig_.push_back(i);
+    }
+  }
+
+  Result<ContractSource> Run();
+
+ private:
+  const SqlToken* Peek(size_t ahead = 0) const {
+    return k_ + ahead < sig_.size() ? &tokens_[sig_[k_ + ahead]] : nullptr;
+  }
+  const SqlToken& Sig(size_t k) const { return tokens_[sig_[k]]; }
+  int Line() const { return Peek() ? Peek()->line : LastLine(); }
+  int LastLine() const { return sig_.empty() ? 1 : Sig(sig_.size() - 1).line; }
+  Status Error(int line, const std::string& reason) const {
+    return Invalid(std::string(file_) + ":" + std::to_string(line) + ": " + reason);
+  }
+  std::string Text(Span s) const {
+    const SqlToken& a = Sig(s.first);
+    const SqlToken& b = Sig(s.last);
+    return std::string(text_.substr(a.pos, b.pos + b.text.size() - a.pos));
+  }
+
+  Status ParseDdl(bool index);
+  Status ParseFunction();
+  Status ParseParams(ContractFunction* fn);
+  Result<Span> CollectStatement();
+  Result<std::string> Name(const char* what);
+  Status AddName(const std::string& name, int line, bool index);
+  Status CheckCommon(Span s) const;
+  Status CheckDdl(Span s) const;
+  Status CheckFunctionStatement(Span s, const ContractFunction& fn) const;
+
+  std::string_view text_;
+  std::string_view file_;
+  const std::vector<SqlToken>& tokens_;
+  std::vector<size_t> sig_;
+  size_t k_ = 0;
+  ContractSource out_;
+};
+
+Result<ContractSource> Parser::Run() {
+  while (Peek()) {
+    const SqlToken& t = *Peek();
+    if (t.IsPunct(";")) {
+      ++k_;
+      continue;
+    }
+    const SqlToken* t1 = Peek(1);
+    const SqlToken* t2 = Peek(2);
+    if (t.IsKeyword("create") && t1 && t1->IsKeyword("table")) {
+      AERGO_RETURN_IF_ERROR(ParseDdl(false));
+    } else if (t.IsKeyword("create") && t1 &&
+               (t1->IsKeyword("index") || (t1->IsKeyword("unique") && t2 && t2->IsKeyword("index")))) {
+      AERGO_RETURN_IF_ERROR(ParseDdl(true));
+    } else if (t.IsKeyword("create") && t1 && t1->IsKeyword("function")) {
+      AERGO_RETURN_IF_ERROR(ParseFunction());
+    } else {
+      std::string what(t.text);
+      if (t.IsKeyword("create") && t1) what += " " + std::string(t1->text);
+      return Error(t.line, "unknown top-level statement '" + what +
+                               "' (only CREATE TABLE, CREATE INDEX and CREATE FUNCTION are allowed)");
+    }
+  }
+  return std::move(out_);
+}
+
+// Reads an identifier naming a table, index, function or parameter.
+Result<std::string> Parser::Name(const char* what) {
+  const SqlToken* t = Peek();
+  if (!t || !t->IsIdent()) {
+    return Error(Line(), std::string("expected ") + what + " name" +
+                             (t ? ", got '" + std::string(t->text) + "'" : ""));
+  }
+  std::string name = AsciiLower(IdentValue(*t));
+  ++k_;
+  if (Peek() && Peek()->IsPunct(".")) {
+    return Error(t->line, std::string(what) + " name must not be qualified: '" + IdentValue(*t) +
+                              ".'");
+  }
+  if (!IsValidContractName(name)) {
+    return Error(t->line, "invalid " + std::string(what) + " name '" + IdentValue(*t) +
+                              "' (use letters, digits and _, not starting with a digit, at most 64 "
+                              "characters, not 'aergo')");
+  }
+  return name;
+}
+
+Status Parser::AddName(const std::string& name, int line, bool index) {
+  for (const auto* list : {&out_.tables, &out_.indexes}) {
+    for (const std::string& n : *list) {
+      if (n == name) {
+        return Error(line, "duplicate name '" + name + "' (already a " +
+                               (list == &out_.tables ? "table" : "index") + ")");
+      }
+    }
+  }
+  (index ? out_.indexes : out_.tables).push_back(name);
+  return Status::Ok();
+}
+
+Status Parser::ParseDdl(bool index) {
+  size_t start = k_;
+  int line = Peek()->line;
+  k_ += 2;  // CREATE TABLE / CREATE INDEX / CREATE UNIQUE
+  if (index && Peek()->IsKeyword("index")) ++k_;
+  if (Peek() && Peek()->IsKeyword("if")) {
+    if (!(Peek(1) && Peek(1)->IsKeyword("not") && Peek(2) && Peek(2)->IsKeyword("exists"))) {
+      return Error(Peek()->line, "expected IF NOT EXISTS");
+    }
+    k_ += 3;
+  }
+  AERGO_ASSIGN_OR_RETURN(std::string name, Name(index ? "index" : "table"));
+  AERGO_RETURN_IF_ERROR(AddName(name, line, index));
+  k_ = start;
+  AERGO_ASSIGN_OR_RETURN(Span span, CollectStatement());
+  AERGO_RETURN_IF_ERROR(CheckCommon(span));
+  AERGO_RETURN_IF_ERROR(CheckDdl(span));
+  out_.ddl.push_back(Text(span));
+  out_.ddl_lines.push_back(line);
+  return Status::Ok();
+}
+
+Status Parser::ParseFunction() {
+  ContractFunction fn;
+  fn.line = Peek()->line;
+  k_ += 2;  // CREATE FUNCTION
+  AERGO_ASSIGN_OR_RETURN(fn.name, Name("function"));
+  for (const ContractFunction& f : out_.functions) {
+    if (f.name == fn.name) return Error(fn.line, "duplicate function '" + fn.name + "'");
+  }
+  AERGO_RETURN_IF_ERROR(ParseParams(&fn));
+  if (!Peek() || !Peek()->IsKeyword("as")) {
+    return Error(Line(), "expected AS after function parameters");
+  }
+  ++k_;
+  std::string missing_end = "missing END for function '" + fn.name + "' (started at line " +
+                            std::to_string(fn.line) + ")";
+  while (true) {
+    const SqlToken* t = Peek();
+    if (!t) return Error(LastLine(), missing_end);
+    if (t->IsPunct(";")) {
+      ++k_;
+      continue;
+    }
+    if (t->IsKeyword("end") && (!Peek(1) || Peek(1)->IsPunct(";"))) {
+      k_ += Peek(1) ? 2 : 1;
+      break;
+    }
+    if (t->IsKeyword("create") && Peek(1) && Peek(1)->IsKeyword("function")) {
+      return Error(t->line, missing_end);
+    }
+    AERGO_ASSIGN_OR_RETURN(Span span, CollectStatement());
+    AERGO_RETURN_IF_ERROR(CheckCommon(span));
+    AERGO_RETURN_IF_ERROR(CheckFunctionStatement(span, fn));
+    fn.statements.push_back(Text(span));
+    fn.statement_lines.push_back(t->line);
+  }
+  if (fn.statements.empty()) return Error(fn.line, "function '" + fn.name + "' has no statements");
+  out_.functions.push_back(std::move(fn));
+  return Status::Ok();
+}
+
+Result<Value::Type> ParamType(const SqlToken& t) {
+  if (t.IsKeyword("integer") || t.IsKeyword("int")) return Value::Type::kInteger;
+  if (t.IsKeyword("real")) return Value::Type::kReal;
+  if (t.IsKeyword("text")) return Value::Type::kText;
+  if (t.IsKeyword("blob")) return Value::Type::kBlob;
+  return Invalid("");
+}
+
+Status Parser::ParseParams(ContractFunction* fn) {
+  if (!Peek() || !Peek()->IsPunct("(")) return Error(Line(), "expected ( after function name");
+  ++k_;
+  if (Peek() && Peek()->IsPunct(")")) {
+    ++k_;
+    return Status::Ok();
+  }
+  while (true) {
+    int line = Line();
+    AERGO_ASSIGN_OR_RETURN(std::string name, Name("parameter"));
+    if (BuiltinParamIndex(name) >= 0) {
+      return Error(line, "parameter '" + name + "' shadows the built-in :" + name);
+    }
+    for (const ContractParam& p : fn->params) {
+      if (p.name == name) return Error(line, "duplicate parameter '" + name + "'");
+    }
+    const SqlToken* t = Peek();
+    if (!t) return Error(Line(), "expected a type for parameter '" + name + "'");
+    Result<Value::Type> type = ParamType(*t);
+    if (!type.ok()) {
+      return Error(t->line, "unknown type '" + std::string(t->text) + "' for parameter '" + name +
+                                "' (use INTEGER, REAL, TEXT or BLOB)");
+    }
+    fn->params.push_back({name, *type});
+    ++k_;
+    if (Peek() && Peek()->IsPunct(",")) {
+      ++k_;
+      continue;
+    }
+    if (Peek() && Peek()->IsPunct(")")) {
+      ++k_;
+      return Status::Ok();
+    }
+    return Error(Line(), "expected , or ) in the parameter list of '" + fn->name + "'");
+  }
+}
+
+// Collects tokens up to a ";" at parenthesis depth 0 (consumed) or the end.
+Result<Span> Parser::CollectStatement() {
+  Span s{k_, k_};
+  int depth = 0;
+  int line = Peek()->line;
+  for (; k_ < sig_.size(); ++k_) {
+    const SqlToken& t = Sig(k_);
+    if (t.IsPunct("(")) ++depth;
+    if (t.IsPunct(")") && --depth < 0) return Error(t.line, "unbalanced parentheses");
+    if (t.IsPunct(";") && depth == 0) break;
+    s.last = k_;
+  }
+  if (depth > 0) return Error(line, "unbalanced parentheses in statement");
+  if (k_ < sig_.size()) ++k_;  // the ";"
+  return s;
+}
+
+Status Parser::CheckCommon(Span s) const {
+  for (size_t k = s.first; k <= s.last; ++k) {
+    if (Sig(k).IsKeyword("rollback")) {
+      return Error(Sig(k).line,
+                   "ROLLBACK is not allowed in contracts (a failing statement already undoes the "
+                   "whole call)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Parser::CheckDdl(Span s) const {
+  for (size_t k = s.first; k <= s.last; ++k) {
+    const SqlToken& t = Sig(k);
+    if (t.IsKeyword("autoincrement")) {
+      return Error(t.line,
+                   "AUTOINCREMENT is not allowed in contracts (its counter is not part of the "
+                   "ledger state); INTEGER PRIMARY KEY alone assigns rowids deterministically");
+    }
+    if (t.kind == SqlToken::Kind::kParam) {
+      return Error(t.line, "parameters are not allowed in table and index definitions");
+    }
+    if (t.kind != SqlToken::Kind::kIdent) continue;
+    std::string name = AsciiLower(t.text);
+    bool call = k + 1 <= s.last && Sig(k + 1).IsPunct("(");
+    bool keyword = name.rfind("current_", 0) == 0;  // CURRENT_TIME and friends
+    const char* reason = DeniedFunctionReason(name);
+    if (reason && (call || keyword)) {
+      return Error(t.line, (keyword && !call ? std::string(t.text)
+                                             : "function " + name + "()") +
+                               " is not allowed in contracts: " + reason);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Parser::CheckFunctionStatement(Span s, const ContractFunction& fn) const {
+  for (size_t k = s.first; k <= s.last; ++k) {
+    const SqlToken& t = Sig(k);
+    if (t.kind != SqlToken::Kind::kParam) continue;
+    if (t.text[0] != ':') {
+      return Error(t.line, "parameter '" + std::string(t.text) +
+                               "' is not allowed: name parameters as :name");
+    }
+    std::string name = AsciiLower(t.text.substr(1));
+    bool known = BuiltinParamIndex(name) >= 0;
+    for (const ContractParam& p : fn.params) known = known || p.name == name;
+    if (!known) return Error(t.line, "unknown parameter :" + name + " in function '" + fn.name + "'");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ContractSource> ParseContract(std::string_view text, std::string_view file) {
+  Result<std::vector<SqlToken>> tokens = TokenizeSql(text);
+  if (!tokens.ok()) return Invalid(std::string(file) + ":" + tokens.status().message().substr(5));
+  Parser parser(text, file, *tokens);
+  return parser.Run();
+}
+
+}  // namespace aergo

@@ -1,0 +1,97 @@
+#include "core/executor.h"
+
+#include "core/sqlite.h"
+
+namespace aergo {
+
+static CallOutcome ExecuteGenesis(ContractEngine* engine, sqlite3* db, const Tx& tx) {
+  CallOutcome out;
+  if (tx.args.size() != 2 || tx.args[0].type != Value::Type::kText ||
+      tx.args[1].type != Value::Type::kInteger) {
+    out.error = "genesis tx must carry (consensus TEXT, public INTEGER)";
+    return out;
+  }
+  Savepoint sp(db, "aergo_genesis");
+  Status st = sp.status();
+  if (st.ok()) st = engine->InitSystemTables();
+  auto exec = [&](const std::string& sql, const std::string& a, const std::string& b) {
+    if (!st.ok()) return;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
+      st = IoError(sqlite3_errmsg(db));
+      return;
+    }
+    Stmt stmt(s);
+    stmt.Bind(1, a).Bind(2, b);
+    if (stmt.Step() != SQLITE_DONE) st = IoError(sqlite3_errmsg(db));
+  };
+  exec("INSERT INTO \"aergo.directory\"(address, role) VALUES(?, ?)", AddressFromKey(tx.sender), "admin");
+  exec("INSERT INTO \"aergo.settings\"(key, value) VALUES(?, ?)", "consensus", tx.args[0].bytes);
+  exec("INSERT INTO \"aergo.settings\"(key, value) VALUES(?, ?)", "public",
+       tx.args[1].integer ? "1" : "0");
+  if (st.ok()) st = sp.Release();
+  if (!st.ok()) {
+    out.error = st.message();
+    return out;
+  }
+  out.ok = true;
+  return out;
+}
+
+CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, uint64_t height,
+                      uint64_t block_time_ms) {
+  CallEnv env;
+  env.sender = AddressFromKey(tx.sender);
+  env.height = static_cast<int64_t>(height);
+  env.block_time = static_cast<int64_t>(block_time_ms / 1000);
+  env.txid = ToHex(tx.Id());
+  switch (tx.kind) {
+    case TxKind::kGenesis:
+      return ExecuteGenesis(engine, db, tx);
+    case TxKind::kDeploy:
+      return engine->Deploy(tx.contract, tx.payload, env);
+    case TxKind::kCall: {
+      auto fn = engine->Function(tx.contract, tx.function);
+      if (!fn.ok()) return CallOutcome{false, fn.status().message(), 0};
+      Status st = engine->CheckArgs(fn.value(), tx.args);
+      if (!st.ok()) return CallOutcome{false, st.message(), 0};
+      return engine->Call(tx.contract, tx.function, tx.args, env);
+    }
+  }
+  return CallOutcome{false, "unknown tx kind", 0};
+}
+
+Status ReplayBlock(ContractEngine* engine, sqlite3* db, const Block& block) {
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    if (block.receipts[i].status == ReceiptStatus::kExcluded) continue;
+    CallOutcome out = ExecuteTx(engine, db, block.txs[i], block.header.height, block.header.time_ms);
+    if (!out.ok)
+      return Corrupt("block " + ShortId(block.Id()) + " tx " + ShortId(block.txs[i].Id()) +
+                     " fails on replay: " + out.error);
+  }
+  return Status::Ok();
+}
+
+Status ClearState(sqlite3* db) {
+  std::vector<std::string> tables;
+  {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%.%'",
+                           -1, &s, nullptr) != SQLITE_OK)
+      return IoError(std::string("clear state: ") + sqlite3_errmsg(db));
+    Stmt stmt(s);
+    while (stmt.Step() == SQLITE_ROW) tables.push_back(stmt.Text(0));
+  }
+  for (const auto& t : tables) {
+    std::string sql = "DROP TABLE " + QuoteIdent(t);
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : "failed";
+      sqlite3_free(err);
+      return IoError("clear state: " + m);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace aergo

@@ -1,0 +1,277 @@
+#include "core/git.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+namespace aergo {
+
+namespace {
+template <typename T, void (*Free)(T*)>
+struct Deleter {
+  void operator()(T* p) const { if (p) Free(p); }
+};
+using BlobPtr = std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>>;
+using TreePtr = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
+using CommitPtr = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
+using RefPtr = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
+using BuilderPtr = std::unique_ptr<git_treebuilder, Deleter<git_treebuilder, git_treebuilder_free>>;
+using SigPtr = std::unique_ptr<git_signature, Deleter<git_signature, git_signature_free>>;
+using ConfigPtr = std::unique_ptr<git_config, Deleter<git_config, git_config_free>>;
+using IterPtr =
+    std::unique_ptr<git_reference_iterator, Deleter<git_reference_iterator, git_reference_iterator_free>>;
+
+constexpr const char* kBlobNames[3] = {"header", "txs", "receipts"};
+}  // namespace
+
+std::string GitError() {
+  const git_error* e = git_error_last();
+  return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+void GitGlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { git_libgit2_init(); });
+}
+
+std::string Oid::Hex() const {
+  char buf[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(buf, sizeof buf, &raw);
+  return buf;
+}
+
+std::optional<Oid> Oid::FromHex(const std::string& hex) {
+  Oid o;
+  if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(&o.raw, hex.c_str()) != 0) return std::nullopt;
+  return o;
+}
+
+GitRepo::~GitRepo() { git_repository_free(repo_); }
+
+GitRepo& GitRepo::operator=(GitRepo&& o) noexcept {
+  if (this != &o) {
+    git_repository_free(repo_);
+    repo_ = o.repo_;
+    o.repo_ = nullptr;
+  }
+  return *this;
+}
+
+Result<GitRepo> GitRepo::Init(const std::string& path, const std::string& branch) {
+  GitGlobalInit();
+  git_repository_init_options opts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+  opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+  std::string head = "refs/heads/" + branch;
+  opts.initial_head = head.c_str();
+  git_repository* r = nullptr;
+  if (git_repository_init_ext(&r, path.c_str(), &opts) != 0)
+    return IoError("cannot create object store at '" + path + "': " + GitError());
+  GitRepo repo(r);
+  git_config* raw_cfg = nullptr;
+  if (git_repository_config(&raw_cfg, r) != 0) return IoError("git config: " + GitError());
+  ConfigPtr cfg(raw_cfg);
+  // Bare repositories keep no reflog by default; aergo wants one. The
+  // identity only labels reflog entries.
+  if (git_config_set_string(cfg.get(), "core.logAllRefUpdates", "always") != 0 ||
+      git_config_set_string(cfg.get(), "user.name", "aergo") != 0 ||
+      git_config_set_string(cfg.get(), "user.email", "aergo@localhost") != 0)
+    return IoError("git config: " + GitError());
+  return repo;
+}
+
+Result<GitRepo> GitRepo::Open(const std::string& path) {
+  GitGlobalInit();
+  git_repository* r = nullptr;
+  if (git_repository_open_bare(&r, path.c_str()) != 0)
+    return IoError("cannot open object store '" + path + "': " + GitError());
+  return GitRepo(r);
+}
+
+Result<Oid> GitRepo::WriteBlock(const Block& block, const std::vector<Oid>& parent_commits) {
+  Bytes blobs[3] = {block.header.Encode(), block.EncodeTxs(), block.EncodeReceipts()};
+  git_treebuilder* raw_tb = nullptr;
+  if (git_treebuilder_new(&raw_tb, repo_, nullptr) != 0) return IoError("tree: " + GitError());
+  BuilderPtr tb(raw_tb);
+  for (int i = 0; i < 3; ++i) {
+    git_oid oid;
+    if (git_blob_create_from_buffer(&oid, repo_, blobs[i].data(), blobs[i].size()) != 0)
+      return IoError("cannot write block blob: " + GitError());
+    if (git_treebuilder_insert(nullptr, tb.get(), kBlobNames[i], &oid, GIT_FILEMODE_BLOB) != 0)
+      return IoError("tree: " + GitError());
+  }
+  git_oid tree_oid;
+  if (git_treebuilder_write(&tree_oid, tb.get()) != 0) return IoError("tree: " + GitError());
+  git_tree* raw_tree = nullptr;
+  if (git_tree_lookup(&raw_tree, repo_, &tree_oid) != 0) return IoError("tree: " + GitError());
+  TreePtr tree(raw_tree);
+
+  std::vector<CommitPtr> parents;
+  std::vector<const git_commit*> parent_ptrs;
+  for (const auto& p : parent_commits) {
+    git_commit* c = nullptr;
+    if (git_commit_lookup(&c, repo_, &p.raw) != 0)
+      return Corrupt("parent commit " + p.Hex() + " missing: " + GitError());
+    parents.emplace_back(c);
+    parent_ptrs.push_back(c);
+  }
+  std::string who = AddressFromKey(block.header.producer);
+  git_signature* raw_sig = nullptr;
+  if (git_signature_new(&raw_sig, who.c_str(), "producer@aergo",
+                        static_cast<git_time_t>(block.header.time_ms / 1000), 0) != 0)
+    return IoError("signature: " + GitError());
+  SigPtr sig(raw_sig);
+  std::string msg = block.header.message.empty() ? "(no message)" : block.header.message;
+  msg += "\n\naergo-block: " + ToHex(block.Id()) + "\naergo-height: " +
+         std::to_string(block.header.height) + "\n";
+  Oid out;
+  if (git_commit_create(&out.raw, repo_, nullptr, sig.get(), sig.get(), "UTF-8", msg.c_str(),
+                        tree.get(), parent_ptrs.size(), parent_ptrs.data()) != 0)
+    return IoError("cannot write block commit: " + GitError());
+  return out;
+}
+
+Result<BlockBlobs> GitRepo::ReadBlockBlobs(const Oid& commit) const {
+  git_commit* raw_c = nullptr;
+  if (git_commit_lookup(&raw_c, repo_, &commit.raw) != 0)
+    return Corrupt("block object " + commit.Hex() + " is missing or unreadable: " + GitError());
+  CommitPtr c(raw_c);
+  git_tree* raw_t = nullptr;
+  if (git_commit_tree(&raw_t, c.get()) != 0)
+    return Corrupt("block object " + commit.Hex() + " has no readable tree: " + GitError());
+  TreePtr tree(raw_t);
+  if (git_tree_entrycount(tree.get()) != 3)
+    return Corrupt("block object " + commit.Hex() + " tree does not hold exactly 3 entries");
+  BlockBlobs out;
+  Bytes* dst[3] = {&out.header, &out.txs, &out.receipts};
+  for (int i = 0; i < 3; ++i) {
+    const git_tree_entry* e = git_tree_entry_byname(tree.get(), kBlobNames[i]);
+    if (e == nullptr || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+      return Corrupt("block object " + commit.Hex() + " lacks blob '" + kBlobNames[i] + "'");
+    git_blob* raw_b = nullptr;
+    if (git_blob_lookup(&raw_b, repo_, git_tree_entry_id(e)) != 0)
+      return Corrupt("block object " + commit.Hex() + " blob '" + kBlobNames[i] +
+                     "' is missing or unreadable: " + GitError());
+    BlobPtr b(raw_b);
+    const auto* p = static_cast<const uint8_t*>(git_blob_rawcontent(b.get()));
+    dst[i]->assign(p, p + git_blob_rawsize(b.get()));
+  }
+  return out;
+}
+
+Result<std::vector<Oid>> GitRepo::CommitParents(const Oid& commit) const {
+  git_commit* raw_c = nullptr;
+  if (git_commit_lookup(&raw_c, repo_, &commit.raw) != 0)
+    return Corrupt("block object " + commit.Hex() + " is missing: " + GitError());
+  CommitPtr c(raw_c);
+  std::vector<Oid> out;
+  for (unsigned i = 0; i < git_commit_parentcount(c.get()); ++i) {
+    Oid o;
+    git_oid_cpy(&o.raw, git_commit_parent_id(c.get(), i));
+    out.push_back(o);
+  }
+  return out;
+}
+
+Result<std::optional<Oid>> GitRepo::ReadRef(const std::string& name) const {
+  git_oid oid;
+  int rc = git_reference_name_to_id(&oid, repo_, name.c_str());
+  if (rc == GIT_ENOTFOUND) return std::optional<Oid>();
+  if (rc != 0) return Corrupt("ref '" + name + "' is unreadable: " + GitError());
+  Oid o;
+  o.raw = oid;
+  return std::optional<Oid>(o);
+}
+
+Status GitRepo::UpdateRef(const std::string& name, const Oid& target,
+                          const std::optional<Oid>& expected, const std::string& log_message) {
+  git_reference* raw = nullptr;
+  int rc;
+  if (expected) {
+    rc = git_reference_create_matching(&raw, repo_, name.c_str(), &target.raw, 1,
+                                       &expected->raw, log_message.c_str());
+  } else {
+    rc = git_reference_create(&raw, repo_, name.c_str(), &target.raw, 0, log_message.c_str());
+  }
+  RefPtr ref(raw);
+  if (rc == GIT_EEXISTS) return Exists("ref '" + name + "' already exists");
+  if (rc == GIT_EMODIFIED) return Busy("ref '" + name + "' was changed by another process");
+  if (rc != 0) return IoError("cannot update ref '" + name + "': " + GitError());
+  return Status::Ok();
+}
+
+Status GitRepo::ForceRef(const std::string& name, const Oid& target,
+                         const std::string& log_message) {
+  git_reference* raw = nullptr;
+  int rc = git_reference_create(&raw, repo_, name.c_str(), &target.raw, 1, log_message.c_str());
+  RefPtr ref(raw);
+  if (rc != 0) return IoError("cannot update ref '" + name + "': " + GitError());
+  return Status::Ok();
+}
+
+Status GitRepo::DeleteRef(const std::string& name) {
+  git_reference* raw = nullptr;
+  int rc = git_reference_lookup(&raw, repo_, name.c_str());
+  RefPtr ref(raw);
+  if (rc == GIT_ENOTFOUND) return NotFound("ref '" + name + "' not found");
+  if (rc != 0 || git_reference_delete(ref.get()) != 0)
+    return IoError("cannot delete ref '" + name + "': " + GitError());
+  return Status::Ok();
+}
+
+Result<std::vector<std::pair<std::string, Oid>>> GitRepo::ListRefs(
+    const std::string& prefix) const {
+  git_reference_iterator* raw = nullptr;
+  std::string glob = prefix + "*";
+  if (git_reference_iterator_glob_new(&raw, repo_, glob.c_str()) != 0)
+    return IoError("cannot list refs: " + GitError());
+  IterPtr it(raw);
+  std::vector<std::pair<std::string, Oid>> out;
+  git_reference* ref = nullptr;
+  int rc;
+  while ((rc = git_reference_next(&ref, it.get())) == 0) {
+    RefPtr r(ref);
+    if (git_reference_type(r.get()) != GIT_REFERENCE_DIRECT) continue;
+    Oid o;
+    git_oid_cpy(&o.raw, git_reference_target(r.get()));
+    out.emplace_back(std::string(git_reference_name(r.get())).substr(prefix.size()), o);
+  }
+  if (rc != GIT_ITEROVER) return Corrupt("cannot list refs: " + GitError());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+Result<HeadRef> GitRepo::Head() const {
+  git_reference* raw = nullptr;
+  if (git_reference_lookup(&raw, repo_, "HEAD") != 0) return Corrupt("HEAD is unreadable: " + GitError());
+  RefPtr head(raw);
+  HeadRef out;
+  if (git_reference_type(head.get()) == GIT_REFERENCE_SYMBOLIC) {
+    std::string target = git_reference_symbolic_target(head.get());
+    const std::string prefix = "refs/heads/";
+    if (target.rfind(prefix, 0) != 0) return Corrupt("HEAD points outside refs/heads: " + target);
+    out.branch = target.substr(prefix.size());
+    AERGO_ASSIGN_OR_RETURN(out.target, ReadRef(target));
+  } else {
+    Oid o;
+    git_oid_cpy(&o.raw, git_reference_target(head.get()));
+    out.target = o;
+  }
+  return out;
+}
+
+Status GitRepo::SetHeadBranch(const std::string& branch, const std::string& log_message) {
+  (void)log_message;  // libgit2 records "checkout: moving from A to B" itself
+  std::string target = "refs/heads/" + branch;
+  if (git_repository_set_head(repo_, target.c_str()) != 0)
+    return IoError("cannot update HEAD: " + GitError());
+  return Status::Ok();
+}
+
+Status GitRepo::SetHeadDetached(const Oid& target, const std::string& log_message) {
+  (void)log_message;
+  if (git_repository_set_head_detached(repo_, &target.raw) != 0)
+    return IoError("cannot update HEAD: " + GitError());
+  return Status::Ok();
+}
+
+}  // namespace aergo

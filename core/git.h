@@ -1,0 +1,92 @@
+// libgit2 storage for blocks and refs (DESIGN §4, docs/ARCHITECTURE.md).
+//
+// A block is a git commit whose tree holds three blobs — `header`, `txs`,
+// `receipts` — in their canonical encodings, and whose parents are the
+// commits of the parent blocks. The commit's oid is only a storage key; the
+// SHA-256 block id is what users see. Refs: refs/heads/* (branches),
+// refs/tags/* (tags), HEAD (symbolic to a branch, or detached). Ref updates
+// are compare-and-swap and recorded in the reflog.
+// Ownership: GitRepo owns its git_repository. Thread-safety: one thread.
+#pragma once
+
+#include <git2.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/objects.h"
+#include "core/status.h"
+
+namespace aergo {
+
+// Initialises libgit2 for the process lifetime (idempotent).
+void GitGlobalInit();
+
+struct Oid {
+  git_oid raw{};
+  std::string Hex() const;
+  static std::optional<Oid> FromHex(const std::string& hex);
+  bool operator==(const Oid& o) const { return git_oid_equal(&raw, &o.raw) != 0; }
+  bool operator!=(const Oid& o) const { return !(*this == o); }
+};
+
+struct HeadRef {
+  std::optional<std::string> branch;  // set unless detached
+  std::optional<Oid> target;          // unset when the branch is unborn
+};
+
+// The three blobs of a block as stored, before decoding.
+struct BlockBlobs {
+  Bytes header, txs, receipts;
+};
+
+class GitRepo {
+ public:
+  GitRepo() = default;
+  ~GitRepo();
+  GitRepo(GitRepo&& o) noexcept : repo_(o.repo_) { o.repo_ = nullptr; }
+  GitRepo& operator=(GitRepo&& o) noexcept;
+  GitRepo(const GitRepo&) = delete;
+  GitRepo& operator=(const GitRepo&) = delete;
+
+  // Creates a bare repository at path with HEAD -> refs/heads/<branch>.
+  static Result<GitRepo> Init(const std::string& path, const std::string& branch);
+  static Result<GitRepo> Open(const std::string& path);
+
+  git_repository* get() const { return repo_; }
+
+  // Writes the block's blobs, tree and commit (idempotent).
+  Result<Oid> WriteBlock(const Block& block, const std::vector<Oid>& parent_commits);
+  // Reads the block's blobs; Corrupt if the commit or a blob is missing,
+  // or the tree has the wrong shape.
+  Result<BlockBlobs> ReadBlockBlobs(const Oid& commit) const;
+  // Parent commit oids of a commit.
+  Result<std::vector<Oid>> CommitParents(const Oid& commit) const;
+
+  // Ref helpers. Names are full ("refs/heads/master").
+  Result<std::optional<Oid>> ReadRef(const std::string& name) const;
+  // Creates or moves a ref. expected: nullopt = must not exist (create),
+  // else the ref must currently point there.
+  Status UpdateRef(const std::string& name, const Oid& target, const std::optional<Oid>& expected,
+                   const std::string& log_message);
+  // Moves a ref unconditionally (force), used by recovery.
+  Status ForceRef(const std::string& name, const Oid& target, const std::string& log_message);
+  Status DeleteRef(const std::string& name);
+  // (short name, target) for refs under prefix ("refs/heads/"), sorted.
+  Result<std::vector<std::pair<std::string, Oid>>> ListRefs(const std::string& prefix) const;
+
+  Result<HeadRef> Head() const;
+  Status SetHeadBranch(const std::string& branch, const std::string& log_message);
+  Status SetHeadDetached(const Oid& target, const std::string& log_message);
+
+ private:
+  explicit GitRepo(git_repository* r) : repo_(r) {}
+  git_repository* repo_ = nullptr;
+};
+
+// The last libgit2 error as text.
+std::string GitError();
+
+}  // namespace aergo

@@ -1,0 +1,282 @@
+#include "core/index.h"
+
+namespace aergo {
+
+namespace {
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks(
+  id TEXT PRIMARY KEY, oid TEXT NOT NULL UNIQUE, height INTEGER NOT NULL,
+  parent1 TEXT, parent2 TEXT, time_ms INTEGER NOT NULL, producer TEXT NOT NULL,
+  txs INTEGER NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tx_blocks(
+  txid TEXT NOT NULL, block TEXT NOT NULL, pos INTEGER NOT NULL,
+  PRIMARY KEY(txid, block)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pools(branch TEXT PRIMARY KEY, base TEXT NOT NULL,
+  time_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pool(branch TEXT NOT NULL, seq INTEGER NOT NULL,
+  txid TEXT NOT NULL, tx BLOB NOT NULL, receipt BLOB NOT NULL,
+  PRIMARY KEY(branch, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pool_txid ON pool(txid);
+)sql";
+
+enum Slot {
+  kPutBlock, kPutTx, kGetBlock, kGetBlockByOid, kFindBlocks, kFindTxs, kBlocksWithTx, kGetMeta,
+  kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolCount, kPoolHasTx, kAddPool, kClearPool,
+  kClearPools, kMaxSeq, kCount, kAll,
+};
+
+constexpr const char* kBlockCols =
+    "id, oid, height, parent1, parent2, time_ms, producer, txs, message";
+}  // namespace
+
+std::optional<Hash32> ParseHash(const std::string& hex) {
+  Hash32 h;
+  if (!FromHex(hex, &h)) return std::nullopt;
+  return h;
+}
+
+Status Index::Init() { return db_->Exec(kSchema); }
+
+Result<Stmt*> Index::Cached(int slot, const char* sql) {
+  if (!cache_[slot]) {
+    AERGO_ASSIGN_OR_RETURN(cache_[slot], db_->Prepare(sql));
+  }
+  cache_[slot].Reset();
+  return &cache_[slot];
+}
+
+Status Index::PutBlock(const Block& block, const Oid& oid) {
+  std::string id = ToHex(block.Id());
+  AERGO_ASSIGN_OR_RETURN(Stmt * s,
+                         Cached(kPutBlock, "INSERT OR REPLACE INTO blocks VALUES(?,?,?,?,?,?,?,?,?)"));
+  const auto& h = block.header;
+  s->Bind(1, id).Bind(2, oid.Hex()).Bind(3, static_cast<int64_t>(h.height));
+  if (h.parents.size() > 0) s->Bind(4, ToHex(h.parents[0])); else s->BindNull(4);
+  if (h.parents.size() > 1) s->Bind(5, ToHex(h.parents[1])); else s->BindNull(5);
+  s->Bind(6, static_cast<int64_t>(h.time_ms)).Bind(7, ToHex(h.producer))
+      .Bind(8, static_cast<int64_t>(h.tx_count)).Bind(9, h.message);
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "index block " + ShortId(block.Id()));
+  AERGO_ASSIGN_OR_RETURN(Stmt * t, Cached(kPutTx, "INSERT OR REPLACE INTO tx_blocks VALUES(?,?,?)"));
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    t->Reset();
+    t->Bind(1, ToHex(block.txs[i].Id())).Bind(2, id).Bind(3, static_cast<int64_t>(i));
+    rc = t->Step();
+    if (rc != SQLITE_DONE) return db_->StepError(rc, "index txs of block " + ShortId(block.Id()));
+  }
+  return Status::Ok();
+}
+
+Result<BlockRow> Index::ReadRow(Stmt* s) {
+  BlockRow r;
+  auto id = ParseHash(s->Text(0));
+  auto oid = Oid::FromHex(s->Text(1));
+  if (!id || !oid) return Corrupt("index row for block '" + s->Text(0) + "' is malformed");
+  r.id = *id;
+  r.oid = *oid;
+  r.height = static_cast<uint64_t>(s->Int(2));
+  for (int c : {3, 4}) {
+    if (s->IsNull(c)) continue;
+    auto p = ParseHash(s->Text(c));
+    if (!p) return Corrupt("index row for block '" + s->Text(0) + "' has a malformed parent");
+    r.parents.push_back(*p);
+  }
+  r.time_ms = static_cast<uint64_t>(s->Int(5));
+  if (!FromHex(s->Text(6), &r.producer))
+    return Corrupt("index row for block '" + s->Text(0) + "' has a malformed producer");
+  r.txs = static_cast<uint32_t>(s->Int(7));
+  r.message = s->Text(8);
+  return r;
+}
+
+Result<std::optional<BlockRow>> Index::GetBlock(const Hash32& id) {
+  AERGO_ASSIGN_OR_RETURN(
+      Stmt * s, Cached(kGetBlock, (std::string("SELECT ") + kBlockCols + " FROM blocks WHERE id=?").c_str()));
+  s->Bind(1, ToHex(id));
+  int rc = s->Step();
+  if (rc == SQLITE_DONE) return std::optional<BlockRow>();
+  if (rc != SQLITE_ROW) return db_->StepError(rc, "read index");
+  AERGO_ASSIGN_OR_RETURN(BlockRow r, ReadRow(s));
+  return std::optional<BlockRow>(std::move(r));
+}
+
+Result<std::optional<BlockRow>> Index::GetBlockByOid(const Oid& oid) {
+  AERGO_ASSIGN_OR_RETURN(
+      Stmt * s, Cached(kGetBlockByOid,
+                       (std::string("SELECT ") + kBlockCols + " FROM blocks WHERE oid=?").c_str()));
+  s->Bind(1, oid.Hex());
+  int rc = s->Step();
+  if (rc == SQLITE_DONE) return std::optional<BlockRow>();
+  if (rc != SQLITE_ROW) return db_->StepError(rc, "read index");
+  AERGO_ASSIGN_OR_RETURN(BlockRow r, ReadRow(s));
+  return std::optional<BlockRow>(std::move(r));
+}
+
+// Range scan [prefix, prefix + 'g') over lowercase hex.
+Result<std::vector<Hash32>> Index::FindBlocks(const std::string& hex_prefix, int limit) {
+  AERGO_ASSIGN_OR_RETURN(
+      Stmt * s, Cached(kFindBlocks, "SELECT id FROM blocks WHERE id >= ? AND id < ? ORDER BY id LIMIT ?"));
+  s->Bind(1, hex_prefix).Bind(2, hex_prefix + "g").Bind(3, limit);
+  std::vector<Hash32> out;
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    if (auto h = ParseHash(s->Text(0))) out.push_back(*h);
+  }
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "read index");
+  return out;
+}
+
+Result<std::vector<std::pair<Hash32, Hash32>>> Index::FindTxs(const std::string& hex_prefix,
+                                                              int limit) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s,
+                         Cached(kFindTxs,
+                                "SELECT txid, block FROM tx_blocks WHERE txid >= ? AND txid < ? "
+                                "ORDER BY txid LIMIT ?"));
+  s->Bind(1, hex_prefix).Bind(2, hex_prefix + "g").Bind(3, limit);
+  std::vector<std::pair<Hash32, Hash32>> out;
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    auto t = ParseHash(s->Text(0));
+    auto b = ParseHash(s->Text(1));
+    if (t && b) out.emplace_back(*t, *b);
+  }
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "read index");
+  return out;
+}
+
+Result<std::vector<Hash32>> Index::BlocksWithTx(const Hash32& txid) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kBlocksWithTx, "SELECT block FROM tx_blocks WHERE txid=?"));
+  s->Bind(1, ToHex(txid));
+  std::vector<Hash32> out;
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    if (auto b = ParseHash(s->Text(0))) out.push_back(*b);
+  }
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "read index");
+  return out;
+}
+
+Result<uint64_t> Index::BlockCount() {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kCount, "SELECT count(*) FROM blocks"));
+  if (s->Step() != SQLITE_ROW) return IoError("read index: " + db_->Error());
+  return static_cast<uint64_t>(s->Int(0));
+}
+
+Result<std::vector<BlockRow>> Index::AllBlocks() {
+  AERGO_ASSIGN_OR_RETURN(
+      Stmt * s, Cached(kAll, (std::string("SELECT ") + kBlockCols + " FROM blocks ORDER BY height, id").c_str()));
+  std::vector<BlockRow> out;
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    AERGO_ASSIGN_OR_RETURN(BlockRow r, ReadRow(s));
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "read index");
+  return out;
+}
+
+Result<std::optional<std::string>> Index::GetMeta(const std::string& key) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetMeta, "SELECT value FROM meta WHERE key=?"));
+  s->Bind(1, key);
+  int rc = s->Step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return db_->StepError(rc, "read index");
+  return std::optional<std::string>(s->Text(0));
+}
+
+Status Index::SetMeta(const std::string& key, const std::string& value) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kSetMeta, "INSERT OR REPLACE INTO meta VALUES(?,?)"));
+  s->Bind(1, key).Bind(2, value);
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "write index");
+  return Status::Ok();
+}
+
+Result<std::optional<PoolInfo>> Index::GetPool(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetPool, "SELECT base, time_ms FROM pools WHERE branch=?"));
+  s->Bind(1, branch);
+  int rc = s->Step();
+  if (rc == SQLITE_DONE) return std::optional<PoolInfo>();
+  if (rc != SQLITE_ROW) return db_->StepError(rc, "read merge pool");
+  PoolInfo info;
+  auto base = ParseHash(s->Text(0));
+  if (!base) return Corrupt("merge pool of branch '" + branch + "' has a malformed base");
+  info.base = *base;
+  info.time_ms = static_cast<uint64_t>(s->Int(1));
+  return std::optional<PoolInfo>(info);
+}
+
+Status Index::OpenPool(const std::string& branch, const PoolInfo& info) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kOpenPool, "INSERT OR REPLACE INTO pools VALUES(?,?,?)"));
+  s->Bind(1, branch).Bind(2, ToHex(info.base)).Bind(3, static_cast<int64_t>(info.time_ms));
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool");
+  return Status::Ok();
+}
+
+Result<std::vector<PoolEntry>> Index::PoolEntries(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s,
+                         Cached(kPoolEntries, "SELECT tx, receipt FROM pool WHERE branch=? ORDER BY seq"));
+  s->Bind(1, branch);
+  std::vector<PoolEntry> out;
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    Bytes txb = s->Blob(0), rcb = s->Blob(1);
+    auto tx = Tx::Decode(txb);
+    if (!tx.ok()) return Corrupt("merge pool of branch '" + branch + "': " + tx.status().message());
+    Reader r(rcb, "pool receipt");
+    auto receipt = Receipt::Decode(&r);
+    r.ExpectEnd();
+    if (!receipt.ok() || !r.ok())
+      return Corrupt("merge pool of branch '" + branch + "': receipt is malformed");
+    out.push_back(PoolEntry{std::move(tx.value()), std::move(receipt.value())});
+  }
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "read merge pool");
+  return out;
+}
+
+Result<uint64_t> Index::PoolCount(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kPoolCount, "SELECT count(*) FROM pool WHERE branch=?"));
+  s->Bind(1, branch);
+  if (s->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
+  return static_cast<uint64_t>(s->Int(0));
+}
+
+Result<bool> Index::PoolHasTx(const std::string& branch, const Hash32& txid) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s,
+                         Cached(kPoolHasTx, "SELECT 1 FROM pool WHERE txid=? AND branch=?"));
+  s->Bind(1, ToHex(txid)).Bind(2, branch);
+  int rc = s->Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_->StepError(rc, "read merge pool");
+  return rc == SQLITE_ROW;
+}
+
+Status Index::AddPoolEntry(const std::string& branch, const Tx& tx, const Receipt& receipt) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * m,
+                         Cached(kMaxSeq, "SELECT coalesce(max(seq), -1) + 1 FROM pool WHERE branch=?"));
+  m->Bind(1, branch);
+  if (m->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
+  int64_t seq = m->Int(0);
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kAddPool, "INSERT INTO pool VALUES(?,?,?,?,?)"));
+  Bytes txb = tx.Encode(), rcb = receipt.Encode();
+  s->Bind(1, branch).Bind(2, seq).Bind(3, ToHex(receipt.txid));
+  s->BindBlob(4, txb.data(), txb.size()).BindBlob(5, rcb.data(), rcb.size());
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool");
+  return Status::Ok();
+}
+
+Status Index::ClearPool(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kClearPool, "DELETE FROM pool WHERE branch=?"));
+  s->Bind(1, branch);
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "clear merge pool");
+  AERGO_ASSIGN_OR_RETURN(Stmt * p, Cached(kClearPools, "DELETE FROM pools WHERE branch=?"));
+  p->Bind(1, branch);
+  rc = p->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "clear merge pool");
+  return Status::Ok();
+}
+
+}  // namespace aergo

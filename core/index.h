@@ -1,0 +1,89 @@
+// The repository index (SQLite, in .aergo/ledger.db beside the state):
+// block id <-> commit, heights and parents, tx id -> blocks, merge pools and
+// repository metadata. Derived from the object store; fsck cross-checks it.
+// Schema in docs/ARCHITECTURE.md. Tables here have no dot in their names,
+// which keeps them invisible to contracts and queries.
+// Ownership: borrows the Db. Thread-safety: one thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/git.h"
+#include "core/objects.h"
+#include "core/sqlite.h"
+
+namespace aergo {
+
+struct BlockRow {
+  Hash32 id{};
+  Oid oid;
+  uint64_t height = 0;
+  std::vector<Hash32> parents;
+  uint64_t time_ms = 0;
+  PublicKey producer{};
+  uint32_t txs = 0;
+  std::string message;
+};
+
+struct PoolInfo {
+  Hash32 base{};         // the block the pool's txs were executed on
+  uint64_t time_ms = 0;  // the pending block's time (fixed when the pool opens)
+};
+
+struct PoolEntry {
+  Tx tx;
+  Receipt receipt;
+};
+
+class Index {
+ public:
+  explicit Index(Db* db) : db_(db) {}
+
+  // Creates the schema if absent.
+  Status Init();
+
+  Status PutBlock(const Block& block, const Oid& oid);
+  Result<std::optional<BlockRow>> GetBlock(const Hash32& id);
+  Result<std::optional<BlockRow>> GetBlockByOid(const Oid& oid);
+  // Ids whose hex starts with prefix (up to limit).
+  Result<std::vector<Hash32>> FindBlocks(const std::string& hex_prefix, int limit);
+  // (txid, block) pairs whose txid hex starts with prefix (up to limit).
+  Result<std::vector<std::pair<Hash32, Hash32>>> FindTxs(const std::string& hex_prefix, int limit);
+  Result<std::vector<Hash32>> BlocksWithTx(const Hash32& txid);
+  Result<uint64_t> BlockCount();
+  // Every indexed block id, by height.
+  Result<std::vector<BlockRow>> AllBlocks();
+
+  Result<std::optional<std::string>> GetMeta(const std::string& key);
+  Status SetMeta(const std::string& key, const std::string& value);
+
+  Result<std::optional<PoolInfo>> GetPool(const std::string& branch);
+  Status OpenPool(const std::string& branch, const PoolInfo& info);
+  Result<std::vector<PoolEntry>> PoolEntries(const std::string& branch);
+  Result<uint64_t> PoolCount(const std::string& branch);
+  Result<bool> PoolHasTx(const std::string& branch, const Hash32& txid);
+  Status AddPoolEntry(const std::string& branch, const Tx& tx, const Receipt& receipt);
+  Status ClearPool(const std::string& branch);
+  // Moves a branch's pool to a new name (branch rename is not offered yet;
+  // used when deleting: drops it).
+  Status DropPool(const std::string& branch) { return ClearPool(branch); }
+
+  // Resets every cached statement so none holds a read open (DROP TABLE
+  // needs that).
+  void ResetStatements() {
+    for (auto& s : cache_) if (s) s.Reset();
+  }
+
+ private:
+  Result<Stmt*> Cached(int slot, const char* sql);
+  Result<BlockRow> ReadRow(Stmt* s);
+  Db* db_;
+  Stmt cache_[24];
+};
+
+// Parses 64 hex digits; nullopt otherwise.
+std::optional<Hash32> ParseHash(const std::string& hex);
+
+}  // namespace aergo

@@ -1,0 +1,114 @@
+// The ledger's object model: transaction, receipt, block header, block.
+// One canonical binary encoding each (docs/formats/objects.md); ids are
+// SHA-256 of the unsigned encoding; signatures are Ed25519 over a domain tag
+// and the unsigned encoding. Decoders take untrusted bytes: they check every
+// bound, reject trailing bytes, oversize fields and non-canonical forms, and
+// never crash.
+// Thread-safety: value types.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/codec.h"
+#include "core/crypto.h"
+#include "core/value.h"
+
+namespace aergo {
+
+inline constexpr uint8_t kObjectVersion = 1;
+inline constexpr size_t kMaxNameBytes = 64;
+inline constexpr size_t kMaxArgs = 64;
+inline constexpr size_t kMaxPayloadBytes = 1 << 20;
+inline constexpr size_t kMaxMessageBytes = 4096;
+inline constexpr size_t kMaxErrorBytes = 4096;
+inline constexpr uint32_t kMaxBlockTxs = 2'000'000;
+
+enum class TxKind : uint8_t {
+  kGenesis = 0,  // creates the system tables; sender becomes admin
+  kDeploy = 1,   // contract = name, payload = source
+  kCall = 2,     // contract.function(args)
+};
+
+const char* TxKindName(TxKind k);
+
+struct Tx {
+  TxKind kind = TxKind::kCall;
+  Hash32 chain_id{};  // zero only in the genesis tx
+  PublicKey sender{};
+  uint64_t time_ms = 0;
+  std::array<uint8_t, 16> salt{};
+  std::string contract;
+  std::string function;
+  std::vector<Value> args;
+  std::string payload;
+  Signature signature{};
+
+  Bytes EncodeUnsigned() const;
+  Bytes Encode() const;
+  Hash32 Id() const;
+  void Sign(const SecretKey& key);
+  bool VerifySignature() const;
+  static Result<Tx> Decode(const uint8_t* p, size_t n);
+  static Result<Tx> Decode(const Bytes& b) { return Decode(b.data(), b.size()); }
+};
+
+enum class ReceiptStatus : uint8_t { kApplied = 0, kExcluded = 1, kResolved = 2 };
+const char* ReceiptStatusName(ReceiptStatus s);
+
+struct Receipt {
+  Hash32 txid{};
+  ReceiptStatus status = ReceiptStatus::kApplied;
+  uint64_t steps = 0;
+  std::string error;  // empty when applied
+
+  Bytes Encode() const;
+  Hash32 Hash() const { return Sha256(Encode()); }
+  static Result<Receipt> Decode(Reader* r);
+};
+
+struct BlockHeader {
+  Hash32 chain_id{};  // zero for genesis (whose id is the chain id)
+  uint64_t height = 0;
+  std::vector<Hash32> parents;  // 0 for genesis, 1, or 2 for a merge block
+  uint64_t time_ms = 0;
+  PublicKey producer{};
+  Hash32 tx_root{};
+  Hash32 receipt_root{};
+  Hash32 state_root{};
+  uint32_t tx_count = 0;
+  std::string message;
+  Signature signature{};
+
+  Bytes EncodeUnsigned() const;
+  Bytes Encode() const;
+  Hash32 Id() const;
+  void Sign(const SecretKey& key);
+  bool VerifySignature() const;
+  static Result<BlockHeader> Decode(const uint8_t* p, size_t n);
+  static Result<BlockHeader> Decode(const Bytes& b) { return Decode(b.data(), b.size()); }
+};
+
+struct Block {
+  BlockHeader header;
+  std::vector<Tx> txs;
+  std::vector<Receipt> receipts;
+
+  Hash32 Id() const { return header.Id(); }
+  // Blob forms stored in the block's git tree.
+  Bytes EncodeTxs() const;
+  Bytes EncodeReceipts() const;
+  static Result<Block> Decode(const Bytes& header, const Bytes& txs, const Bytes& receipts);
+
+  // Roots computed from the contents.
+  Hash32 ComputeTxRoot() const;
+  Hash32 ComputeReceiptRoot() const;
+  // Structural checks that need no other block: roots, counts, receipts
+  // matching txs, chain ids, parent count. Signatures are checked apart.
+  Status CheckStructure() const;
+};
+
+// Short display id: first 12 hex digits.
+std::string ShortId(const Hash32& id);
+
+}  // namespace aergo

@@ -1,0 +1,641 @@
+#include "core/repo.h"
+
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <queue>
+#include <set>
+
+#include "core/executor.h"
+
+namespace aergo {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kHeads = "refs/heads/";
+constexpr const char* kTags = "refs/tags/";
+
+int LockTimeoutMs() {
+  const char* t = std::getenv("AERGO_LOCK_TIMEOUT_MS");
+  if (t == nullptr) return 10000;
+  return std::atoi(t);
+}
+
+Status OpenDatabase(const std::string& path, Db* out) {
+  AERGO_ASSIGN_OR_RETURN(*out, Db::Open(path, true));
+  return out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;");
+}
+
+bool IsHex(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+}  // namespace
+
+Repository::~Repository() = default;
+
+Result<std::string> Repository::Locate(const std::string& start) {
+  if (const char* env = std::getenv("AERGO_DIR"); env != nullptr && *env != '\0') {
+    fs::path p(env);
+    if (fs::exists(p / ".aergo" / "ledger.db")) return fs::absolute(p / ".aergo").string();
+    if (fs::exists(p / "ledger.db")) return fs::absolute(p).string();
+    return NotFound("AERGO_DIR '" + std::string(env) + "' is not an aergo repository");
+  }
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec);
+  if (ec) return NotFound("cannot resolve directory '" + start + "'");
+  for (fs::path d = dir;; d = d.parent_path()) {
+    if (fs::exists(d / ".aergo" / "ledger.db")) return (d / ".aergo").string();
+    if (d == d.root_path() || d.empty()) break;
+  }
+  return NotFound("not an aergo repository (or any parent up to /): " + dir.string());
+}
+
+Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, const SecretKey& key,
+                                                     const InitParams& params,
+                                                     const Clock& clock) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return IoError("cannot create directory '" + dir + "': " + ec.message());
+  fs::path final_path = fs::absolute(fs::path(dir) / ".aergo");
+  if (fs::exists(final_path)) return Exists("repository already exists at '" + final_path.string() + "'");
+  fs::path tmp = final_path.string() + ".init-" + std::to_string(getpid());
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return IoError("cannot create '" + tmp.string() + "': " + ec.message());
+  auto cleanup = [&] { std::error_code e; fs::remove_all(tmp, e); };
+
+  Status st = [&]() -> Status {
+    AERGO_ASSIGN_OR_RETURN(GitRepo git, GitRepo::Init((tmp / "git").string(), "master"));
+    Db db;
+    AERGO_RETURN_IF_ERROR(OpenDatabase((tmp / "ledger.db").string(), &db));
+    Index index(&db);
+    AERGO_RETURN_IF_ERROR(index.Init());
+    ContractEngine engine(db.get());
+
+    uint64_t now = clock.NowMs();
+    Tx tx;
+    tx.kind = TxKind::kGenesis;
+    tx.sender = key.public_key();
+    tx.time_ms = now;
+    randombytes_buf(tx.salt.data(), tx.salt.size());
+    tx.contract = "aergo";
+    tx.function = "genesis";
+    tx.args = {Value::Text(params.consensus), Value::Integer(params.is_public ? 1 : 0)};
+    tx.Sign(key);
+
+    Txn txn(&db);
+    AERGO_RETURN_IF_ERROR(txn.status());
+    CallOutcome out = ExecuteTx(&engine, db.get(), tx, 0, now);
+    if (!out.ok) return IoError("genesis failed: " + out.error);
+    Block block;
+    block.txs.push_back(tx);
+    block.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, out.steps, ""});
+    auto& h = block.header;
+    h.height = 0;
+    h.time_ms = now;
+    h.producer = key.public_key();
+    h.tx_count = 1;
+    h.tx_root = block.ComputeTxRoot();
+    h.receipt_root = block.ComputeReceiptRoot();
+    AERGO_ASSIGN_OR_RETURN(h.state_root, engine.StateRoot());
+    h.message = "genesis";
+    h.Sign(key);
+    AERGO_ASSIGN_OR_RETURN(Oid oid, git.WriteBlock(block, {}));
+    AERGO_RETURN_IF_ERROR(index.PutBlock(block, oid));
+    std::string id = ToHex(block.Id());
+    AERGO_RETURN_IF_ERROR(index.SetMeta("chain_id", id));
+    AERGO_RETURN_IF_ERROR(index.SetMeta("format", "1"));
+    AERGO_RETURN_IF_ERROR(index.SetMeta("state_branch", "master"));
+    AERGO_RETURN_IF_ERROR(index.SetMeta("state_block", id));
+    AERGO_RETURN_IF_ERROR(txn.Commit());
+    AERGO_RETURN_IF_ERROR(git.UpdateRef("refs/heads/master", oid, std::nullopt, "init: genesis"));
+    AERGO_ASSIGN_OR_RETURN(Config cfg, Config::Load((tmp / "config").string()));
+    AERGO_RETURN_IF_ERROR(cfg.Set("core.consensus", params.consensus));
+    AERGO_RETURN_IF_ERROR(cfg.Set("core.public", params.is_public ? "true" : "false"));
+    AERGO_RETURN_IF_ERROR(cfg.Save());
+    return db.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }();
+  if (!st.ok()) {
+    cleanup();
+    return st;
+  }
+  fs::rename(tmp, final_path, ec);
+  if (ec) {
+    cleanup();
+    if (fs::exists(final_path)) return Exists("repository already exists at '" + final_path.string() + "'");
+    return IoError("cannot create '" + final_path.string() + "': " + ec.message());
+  }
+  return Open(final_path.string(), OpenMode::kWrite, clock);
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_dir, OpenMode mode,
+                                                     const Clock& clock) {
+  std::unique_ptr<Repository> repo(new Repository());
+  repo->path_ = aergo_dir;
+  repo->clock_ = &clock;
+  AERGO_ASSIGN_OR_RETURN(repo->lock_,
+                         RepoLock::Acquire(aergo_dir + "/lock",
+                                           mode == OpenMode::kWrite ? RepoLock::Mode::kExclusive
+                                                                    : RepoLock::Mode::kShared,
+                                           LockTimeoutMs()));
+  AERGO_ASSIGN_OR_RETURN(repo->git_, GitRepo::Open(aergo_dir + "/git"));
+  AERGO_RETURN_IF_ERROR(OpenDatabase(aergo_dir + "/ledger.db", &repo->db_));
+  repo->index_ = std::make_unique<Index>(&repo->db_);
+  AERGO_ASSIGN_OR_RETURN(repo->config_, Config::Load(aergo_dir + "/config"));
+  AERGO_ASSIGN_OR_RETURN(auto chain, repo->index_->GetMeta("chain_id"));
+  auto cid = chain ? ParseHash(*chain) : std::nullopt;
+  if (!cid) return Corrupt("repository '" + aergo_dir + "' has no chain id in its index");
+  repo->chain_id_ = *cid;
+  repo->engine_ = std::make_unique<ContractEngine>(repo->db_.get());
+  AERGO_RETURN_IF_ERROR(repo->Reconcile());
+  return repo;
+}
+
+Result<Hash32> Repository::IdForOid(const Oid& oid) {
+  AERGO_ASSIGN_OR_RETURN(auto row, index_->GetBlockByOid(oid));
+  if (!row) return Corrupt("ref target " + oid.Hex() + " is not an indexed block (run aergo fsck)");
+  return row->id;
+}
+
+Result<Oid> Repository::OidFor(const Hash32& id) {
+  AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
+  return row.oid;
+}
+
+Result<BlockRow> Repository::BlockInfo(const Hash32& id) {
+  AERGO_ASSIGN_OR_RETURN(auto row, index_->GetBlock(id));
+  if (!row) return NotFound("block " + ToHex(id) + " not found");
+  return *row;
+}
+
+Result<Head> Repository::CurrentHead() {
+  AERGO_ASSIGN_OR_RETURN(HeadRef ref, git_.Head());
+  if (!ref.target)
+    return Corrupt("HEAD names branch '" + ref.branch.value_or("?") + "', which does not exist");
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, IdForOid(*ref.target));
+  AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
+  return Head{ref.branch, row};
+}
+
+Result<Block> Repository::ReadBlock(const Hash32& id) {
+  AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
+  return ReadBlock(row);
+}
+
+Result<Block> Repository::ReadBlock(const BlockRow& row) {
+  AERGO_ASSIGN_OR_RETURN(BlockBlobs blobs, git_.ReadBlockBlobs(row.oid));
+  auto block = Block::Decode(blobs.header, blobs.txs, blobs.receipts);
+  if (!block.ok()) return Corrupt("block " + ToHex(row.id) + ": " + block.status().message());
+  if (block->Id() != row.id)
+    return Corrupt("block " + ToHex(row.id) + ": stored header hashes to " + ToHex(block->Id()));
+  return block;
+}
+
+// ---- revisions ----
+
+bool Repository::IsValidRefName(const std::string& n) {
+  if (n.empty() || n.size() > 200 || n[0] == '-' || n[0] == '.' || n.back() == '/' ||
+      n.back() == '.' || n == "HEAD")
+    return false;
+  if (n.find("..") != std::string::npos || n.find("//") != std::string::npos) return false;
+  if (n.size() >= 5 && n.compare(n.size() - 5, 5, ".lock") == 0) return false;
+  for (char c : n) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::optional<Hash32>> Repository::BranchHead(const std::string& name) {
+  if (!IsValidRefName(name)) return std::optional<Hash32>();
+  AERGO_ASSIGN_OR_RETURN(auto oid, git_.ReadRef(kHeads + name));
+  if (!oid) return std::optional<Hash32>();
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, IdForOid(*oid));
+  return std::optional<Hash32>(id);
+}
+
+Result<std::optional<Hash32>> Repository::TagTarget(const std::string& name) {
+  if (!IsValidRefName(name)) return std::optional<Hash32>();
+  AERGO_ASSIGN_OR_RETURN(auto oid, git_.ReadRef(kTags + name));
+  if (!oid) return std::optional<Hash32>();
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, IdForOid(*oid));
+  return std::optional<Hash32>(id);
+}
+
+Result<Hash32> Repository::ResolveBase(const std::string& base, bool* is_ref) {
+  *is_ref = true;
+  if (base == "HEAD") {
+    AERGO_ASSIGN_OR_RETURN(Head h, CurrentHead());
+    return h.block.id;
+  }
+  AERGO_ASSIGN_OR_RETURN(auto branch, BranchHead(base));
+  AERGO_ASSIGN_OR_RETURN(auto tag, TagTarget(base));
+  if (branch && tag)
+    return Invalid("ambiguous revision '" + base + "': both a branch and a tag");
+  if (branch) return *branch;
+  if (tag) return *tag;
+  *is_ref = false;
+  std::string lower = base;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  if (lower.size() >= 7 && lower.size() <= 64 && IsHex(lower)) {
+    AERGO_ASSIGN_OR_RETURN(auto ids, index_->FindBlocks(lower, 2));
+    if (ids.size() == 1) return ids[0];
+    if (ids.size() > 1) return Invalid("ambiguous revision '" + base + "': matches several blocks");
+  }
+  return NotFound("unknown revision '" + base + "'");
+}
+
+Result<Hash32> Repository::Resolve(const std::string& rev) {
+  if (rev.empty()) return Invalid("empty revision");
+  size_t cut = rev.find_first_of("~^");
+  std::string base = rev.substr(0, cut);
+  std::string suffix = cut == std::string::npos ? "" : rev.substr(cut);
+  std::optional<uint64_t> at_height;
+  if (size_t at = base.rfind('@'); at != std::string::npos) {
+    std::string h = base.substr(at + 1);
+    if (h.empty() || h.size() > 18 || !std::all_of(h.begin(), h.end(), ::isdigit))
+      return Invalid("invalid revision '" + rev + "': expected <branch>@<height>");
+    at_height = std::stoull(h);
+    base = base.substr(0, at);
+  }
+  bool is_ref = false;
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, ResolveBase(base, &is_ref));
+  if (at_height) {
+    if (!is_ref) return Invalid("invalid revision '" + rev + "': @<height> needs a branch, tag or HEAD");
+    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
+    if (*at_height > row.height)
+      return NotFound("revision '" + rev + "': '" + base + "' has no block at height " +
+                      std::to_string(*at_height) + " (its head is at " + std::to_string(row.height) + ")");
+    while (row.height > *at_height) {
+      if (row.parents.empty()) return Corrupt("block " + ToHex(row.id) + " has no parent");
+      AERGO_ASSIGN_OR_RETURN(row, BlockInfo(row.parents[0]));
+    }
+    id = row.id;
+  }
+  size_t i = 0;
+  while (i < suffix.size()) {
+    char op = suffix[i++];
+    size_t j = i;
+    while (j < suffix.size() && std::isdigit(static_cast<unsigned char>(suffix[j]))) ++j;
+    std::string digits = suffix.substr(i, j - i);
+    if (digits.size() > 9) return Invalid("invalid revision '" + rev + "'");
+    uint64_t n = digits.empty() ? 1 : std::stoull(digits);
+    i = j;
+    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
+    if (op == '~') {
+      for (uint64_t k = 0; k < n; ++k) {
+        if (row.parents.empty())
+          return NotFound("revision '" + rev + "' goes past genesis");
+        AERGO_ASSIGN_OR_RETURN(row, BlockInfo(row.parents[0]));
+      }
+      id = row.id;
+    } else {
+      if (n == 0) continue;
+      if (n > row.parents.size())
+        return NotFound("revision '" + rev + "': block " + ShortId(row.id) + " has no parent " +
+                        std::to_string(n));
+      id = row.parents[n - 1];
+    }
+  }
+  return id;
+}
+
+Result<bool> Repository::IsAncestor(const Hash32& ancestor, const Hash32& descendant) {
+  AERGO_ASSIGN_OR_RETURN(BlockRow target, BlockInfo(ancestor));
+  std::set<Hash32> seen;
+  std::vector<Hash32> todo{descendant};
+  while (!todo.empty()) {
+    Hash32 cur = todo.back();
+    todo.pop_back();
+    if (cur == ancestor) return true;
+    if (!seen.insert(cur).second) continue;
+    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(cur));
+    if (row.height <= target.height) continue;
+    for (const auto& p : row.parents) todo.push_back(p);
+  }
+  return false;
+}
+
+// ---- branches and tags ----
+
+static Result<std::vector<std::pair<std::string, Hash32>>> ListNamed(Repository* repo,
+                                                                     const std::string& prefix) {
+  AERGO_ASSIGN_OR_RETURN(auto refs, repo->git().ListRefs(prefix));
+  std::vector<std::pair<std::string, Hash32>> out;
+  for (const auto& [name, oid] : refs) {
+    AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlockByOid(oid));
+    if (!row) return Corrupt("ref '" + prefix + name + "' points to unindexed object " + oid.Hex());
+    out.emplace_back(name, row->id);
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, Hash32>>> Repository::Branches() {
+  return ListNamed(this, kHeads);
+}
+
+Result<std::vector<std::pair<std::string, Hash32>>> Repository::Tags() { return ListNamed(this, kTags); }
+
+Status Repository::CreateBranch(const std::string& name, const Hash32& at) {
+  if (!IsValidRefName(name)) return Invalid("invalid branch name '" + name + "'");
+  AERGO_ASSIGN_OR_RETURN(Oid oid, OidFor(at));
+  Status st = git_.UpdateRef(kHeads + name, oid, std::nullopt, "branch: created from " + ToHex(at));
+  if (st.code() == Code::kExists) return Exists("branch '" + name + "' already exists");
+  return st;
+}
+
+Status Repository::DeleteBranch(const std::string& name) {
+  AERGO_ASSIGN_OR_RETURN(auto head, BranchHead(name));
+  if (!head) return NotFound("branch '" + name + "' not found");
+  AERGO_ASSIGN_OR_RETURN(HeadRef h, git_.Head());
+  if (h.branch && *h.branch == name)
+    return Denied("cannot delete branch '" + name + "': it is checked out");
+  {
+    Txn txn(&db_);
+    AERGO_RETURN_IF_ERROR(txn.status());
+    AERGO_RETURN_IF_ERROR(index_->DropPool(name));
+    AERGO_RETURN_IF_ERROR(txn.Commit());
+  }
+  return git_.DeleteRef(kHeads + name);
+}
+
+Status Repository::CreateTag(const std::string& name, const Hash32& at) {
+  if (!IsValidRefName(name)) return Invalid("invalid tag name '" + name + "'");
+  AERGO_ASSIGN_OR_RETURN(Oid oid, OidFor(at));
+  Status st = git_.UpdateRef(kTags + name, oid, std::nullopt, "tag: " + ToHex(at));
+  if (st.code() == Code::kExists) return Exists("tag '" + name + "' already exists");
+  return st;
+}
+
+Status Repository::DeleteTag(const std::string& name) {
+  AERGO_ASSIGN_OR_RETURN(auto t, TagTarget(name));
+  if (!t) return NotFound("tag '" + name + "' not found");
+  return git_.DeleteRef(kTags + name);
+}
+
+// ---- state ----
+
+Result<std::vector<Hash32>> Repository::FirstParentChain(const Hash32& block) {
+  std::vector<Hash32> chain;
+  Hash32 cur = block;
+  for (;;) {
+    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(cur));
+    chain.push_back(cur);
+    if (row.parents.empty()) break;
+    cur = row.parents[0];
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+Status Repository::ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine,
+                              const Hash32& block, bool verify_roots) {
+  engine->reset();  // finalizes its cached statements before tables are dropped
+  if (db == &db_) index_->ResetStatements();
+  AERGO_RETURN_IF_ERROR(ClearState(db->get()));
+  *engine = std::make_unique<ContractEngine>(db->get());
+  AERGO_ASSIGN_OR_RETURN(auto chain, FirstParentChain(block));
+  for (const auto& id : chain) {
+    AERGO_ASSIGN_OR_RETURN(Block b, ReadBlock(id));
+    AERGO_RETURN_IF_ERROR(ReplayBlock(engine->get(), db->get(), b));
+    if (verify_roots || id == block) {
+      AERGO_ASSIGN_OR_RETURN(Hash32 root, (*engine)->StateRoot());
+      if (root != b.header.state_root)
+        return Corrupt("block " + ToHex(id) + ": state root mismatch on replay");
+    }
+  }
+  return Status::Ok();
+}
+
+// Rebuilds the checked-out state for (branch, block) and records it in meta.
+// Pool entries are re-executed; any that no longer apply are dropped.
+Status Repository::Materialize(const std::optional<std::string>& branch, const Hash32& block) {
+  Txn txn(&db_);
+  AERGO_RETURN_IF_ERROR(txn.status());
+  AERGO_ASSIGN_OR_RETURN(auto cur_branch, index_->GetMeta("state_branch"));
+  AERGO_ASSIGN_OR_RETURN(auto cur_block, index_->GetMeta("state_block"));
+  uint64_t cur_pool = 0;
+  if (cur_branch && !cur_branch->empty()) {
+    AERGO_ASSIGN_OR_RETURN(cur_pool, index_->PoolCount(*cur_branch));
+  }
+  // Reuse the materialized state when it is exactly the target block.
+  bool reuse = cur_block && *cur_block == ToHex(block) && cur_pool == 0;
+  if (!reuse) AERGO_RETURN_IF_ERROR(ReplayInto(&db_, &engine_, block, false));
+  if (branch) {
+    AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(*branch));
+    if (pool) {
+      AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(*branch));
+      AERGO_ASSIGN_OR_RETURN(BlockRow head, BlockInfo(block));
+      AERGO_RETURN_IF_ERROR(index_->ClearPool(*branch));
+      PoolInfo info{block, std::max(pool->time_ms, head.time_ms)};
+      bool any = false;
+      for (const auto& e : entries) {
+        CallOutcome out = ExecuteTx(engine_.get(), db_.get(), e.tx, head.height + 1, info.time_ms);
+        if (!out.ok) continue;
+        AERGO_RETURN_IF_ERROR(index_->AddPoolEntry(*branch, e.tx, e.receipt));
+        any = true;
+      }
+      if (any) AERGO_RETURN_IF_ERROR(index_->OpenPool(*branch, info));
+    }
+  }
+  AERGO_RETURN_IF_ERROR(index_->SetMeta("state_branch", branch.value_or("")));
+  AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ToHex(block)));
+  return txn.Commit();
+}
+
+Status Repository::Reconcile() {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    AERGO_ASSIGN_OR_RETURN(HeadRef ref, git_.Head());
+    AERGO_ASSIGN_OR_RETURN(auto sb, index_->GetMeta("state_branch"));
+    AERGO_ASSIGN_OR_RETURN(auto sk, index_->GetMeta("state_block"));
+    std::string want_branch = ref.branch.value_or("");
+    if (!ref.target) return Corrupt("HEAD names branch '" + want_branch + "', which does not exist");
+    AERGO_ASSIGN_OR_RETURN(Hash32 want, IdForOid(*ref.target));
+    auto have = sk ? ParseHash(*sk) : std::nullopt;
+    if (sb && *sb == want_branch && have && *have == want) return Status::Ok();
+    // Something to repair: take the lock exclusively and look again.
+    if (lock_.mode() != RepoLock::Mode::kExclusive) {
+      AERGO_RETURN_IF_ERROR(lock_.Upgrade(LockTimeoutMs()));
+      continue;
+    }
+    if (ref.branch && sb && *sb == want_branch && have) {
+      auto row = index_->GetBlock(*have);
+      if (row.ok() && row.value() && !row.value()->parents.empty() &&
+          row.value()->parents[0] == want) {
+        // An interrupted commit: objects and index are in; finish the ref.
+        return git_.UpdateRef(kHeads + want_branch, row.value()->oid, *ref.target,
+                              "recover: complete interrupted commit");
+      }
+    }
+    return Materialize(ref.branch, want);
+  }
+  return Status::Ok();
+}
+
+Status Repository::Checkout(const std::string& rev) {
+  AERGO_ASSIGN_OR_RETURN(auto branch, BranchHead(rev));
+  if (branch) {
+    AERGO_RETURN_IF_ERROR(Materialize(rev, *branch));
+    return git_.SetHeadBranch(rev, "checkout: " + rev);
+  }
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, Resolve(rev));
+  AERGO_ASSIGN_OR_RETURN(Oid oid, OidFor(id));
+  AERGO_RETURN_IF_ERROR(Materialize(std::nullopt, id));
+  return git_.SetHeadDetached(oid, "checkout: " + rev);
+}
+
+// ---- merge pool ----
+
+Tx Repository::MakeTx(TxKind kind, const SecretKey& key, std::string contract, std::string function,
+                      std::vector<Value> args, std::string payload) const {
+  Tx tx;
+  tx.kind = kind;
+  tx.chain_id = chain_id_;
+  tx.sender = key.public_key();
+  tx.time_ms = clock_->NowMs();
+  randombytes_buf(tx.salt.data(), tx.salt.size());
+  tx.contract = std::move(contract);
+  tx.function = std::move(function);
+  tx.args = std::move(args);
+  tx.payload = std::move(payload);
+  tx.Sign(key);
+  return tx;
+}
+
+static Status DetachedError(const Head& h) {
+  return Denied("HEAD is detached at " + ShortId(h.block.id) +
+                " (a tag or block is read-only): checkout a branch first");
+}
+
+Status Repository::CheckNotInHistory(const Hash32& head, const Hash32& txid) {
+  AERGO_ASSIGN_OR_RETURN(auto blocks, index_->BlocksWithTx(txid));
+  for (const auto& b : blocks) {
+    AERGO_ASSIGN_OR_RETURN(bool in, IsAncestor(b, head));
+    if (in) return Exists("tx " + ToHex(txid) + " is already in this branch's history");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
+  AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
+  if (!head.branch) return DetachedError(head);
+  const std::string& branch = *head.branch;
+  Txn txn(&db_);
+  AERGO_RETURN_IF_ERROR(txn.status());
+  AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(branch));
+  bool new_pool = !pool;
+  PoolInfo info = pool ? *pool : PoolInfo{head.block.id, std::max(clock_->NowMs(), head.block.time_ms)};
+  std::vector<Submitted> out;
+  out.reserve(txs.size());
+  size_t kept = 0;
+  for (const Tx& tx : txs) {
+    Submitted s;
+    s.txid = tx.Id();
+    auto fail = [&](std::string why) {
+      s.outcome = CallOutcome{false, std::move(why), 0};
+      out.push_back(s);
+    };
+    if (tx.kind == TxKind::kGenesis) { fail("a genesis tx cannot be submitted"); continue; }
+    if (tx.chain_id != chain_id_) { fail("tx belongs to another chain"); continue; }
+    if (!tx.VerifySignature()) { fail("tx signature is invalid"); continue; }
+    AERGO_ASSIGN_OR_RETURN(bool dup, index_->PoolHasTx(branch, s.txid));
+    if (dup) { fail("tx is already in the merge pool"); continue; }
+    Status hist = CheckNotInHistory(head.block.id, s.txid);
+    if (hist.code() == Code::kExists) { fail(hist.message()); continue; }
+    AERGO_RETURN_IF_ERROR(hist);
+    s.outcome = ExecuteTx(engine_.get(), db_.get(), tx, head.block.height + 1, info.time_ms);
+    if (s.outcome.ok) {
+      AERGO_RETURN_IF_ERROR(index_->AddPoolEntry(
+          branch, tx, Receipt{s.txid, ReceiptStatus::kApplied, s.outcome.steps, ""}));
+      ++kept;
+    }
+    out.push_back(std::move(s));
+  }
+  if (new_pool && kept > 0) AERGO_RETURN_IF_ERROR(index_->OpenPool(branch, info));
+  AERGO_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<uint64_t> Repository::PoolCount() {
+  AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
+  if (!head.branch) return uint64_t{0};
+  return index_->PoolCount(*head.branch);
+}
+
+Result<uint64_t> Repository::ResetPool() {
+  AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
+  if (!head.branch) return DetachedError(head);
+  AERGO_ASSIGN_OR_RETURN(uint64_t n, index_->PoolCount(*head.branch));
+  if (n == 0) return n;
+  {
+    Txn txn(&db_);
+    AERGO_RETURN_IF_ERROR(txn.status());
+    AERGO_RETURN_IF_ERROR(index_->ClearPool(*head.branch));
+    AERGO_RETURN_IF_ERROR(txn.Commit());
+  }
+  // The state still holds the discarded txs' effects: rebuild it.
+  AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ""));
+  AERGO_RETURN_IF_ERROR(Materialize(head.branch, head.block.id));
+  return n;
+}
+
+Result<Block> Repository::Commit(const SecretKey& key, const std::string& message) {
+  if (message.size() > kMaxMessageBytes)
+    return Invalid("commit message is " + std::to_string(message.size()) + " bytes, limit " +
+                   std::to_string(kMaxMessageBytes));
+  if (!IsValidUtf8(message)) return Invalid("commit message is not valid UTF-8");
+  AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
+  if (!head.branch) return DetachedError(head);
+  const std::string& branch = *head.branch;
+  AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(branch));
+  AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(branch));
+  if (!pool || entries.empty())
+    return Failed("nothing to commit: the merge pool of branch '" + branch + "' is empty");
+  if (pool->base != head.block.id)
+    return Corrupt("merge pool of branch '" + branch + "' was built on another block");
+
+  Block block;
+  block.txs.reserve(entries.size());
+  block.receipts.reserve(entries.size());
+  for (auto& e : entries) {
+    block.txs.push_back(std::move(e.tx));
+    block.receipts.push_back(std::move(e.receipt));
+  }
+  auto& h = block.header;
+  h.chain_id = chain_id_;
+  h.height = head.block.height + 1;
+  h.parents = {head.block.id};
+  h.time_ms = pool->time_ms;
+  h.producer = key.public_key();
+  h.tx_count = static_cast<uint32_t>(block.txs.size());
+  h.tx_root = block.ComputeTxRoot();
+  h.receipt_root = block.ComputeReceiptRoot();
+  AERGO_ASSIGN_OR_RETURN(h.state_root, engine_->StateRoot());
+  h.message = message;
+  h.Sign(key);
+
+  // 1. objects  2. index + state  3. ref
+  AERGO_ASSIGN_OR_RETURN(Oid oid, git_.WriteBlock(block, {head.block.oid}));
+  {
+    Txn txn(&db_);
+    AERGO_RETURN_IF_ERROR(txn.status());
+    AERGO_RETURN_IF_ERROR(index_->PutBlock(block, oid));
+    AERGO_RETURN_IF_ERROR(index_->ClearPool(branch));
+    AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ToHex(block.Id())));
+    AERGO_RETURN_IF_ERROR(txn.Commit());
+  }
+  std::string first_line = message.substr(0, message.find('\n'));
+  AERGO_RETURN_IF_ERROR(git_.UpdateRef(kHeads + branch, oid, head.block.oid,
+                                       "commit: " + (first_line.empty() ? "(no message)" : first_line)));
+  return block;
+}
+
+}  // namespace aergo

@@ -1,0 +1,141 @@
+// Repository: one ledger repository on disk (<worktree>/.aergo, DESIGN §4).
+//
+//   .aergo/git/       libgit2 bare object store and refs (blocks, branches, tags, reflog)
+//   .aergo/ledger.db  SQLite: the index (blocks, tx_blocks, pools, pool, meta) and the
+//                     state of the checked-out head with its merge pool applied
+//   .aergo/config     INI config
+//   .aergo/lock       flock: writers exclusive, readers shared
+//
+// Write order (crash safety): objects first (idempotent), then index and
+// state in one SQLite transaction, then the ref. Open() reconciles: a state
+// one block ahead of its branch ref (an interrupted commit) rolls the ref
+// forward; any other mismatch between state and HEAD rebuilds the state.
+//
+// Ownership: a Repository owns its handles and its lock. Thread-safety: one
+// thread at a time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/contract.h"
+#include "core/git.h"
+#include "core/index.h"
+#include "core/lock.h"
+#include "core/objects.h"
+#include "core/sqlite.h"
+
+namespace aergo {
+
+struct InitParams {
+  std::string consensus = "solo";
+  bool is_public = false;
+};
+
+struct Head {
+  std::optional<std::string> branch;  // unset when detached
+  BlockRow block;
+};
+
+// Outcome of submitting one tx to the merge pool.
+struct Submitted {
+  Hash32 txid{};
+  CallOutcome outcome;
+};
+
+enum class OpenMode { kRead, kWrite };
+
+class Repository {
+ public:
+  ~Repository();
+
+  // Finds the repository: $AERGO_DIR if set, else `start` or a parent
+  // holding .aergo. NotFound if there is none.
+  static Result<std::string> Locate(const std::string& start);
+  // Creates <dir>/.aergo with a genesis block signed by key (its holder
+  // becomes admin) and branch master. Atomic: built in a temporary
+  // directory, then renamed.
+  static Result<std::unique_ptr<Repository>> Init(const std::string& dir, const SecretKey& key,
+                                                  const InitParams& params, const Clock& clock);
+  // Opens the repository whose .aergo directory is `aergo_dir`.
+  static Result<std::unique_ptr<Repository>> Open(const std::string& aergo_dir, OpenMode mode,
+                                                  const Clock& clock);
+
+  const std::string& path() const { return path_; }
+  const Hash32& chain_id() const { return chain_id_; }
+  GitRepo& git() { return git_; }
+  Index& index() { return *index_; }
+  Config& config() { return config_; }
+  ContractEngine& engine() { return *engine_; }
+  Db& db() { return db_; }
+
+  Result<Head> CurrentHead();
+  Result<BlockRow> BlockInfo(const Hash32& id);
+  // Reads and decodes a block, checking it is the block the id names.
+  Result<Block> ReadBlock(const Hash32& id);
+  Result<Block> ReadBlock(const BlockRow& row);
+
+  // Revisions (DESIGN §10): branch, tag, id prefix (7+ hex), HEAD, rev~N,
+  // rev^, rev^2, branch@height.
+  Result<Hash32> Resolve(const std::string& rev);
+  // True if `ancestor` is reachable from `descendant` (or equal).
+  Result<bool> IsAncestor(const Hash32& ancestor, const Hash32& descendant);
+
+  Result<std::vector<std::pair<std::string, Hash32>>> Branches();
+  Result<std::vector<std::pair<std::string, Hash32>>> Tags();
+  Result<std::optional<Hash32>> BranchHead(const std::string& name);
+  Result<std::optional<Hash32>> TagTarget(const std::string& name);
+  Status CreateBranch(const std::string& name, const Hash32& at);
+  Status DeleteBranch(const std::string& name);
+  Status CreateTag(const std::string& name, const Hash32& at);
+  Status DeleteTag(const std::string& name);
+  static bool IsValidRefName(const std::string& name);
+
+  // Switches HEAD to a branch (attached) or, for a tag or block, detached;
+  // the state follows.
+  Status Checkout(const std::string& rev);
+
+  // Builds and signs a tx for this chain (time from the clock, random salt).
+  Tx MakeTx(TxKind kind, const SecretKey& key, std::string contract, std::string function,
+            std::vector<Value> args, std::string payload) const;
+  // Pre-executes txs in order on the current branch's pool state; keeps
+  // those that succeed in the merge pool. One SQLite transaction: all kept
+  // or (on an I/O error) none. Refuses a detached head.
+  Result<std::vector<Submitted>> Submit(const std::vector<Tx>& txs);
+  // Seals the current branch's merge pool into a block signed by key.
+  Result<Block> Commit(const SecretKey& key, const std::string& message);
+  // Discards the current branch's pending txs; returns how many.
+  Result<uint64_t> ResetPool();
+  Result<uint64_t> PoolCount();
+
+  // Rebuilds a state database at `block` by replaying its first-parent
+  // chain (used by checkout, reconcile and fsck).
+  Status ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine, const Hash32& block,
+                    bool verify_roots);
+
+ private:
+  Repository() = default;
+  Status Reconcile();
+  Status Materialize(const std::optional<std::string>& branch, const Hash32& block);
+  Result<std::vector<Hash32>> FirstParentChain(const Hash32& block);
+  Result<Hash32> ResolveBase(const std::string& base, bool* is_ref);
+  Result<Hash32> IdForOid(const Oid& oid);
+  Result<Oid> OidFor(const Hash32& id);
+  Status CheckNotInHistory(const Hash32& head, const Hash32& txid);
+
+  std::string path_;
+  const Clock* clock_ = nullptr;
+  RepoLock lock_;
+  GitRepo git_;
+  Db db_;
+  std::unique_ptr<Index> index_;
+  std::unique_ptr<ContractEngine> engine_;
+  Config config_;
+  Hash32 chain_id_{};
+};
+
+}  // namespace aergo

@@ -1,0 +1,619 @@
+// Tests for AERGOSQL contracts: parsing, name rewriting, the sandbox,
+// calls, queries, the state root and argument conversion.
+#include "core/contract.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/crypto.h"
+#include "core/sql_lexer.h"
+#include "core/sqlite.h"
+
+namespace aergo {
+namespace {
+
+// The example contract of DESIGN §6.
+constexpr const char* kToken = R"sql(CREATE TABLE accounts (
+  owner   TEXT PRIMARY KEY,
+  balance INTEGER NOT NULL CHECK (balance >= 0)
+);
+
+CREATE FUNCTION open() AS
+  INSERT INTO accounts (owner, balance) VALUES (:sender, 0);
+END;
+
+CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
+  SELECT require(:sender = contract_owner(), 'only the owner may mint');
+  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
+    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
+END;
+
+CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
+  SELECT require(:amount > 0, 'amount must be positive');
+  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
+  SELECT require(changes() = 1, 'sender has no account');
+  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
+  SELECT require(changes() = 1, 'recipient has no account');
+END;
+)sql";
+
+constexpr const char* kOwner = "Aowner";
+constexpr const char* kAlice = "Aalice";
+constexpr const char* kBob = "Abob";
+
+// ---- parsing ----------------------------------------------------------------
+
+TEST(ContractParse, DesignExample) {
+  auto src = ParseContract(kToken, "token.sql");
+  ASSERT_TRUE(src.ok()) << src.status().message();
+  EXPECT_EQ(src->tables, std::vector<std::string>{"accounts"});
+  EXPECT_TRUE(src->indexes.empty());
+  ASSERT_EQ(src->ddl.size(), 1u);
+  EXPECT_EQ(src->ddl_lines[0], 1);
+  EXPECT_EQ(src->ddl[0].substr(0, 22), "CREATE TABLE accounts ");
+  ASSERT_EQ(src->functions.size(), 3u);
+  EXPECT_EQ(src->functions[0].Signature(), "open()");
+  EXPECT_EQ(src->functions[1].Signature(), "mint(recipient TEXT, amount INTEGER)");
+  EXPECT_EQ(src->functions[2].Signature(), "transfer(recipient TEXT, amount INTEGER)");
+  EXPECT_EQ(src->functions[0].line, 6);
+  EXPECT_EQ(src->functions[1].statements.size(), 2u);
+  const ContractFunction& transfer = src->functions[2];
+  ASSERT_EQ(transfer.statements.size(), 5u);
+  EXPECT_EQ(transfer.statement_lines, (std::vector<int>{17, 18, 19, 20, 21}));
+  EXPECT_EQ(transfer.statements[1],
+            "UPDATE accounts SET balance = balance - :amount WHERE owner = :sender");
+  EXPECT_EQ(src->functions[1].statements[1],
+            "INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)\n"
+            "    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount");
+}
+
+TEST(ContractParse, CaseEndCommentsAndCase) {
+  const char* text =
+      "/* header; with END; inside */\n"
+      "create table Notes (id INTEGER PRIMARY KEY, body TEXT); -- trailing; comment\n"
+      "CREATE UNIQUE INDEX IF NOT EXISTS Notes_Body ON notes(body);\n"
+      "Create Function Classify(X Real, b blob, n int) as\n"
+      "  SELECT CASE WHEN :x > 0 THEN 'pos' ELSE 'neg' END;\n"
+      "  SELECT 'end; END;', \"end\" FROM notes WHERE body = :B;\n"
+      "end;\n"
+      "CREATE FUNCTION two() AS SELECT 1; END";
+  auto src = ParseContract(text, "n.sql");
+  ASSERT_TRUE(src.ok()) << src.status().message();
+  EXPECT_EQ(src->tables, std::vector<std::string>{"notes"});
+  EXPECT_EQ(src->indexes, std::vector<std::string>{"notes_body"});
+  EXPECT_EQ(src->ddl_lines, (std::vector<int>{2, 3}));
+  ASSERT_EQ(src->functions.size(), 2u);
+  const ContractFunction& f = src->functions[0];
+  EXPECT_EQ(f.Signature(), "classify(x REAL, b BLOB, n INTEGER)");
+  EXPECT_EQ(f.statements[0], "SELECT CASE WHEN :x > 0 THEN 'pos' ELSE 'neg' END");
+  EXPECT_EQ(f.statement_lines, (std::vector<int>{5, 6}));
+  EXPECT_EQ(src->functions[1].statements, std::vector<std::string>{"SELECT 1"});
+}
+
+TEST(ContractParse, ErrorsNameFileAndLine) {
+  struct Case {
+    const char* text;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"CREATE TABLE t (x);\nCREATE FUNCTION f(a INTEGER)\n  SELECT 1;\nEND;",
+       "token.sql:3: expected AS after function parameters"},
+      {"CREATE TABLE t (x);\n\nINSERT INTO t VALUES (1);",
+       "token.sql:3: unknown top-level statement 'INSERT' (only CREATE TABLE, CREATE INDEX and "
+       "CREATE FUNCTION are allowed)"},
+      {"CREATE VIEW v AS SELECT 1;",
+       "token.sql:1: unknown top-level statement 'CREATE VIEW' (only CREATE TABLE, CREATE INDEX "
+       "and CREATE FUNCTION are allowed)"},
+      {"CREATE FUNCTION f() AS SELECT 1; END;\nCREATE FUNCTION F() AS SELECT 2; END;",
+       "token.sql:2: duplicate function 'f'"},
+      {"CREATE TABLE t (x);\nCREATE INDEX t ON t(x);", "token.sql:2: duplicate name 't' (already a table)"},
+      {"CREATE FUNCTION f(a INTEGER, A TEXT) AS SELECT 1; END;",
+       "token.sql:1: duplicate parameter 'a'"},
+      {"CREATE FUNCTION f() AS\nEND;", "token.sql:1: function 'f' has no statements"},
+      {"CREATE FUNCTION f() AS\n  SELECT 1;\n", "token.sql:2: missing END for function 'f' (started at line 1)"},
+      {"CREATE FUNCTION f() AS\n  SELECT 1;\nCREATE FUNCTION g() AS SELECT 2; END;",
+       "token.sql:3: missing END for function 'f' (started at line 1)"},
+      {"CREATE FUNCTION f(a VARCHAR) AS SELECT 1; END;",
+       "token.sql:1: unknown type 'VARCHAR' for parameter 'a' (use INTEGER, REAL, TEXT or BLOB)"},
+      {"CREATE FUNCTION f(a INTEGER) AS\n  SELECT :a;\n  SELECT :amount;\nEND;",
+       "token.sql:3: unknown parameter :amount in function 'f'"},
+      {"CREATE FUNCTION f() AS SELECT ?1; END;",
+       "token.sql:1: parameter '?1' is not allowed: name parameters as :name"},
+      {"CREATE FUNCTION f(sender TEXT) AS SELECT 1; END;",
+       "token.sql:1: parameter 'sender' shadows the built-in :sender"},
+      {"CREATE TABLE aergo (x);",
+       "token.sql:1: invalid table name 'aergo' (use letters, digits and _, not starting with a "
+       "digit, at most 64 characters, not 'aergo')"},
+      {"CREATE TABLE main.t (x);", "token.sql:1: table name must not be qualified: 'main.'"},
+      {"CREATE TABLE t (\n  id INTEGER PRIMARY KEY AUTOINCREMENT);",
+       "token.sql:2: AUTOINCREMENT is not allowed in contracts (its counter is not part of the "
+       "ledger state); INTEGER PRIMARY KEY alone assigns rowids deterministically"},
+      {"CREATE TABLE t (x, at TEXT\n DEFAULT CURRENT_TIMESTAMP);",
+       "token.sql:2: CURRENT_TIMESTAMP is not allowed in contracts: not deterministic (reads the "
+       "clock; use :block_time)"},
+      {"CREATE TABLE t (x DEFAULT (random()));",
+       "token.sql:1: function random() is not allowed in contracts: not deterministic"},
+      {"CREATE TABLE t (x);\nCREATE FUNCTION f() AS INSERT OR ROLLBACK INTO t VALUES (1); END;",
+       "token.sql:2: ROLLBACK is not allowed in contracts (a failing statement already undoes the "
+       "whole call)"},
+      {"CREATE TABLE t (x);\nCREATE FUNCTION f() AS SELECT 'oops; END;",
+       "token.sql:2: unterminated string"},
+      {"CREATE TABLE t (x;", "token.sql:1: unbalanced parentheses in statement"},
+  };
+  for (const Case& c : cases) {
+    auto src = ParseContract(c.text, "token.sql");
+    ASSERT_FALSE(src.ok()) << c.text;
+    EXPECT_EQ(src.status().code(), Code::kInvalid);
+    EXPECT_EQ(src.status().message(), c.error) << c.text;
+  }
+}
+
+TEST(ContractParse, ValidNames) {
+  EXPECT_TRUE(IsValidContractName("token"));
+  EXPECT_TRUE(IsValidContractName("_a9"));
+  EXPECT_TRUE(IsValidContractName(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidContractName(std::string(65, 'a')));
+  EXPECT_FALSE(IsValidContractName("aergo"));
+  EXPECT_FALSE(IsValidContractName("Token"));
+  EXPECT_FALSE(IsValidContractName("9lives"));
+  EXPECT_FALSE(IsValidContractName("a.b"));
+  EXPECT_FALSE(IsValidContractName(""));
+}
+
+TEST(ContractRewrite, OwnAndQualifiedNames) {
+  auto rewrite = [](const std::string& sql) {
+    auto tokens = TokenizeSql(sql);
+    EXPECT_TRUE(tokens.ok());
+    return RewriteSqlNames(*tokens, {"accounts", "total", "idx"}, "token.",
+                           {"aergo.directory", "other.t"});
+  };
+  EXPECT_EQ(rewrite("SELECT accounts.balance, max(balance) FROM Accounts WHERE owner = 'accounts'"),
+            "SELECT \"token.accounts\".balance, max(balance) FROM \"token.accounts\" WHERE owner = "
+            "'accounts'");
+  EXPECT_EQ(rewrite("INSERT INTO accounts (owner) VALUES (total(1))"),
+            "INSERT INTO \"token.accounts\" (owner) VALUES (total(1))");
+  EXPECT_EQ(rewrite("CREATE INDEX idx ON accounts(x)"),
+            "CREATE INDEX \"token.idx\" ON \"token.accounts\"(x)");
+  EXPECT_EQ(rewrite("SELECT x.accounts, \"total\" FROM total"),
+            "SELECT x.accounts, \"token.total\" FROM \"token.total\"");
+  EXPECT_EQ(rewrite("SELECT role FROM AERGO . Directory, other.t -- accounts"),
+            "SELECT role FROM \"aergo.directory\", \"other.t\" -- accounts");
+  EXPECT_EQ(rewrite("SELECT other.u FROM other"), "SELECT other.u FROM other");
+}
+
+TEST(ContractLexer, TokensCoverInputAndTrackLines) {
+  std::string sql = "SELECT x'0A', 'it''s', [a b], `q`, 1.5e3, :p, ?2, a->>'$'\n/* c\n */ -- d\n;";
+  auto tokens = TokenizeSql(sql);
+  ASSERT_TRUE(tokens.ok());
+  std::string joined;
+  for (const SqlToken& t : *tokens) joined += t.text;
+  EXPECT_EQ(joined, sql);
+  std::vector<std::string> sig;
+  for (const SqlToken& t : *tokens) {
+    if (t.significant()) sig.emplace_back(t.text);
+  }
+  EXPECT_EQ(sig, (std::vector<std::string>{"SELECT", "x'0A'", ",", "'it''s'", ",", "[a b]", ",",
+                                           "`q`", ",", "1.5e3", ",", ":p", ",", "?2", ",", "a",
+                                           "->>", "'$'", ";"}));
+  EXPECT_EQ(tokens->back().line, 4);
+  EXPECT_EQ(IdentValue((*tokens)[8]), "a b");
+  EXPECT_TRUE(IsBlankSql(" ; -- x\n /* y */ ;"));
+  EXPECT_FALSE(IsBlankSql("; SELECT 1"));
+}
+
+// ---- engine -----------------------------------------------------------------
+
+std::string Txid(int n) {
+  Hash32 h = Sha256("tx" + std::to_string(n));
+  return ToHex(h);
+}
+
+class ContractEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(CryptoInit().ok());
+    auto db = Db::Open(":memory:", true);
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    engine_ = std::make_unique<ContractEngine>(db_.get());
+    ASSERT_TRUE(engine_->InitSystemTables().ok());
+  }
+
+  CallEnv Env(const std::string& sender) {
+    CallEnv env;
+    env.sender = sender;
+    env.height = ++height_;
+    env.block_time = 1700000000 + height_;
+    env.txid = Txid(height_);
+    return env;
+  }
+
+  void DeployToken() {
+    CallOutcome out = engine_->Deploy("token", kToken, Env(kOwner));
+    ASSERT_TRUE(out.ok) << out.error;
+  }
+
+  CallOutcome Call(const std::string& sender, const std::string& fn, std::vector<Value> args,
+                   const std::string& contract = "token") {
+    return engine_->Call(contract, fn, args, Env(sender));
+  }
+
+  // Rows of a query as display text "a|b;c|d".
+  std::string Rows(const std::string& sql) {
+    auto r = engine_->Query(sql);
+    if (!r.ok()) return "error: " + r.status().message();
+    std::string out;
+    for (const auto& row : r->rows) {
+      if (!out.empty()) out += ";";
+      for (size_t i = 0; i < row.size(); ++i) out += (i ? "|" : "") + ValueToDisplay(row[i]);
+    }
+    return out;
+  }
+
+  std::string Balances() { return Rows("SELECT owner, balance FROM token.accounts ORDER BY owner"); }
+
+  Db db_;
+  std::unique_ptr<ContractEngine> engine_;
+  int height_ = 0;
+};
+
+TEST_F(ContractEngineTest, OpenMintTransfer) {
+  DeployToken();
+  ASSERT_TRUE(Call(kAlice, "open", {}).ok);
+  ASSERT_TRUE(Call(kBob, "open", {}).ok);
+  CallOutcome mint = Call(kOwner, "mint", {Value::Text(kAlice), Value::Integer(100)});
+  ASSERT_TRUE(mint.ok) << mint.error;
+  CallOutcome tr = Call(kAlice, "transfer", {Value::Text(kBob), Value::Integer(30)});
+  ASSERT_TRUE(tr.ok) << tr.error;
+  EXPECT_EQ(Balances(), "Aalice|70;Abob|30");
+  EXPECT_EQ(*engine_->Contracts(), std::vector<std::string>{"token"});
+  EXPECT_EQ(Rows("SELECT name, owner, txid = '" + Txid(1) + "' FROM aergo.contracts"),
+            "token|Aowner|1");
+  auto fn = engine_->Function("token", "transfer");
+  ASSERT_TRUE(fn.ok());
+  EXPECT_EQ(fn->Signature(), "transfer(recipient TEXT, amount INTEGER)");
+}
+
+TEST_F(ContractEngineTest, RequireMessagesSurfaceExactly) {
+  DeployToken();
+  ASSERT_TRUE(Call(kAlice, "open", {}).ok);
+  CallOutcome out = Call(kAlice, "mint", {Value::Text(kAlice), Value::Integer(5)});
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error, "only the owner may mint");
+  out = Call(kAlice, "transfer", {Value::Text(kBob), Value::Integer(0)});
+  EXPECT_EQ(out.error, "amount must be positive");
+  out = Call(kBob, "transfer", {Value::Text(kAlice), Value::Integer(1)});
+  EXPECT_EQ(out.error, "sender has no account");
+  EXPECT_EQ(Balances(), "Aalice|0");
+}
+
+TEST_F(ContractEngineTest, FailedCallUndoesEarlierStatements) {
+  DeployToken();
+  ASSERT_TRUE(Call(kAlice, "open", {}).ok);
+  ASSERT_TRUE(Call(kOwner, "mint", {Value::Text(kAlice), Value::Integer(50)}).ok);
+  // The debit succeeds, then the recipient check fails: the debit is undone.
+  CallOutcome out = Call(kAlice, "transfer", {Value::Text(kBob), Value::Integer(20)});
+  EXPECT_EQ(out.error, "recipient has no account");
+  EXPECT_EQ(Balances(), "Aalice|50");
+
+  const char* ledger =
+      "CREATE TABLE log (note TEXT);\n"
+      "CREATE TABLE acct (owner TEXT PRIMARY KEY, balance INTEGER CHECK (balance >= 0));\n"
+      "CREATE FUNCTION pay(amount INTEGER) AS\n"
+      "  INSERT INTO log (note) VALUES ('paid');\n"
+      "  INSERT INTO acct VALUES (:sender, 10) ON CONFLICT (owner) DO NOTHING;\n"
+      "  UPDATE acct SET balance = balance - :amount WHERE owner = :sender;\n"
+      "END;";
+  ASSERT_TRUE(engine_->Deploy("ledger", ledger, Env(kOwner)).ok);
+  ASSERT_TRUE(Call(kAlice, "pay", {Value::Integer(4)}, "ledger").ok);
+  out = Call(kAlice, "pay", {Value::Integer(7)}, "ledger");
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error, "CHECK constraint failed: balance >= 0");
+  EXPECT_EQ(Rows("SELECT count(*) FROM ledger.log"), "1");
+  EXPECT_EQ(Rows("SELECT balance FROM ledger.acct"), "6");
+}
+
+TEST_F(ContractEngineTest, SandboxRejectsAtDeployNamingTheLine) {
+  DeployToken();
+  ASSERT_TRUE(db_.Exec("CREATE TABLE blocks (id TEXT)").ok());
+  struct Case {
+    const char* statement;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"SELECT random()", "function random() is not allowed in contracts: not deterministic"},
+      {"SELECT datetime('now')",
+       "function datetime() is not allowed in contracts: not deterministic (reads the clock; use "
+       ":block_time)"},
+      {"SELECT total_changes()",
+       "function total_changes() is not allowed in contracts: not deterministic (depends on the "
+       "connection's history)"},
+      {"PRAGMA table_info(t)", "PRAGMA is not allowed in contracts"},
+      {"ATTACH ':memory:' AS x", "ATTACH and DETACH are not allowed in contracts"},
+      {"SAVEPOINT s",
+       "transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) is not allowed in contracts: a "
+       "call is already atomic"},
+      {"CREATE TABLE extra (x)",
+       "CREATE TABLE is not allowed in contract functions (declare tables and indexes at top "
+       "level)"},
+      {"DROP TABLE t", "DROP TABLE is not allowed in contracts"},
+      {"UPDATE token.accounts SET balance = 0",
+       "contract 'bad' may not write table 'token.accounts'"},
+      {"INSERT INTO aergo.directory VALUES (:sender, 'admin')",
+       "contract 'bad' may not write table 'aergo.directory'"},
+      {"INSERT INTO sqlite_master VALUES ('table', 'x', 'x', 0, '')",
+       "table sqlite_master may not be modified"},
+      {"CREATE TEMP VIEW v AS SELECT 1", "CREATE TEMP VIEW is not allowed in contracts"},
+      {"SELECT count(*) FROM t, blocks",
+       "contract 'bad' may not read table 'blocks': only contract tables are readable"},
+      {"SELECT name FROM sqlite_master",
+       "contract 'bad' may not read table 'sqlite_master': only contract tables are readable"},
+  };
+  for (const Case& c : cases) {
+    std::string source = "CREATE TABLE t (x INTEGER);\nCREATE FUNCTION f() AS\n  SELECT 1;\n  " +
+                         std::string(c.statement) + ";\nEND;";
+    CallOutcome out = engine_->Deploy("bad", source, Env(kOwner));
+    EXPECT_FALSE(out.ok) << c.statement;
+    EXPECT_EQ(out.error, std::string("bad.sql:4: ") + c.error);
+    Status st = engine_->Validate("bad", source, "bad.sql");
+    EXPECT_EQ(st.message(), std::string("bad.sql:4: ") + c.error);
+  }
+  EXPECT_EQ(*engine_->Contracts(), std::vector<std::string>{"token"});
+  EXPECT_EQ(Rows("SELECT count(*) FROM sqlite_master WHERE name LIKE 'bad.%'"),
+            "error: table 'sqlite_master' is not readable from queries: only contract tables "
+            "<contract>.<table> are");
+  Stmt count = std::move(*db_.Prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'bad.%'"));
+  ASSERT_EQ(count.Step(), SQLITE_ROW);
+  EXPECT_EQ(count.Int(0), 0);
+}
+
+TEST_F(ContractEngineTest, ContractsMayReadSystemAndOtherTables) {
+  DeployToken();
+  ASSERT_TRUE(db_.Exec("INSERT INTO \"aergo.directory\" VALUES ('Aalice', 'writer')").ok());
+  const char* source =
+      "CREATE TABLE seen (who TEXT PRIMARY KEY, balance INTEGER);\n"
+      "CREATE FUNCTION look() AS\n"
+      "  SELECT require((SELECT count(*) FROM aergo.directory WHERE address = :sender) = 1,\n"
+      "                 'not in the directory');\n"
+      "  INSERT INTO seen SELECT owner, balance FROM token.accounts WHERE owner = :sender;\n"
+      "  SELECT value FROM json_each('[1,2]');\n"
+      "END;";
+  CallOutcome out = engine_->Deploy("watch", source, Env(kOwner));
+  ASSERT_TRUE(out.ok) << out.error;
+  ASSERT_TRUE(Call(kAlice, "open", {}).ok);
+  EXPECT_EQ(Call(kBob, "look", {}, "watch").error, "not in the directory");
+  out = Call(kAlice, "look", {}, "watch");
+  ASSERT_TRUE(out.ok) << out.error;
+  EXPECT_EQ(Rows("SELECT * FROM watch.seen"), "Aalice|0");
+}
+
+TEST_F(ContractEngineTest, QueryRefusesAnythingButOneRead) {
+  DeployToken();
+  ASSERT_TRUE(db_.Exec("CREATE TABLE blocks (id TEXT)").ok());
+  const char* kOnly = "only a single read-only statement (SELECT) is allowed";
+  struct Case {
+    const char* sql;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"INSERT INTO token.accounts VALUES ('x', 1)", kOnly},
+      {"DELETE FROM token.accounts", kOnly},
+      {"SELECT 1; SELECT 2", kOnly},
+      {"SELECT 1; DELETE FROM token.accounts", kOnly},
+      {"SELECT count(*) FROM blocks",
+       "table 'blocks' is not readable from queries: only contract tables <contract>.<table> are"},
+      {"SELECT * FROM blocks",
+       "table 'blocks' is not readable from queries: only contract tables <contract>.<table> are"},
+      {"PRAGMA table_info(blocks)", "PRAGMA is not allowed in queries"},
+      {"SELECT random()", "function random() is not allowed in queries: not deterministic"},
+      {"BEGIN", kOnly},
+  };
+  for (const Case& c : cases) {
+    auto r = engine_->Query(c.sql);
+    ASSERT_FALSE(r.ok()) << c.sql;
+    EXPECT_EQ(r.status().code(), Code::kDenied) << c.sql;
+    EXPECT_EQ(r.status().message(), c.error) << c.sql;
+  }
+  auto bad = engine_->Query("SELECT * FROM nosuch.table1");
+  EXPECT_EQ(bad.status().code(), Code::kInvalid);
+  auto ok = engine_->Query("select OWNER as o from TOKEN.Accounts; -- done\n");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->columns, std::vector<std::string>{"o"});
+  EXPECT_TRUE(ok->rows.empty());
+  EXPECT_EQ(Rows("SELECT x'00ff', 1.5, NULL, 'a'"), "x'00ff'|1.5|NULL|a");
+  EXPECT_EQ(Rows("SELECT contract_owner()"),
+            "error: query: contract_owner() is only available in contract functions");
+}
+
+TEST_F(ContractEngineTest, StepBudgetStopsRunawayCalls) {
+  const char* source =
+      "CREATE TABLE hits (n INTEGER);\n"
+      "CREATE FUNCTION spin() AS\n"
+      "  INSERT INTO hits VALUES (1);\n"
+      "  SELECT count(*) FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c\n"
+      "    WHERE n < 1000000000) SELECT n FROM c);\n"
+      "END;\n"
+      "CREATE FUNCTION hit() AS INSERT INTO hits VALUES (2); END;";
+  CallOutcome deployed = engine_->Deploy("loop", source, Env(kOwner));
+  ASSERT_TRUE(deployed.ok) << deployed.error;
+  engine_->set_step_budget(50000);
+  CallOutcome out = Call(kAlice, "spin", {}, "loop");
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error, "step budget exceeded (50000 steps)");
+  EXPECT_GT(out.steps, 50000u);
+  EXPECT_EQ(Rows("SELECT count(*) FROM loop.hits"), "0");
+  out = Call(kAlice, "hit", {}, "loop");
+  ASSERT_TRUE(out.ok) << out.error;
+  EXPECT_EQ(Rows("SELECT n FROM loop.hits"), "2");
+}
+
+TEST_F(ContractEngineTest, ContractOwnerIsTheDeployer) {
+  const char* source =
+      "CREATE TABLE seen (caller TEXT, owner TEXT, height INTEGER, at INTEGER, tx TEXT);\n"
+      "CREATE FUNCTION who() AS\n"
+      "  INSERT INTO seen VALUES (:sender, contract_owner(), :height, :block_time, :txid);\n"
+      "END;";
+  ASSERT_TRUE(engine_->Deploy("who", source, Env(kOwner)).ok);
+  CallEnv env = Env(kBob);
+  ASSERT_TRUE(engine_->Call("who", "who", {}, env).ok);
+  EXPECT_EQ(Rows("SELECT caller, owner, height, at, tx = '" + env.txid + "' FROM who.seen"),
+            "Abob|Aowner|2|1700000002|1");
+}
+
+TEST_F(ContractEngineTest, DeployTwiceAndReservedNamesFail) {
+  DeployToken();
+  CallOutcome out = engine_->Deploy("token", kToken, Env(kOwner));
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error, "contract 'token' already exists");
+  out = engine_->Deploy("aergo", kToken, Env(kOwner));
+  EXPECT_EQ(out.error, "contract name 'aergo' is reserved");
+  out = engine_->Deploy("Token2", kToken, Env(kOwner));
+  EXPECT_EQ(out.error,
+            "invalid contract name 'Token2' (use a-z, 0-9 and _, not starting with a digit, at "
+            "most 64 characters)");
+  EXPECT_EQ(*engine_->Contracts(), std::vector<std::string>{"token"});
+}
+
+TEST_F(ContractEngineTest, ColumnNamedLikeATableIsRejected) {
+  const char* source =
+      "CREATE TABLE accounts (owner TEXT PRIMARY KEY, ledger INTEGER);\n"
+      "CREATE TABLE ledger (x INTEGER);";
+  CallOutcome out = engine_->Deploy("c", source, Env(kOwner));
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error,
+            "c.sql:1: column 'ledger' of table 'accounts' has the same name as a table or index of "
+            "the contract");
+  EXPECT_TRUE(engine_->Contracts()->empty());
+}
+
+TEST_F(ContractEngineTest, ValidateChangesNothing) {
+  Status st = engine_->Validate("token", kToken, "token.sql");
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(engine_->Contracts()->empty());
+  EXPECT_EQ(Rows("SELECT count(*) FROM token.accounts"),
+            "error: query: no such table: token.accounts");
+  st = engine_->Validate("token", "CREATE TABLE t (x INTEGER CHECK (y > 0));", "t.sql");
+  EXPECT_EQ(st.message(), "t.sql:1: no such column: y");
+}
+
+TEST_F(ContractEngineTest, StateRootIsCanonical) {
+  // Empty system tables: the documented byte layout, computed by hand.
+  Writer w;
+  for (const char* t : {"aergo.contracts", "aergo.directory", "aergo.settings"}) {
+    w.Text(t);
+    w.U8(0);
+  }
+  Bytes expect = {'A', 'E', 'R', 'G', 'O', '-', 'S', 'T', 'A', 'T', 'E', '-', 'V', '1'};
+  expect.insert(expect.end(), w.bytes().begin(), w.bytes().end());
+  EXPECT_EQ(*engine_->StateRoot(), Sha256(expect));
+
+  const char* kv =
+      "CREATE TABLE kv (k TEXT PRIMARY KEY, v);\n"
+      "CREATE TABLE bag (x, y);\n"
+      "CREATE FUNCTION put(k TEXT, v INTEGER) AS\n"
+      "  INSERT INTO kv VALUES (:k, :v);\n"
+      "  INSERT INTO bag VALUES (:v, :k);\n"
+      "END;";
+  auto db2 = Db::Open(":memory:", true);
+  ASSERT_TRUE(db2.ok());
+  ContractEngine other(db2->get());
+  ASSERT_TRUE(other.InitSystemTables().ok());
+  CallEnv env = Env(kOwner);
+  ASSERT_TRUE(engine_->Deploy("kv", kv, env).ok);
+  ASSERT_TRUE(other.Deploy("kv", kv, env).ok);
+  EXPECT_EQ(*engine_->StateRoot(), *other.StateRoot());
+  for (const char* k : {"b", "a", "c"}) {
+    ASSERT_TRUE(engine_->Call("kv", "put", {Value::Text(k), Value::Integer(k[0])}, env).ok);
+  }
+  for (const char* k : {"c", "b", "a"}) {
+    ASSERT_TRUE(other.Call("kv", "put", {Value::Text(k), Value::Integer(k[0])}, env).ok);
+  }
+  Hash32 root = *engine_->StateRoot();
+  EXPECT_EQ(root, *other.StateRoot());
+  ASSERT_TRUE(other.Call("kv", "put", {Value::Text("d"), Value::Integer(1)}, env).ok);
+  EXPECT_NE(root, *other.StateRoot());
+  ASSERT_TRUE(db2->Exec("DELETE FROM \"kv.kv\" WHERE k = 'd'").ok());
+  EXPECT_NE(root, *other.StateRoot());  // bag still holds (1, 'd')
+  ASSERT_TRUE(db2->Exec("DELETE FROM \"kv.bag\" WHERE y = 'd'").ok());
+  EXPECT_EQ(root, *other.StateRoot());
+  ASSERT_TRUE(db2->Exec("UPDATE \"kv.kv\" SET v = 98.0 WHERE k = 'b'").ok());
+  EXPECT_NE(root, *other.StateRoot());  // 98 and 98.0 encode differently
+  // Index tables (no dot) are not state.
+  ASSERT_TRUE(db_.Exec("CREATE TABLE blocks (id TEXT); INSERT INTO blocks VALUES ('x')").ok());
+  EXPECT_EQ(*engine_->StateRoot(), root);
+}
+
+TEST_F(ContractEngineTest, ConvertAndCheckArgs) {
+  DeployToken();
+  auto args = engine_->ConvertArgs("token", "transfer", {"Abob", "-42"});
+  ASSERT_TRUE(args.ok()) << args.status().message();
+  EXPECT_EQ((*args)[0], Value::Text("Abob"));
+  EXPECT_EQ((*args)[1], Value::Integer(-42));
+
+  auto bad = engine_->ConvertArgs("token", "transfer", {"Abob"});
+  EXPECT_EQ(bad.status().code(), Code::kUsage);
+  EXPECT_EQ(bad.status().message(),
+            "contract 'token' function 'transfer' takes 2 arguments, got 1: transfer(recipient "
+            "TEXT, amount INTEGER)");
+  for (const char* v : {"abc", "1.5", "", "9223372036854775808", "+1", " 1"}) {
+    bad = engine_->ConvertArgs("token", "transfer", {"Abob", v});
+    EXPECT_EQ(bad.status().code(), Code::kUsage) << v;
+    EXPECT_EQ(bad.status().message(), "argument 'amount' of transfer(recipient TEXT, amount "
+                                      "INTEGER) must be INTEGER, got '" + std::string(v) + "'");
+  }
+  bad = engine_->ConvertArgs("nope", "transfer", {});
+  EXPECT_EQ(bad.status().code(), Code::kNotFound);
+  EXPECT_EQ(bad.status().message(), "contract 'nope' not found");
+  bad = engine_->ConvertArgs("token", "burn", {});
+  EXPECT_EQ(bad.status().code(), Code::kNotFound);
+  EXPECT_EQ(bad.status().message(), "function 'burn' not found in contract 'token'");
+  EXPECT_EQ(Call(kAlice, "burn", {}).error, "function 'burn' not found in contract 'token'");
+
+  const char* typed =
+      "CREATE TABLE t (r REAL, b BLOB);\n"
+      "CREATE FUNCTION put(r REAL, b BLOB) AS INSERT INTO t VALUES (:r, :b); END;";
+  ASSERT_TRUE(engine_->Deploy("typed", typed, Env(kOwner)).ok);
+  args = engine_->ConvertArgs("typed", "put", {"2.5e1", "x'0aFF'"});
+  ASSERT_TRUE(args.ok()) << args.status().message();
+  EXPECT_EQ((*args)[0], Value::Real(25.0));
+  EXPECT_EQ((*args)[1], Value::Blob("\x0a\xff"));
+  EXPECT_EQ((*engine_->ConvertArgs("typed", "put", {"3", "0x"}))[1], Value::Blob(""));
+  EXPECT_EQ(engine_->ConvertArgs("typed", "put", {"nan", "0x00"}).status().message(),
+            "argument 'r' of put(r REAL, b BLOB) must be REAL, got 'nan'");
+  EXPECT_EQ(engine_->ConvertArgs("typed", "put", {"1", "0x0"}).status().message(),
+            "argument 'b' of put(r REAL, b BLOB) must be BLOB (x'..' or 0x..), got '0x0'");
+
+  ContractFunction fn = *engine_->Function("typed", "put");
+  EXPECT_TRUE(engine_->CheckArgs(fn, {Value::Integer(3), Value::Blob("x")}).ok());
+  Status st = engine_->CheckArgs(fn, {Value::Text("3"), Value::Blob("x")});
+  EXPECT_EQ(st.code(), Code::kInvalid);
+  EXPECT_EQ(st.message(), "argument 'r' of put(r REAL, b BLOB) must be REAL, got TEXT");
+  st = engine_->CheckArgs(fn, {Value::Real(1)});
+  EXPECT_EQ(st.message(), "function 'put' takes 2 arguments, got 1: put(r REAL, b BLOB)");
+  CallOutcome out = Call(kAlice, "put", {Value::Integer(3), Value::Null()}, "typed");
+  EXPECT_EQ(out.error, "argument 'b' of put(r REAL, b BLOB) must be BLOB, got NULL");
+  out = Call(kAlice, "put", {Value::Integer(3), Value::Blob("z")}, "typed");
+  ASSERT_TRUE(out.ok) << out.error;
+  EXPECT_EQ(Rows("SELECT typeof(r), r, b FROM typed.t"), "real|3.0|x'7a'");
+}
+
+TEST_F(ContractEngineTest, StaleCacheIsNotUsedAfterRollback) {
+  ASSERT_TRUE(db_.Exec("BEGIN").ok());
+  DeployToken();
+  ASSERT_TRUE(Call(kAlice, "open", {}).ok);
+  ASSERT_TRUE(db_.Exec("ROLLBACK").ok());
+  EXPECT_EQ(Call(kAlice, "open", {}).error, "contract 'token' not found");
+  const char* other =
+      "CREATE TABLE accounts (owner TEXT PRIMARY KEY, balance INTEGER);\n"
+      "CREATE FUNCTION open() AS INSERT INTO accounts VALUES (:sender, 7); END;";
+  ASSERT_TRUE(engine_->Deploy("token", other, Env(kOwner)).ok);
+  ASSERT_TRUE(Call(kAlice, "open", {}).ok);
+  EXPECT_EQ(Balances(), "Aalice|7");
+}
+
+}  // namespace
+}  // namespace aergo
