@@ -71,6 +71,7 @@ struct CompiledFunction {
   const LoadedContract* contract = nullptr;  // the owning entry
   ContractFunction decl;
   bool compiled = false;
+  bool uses_changes = false;  // calls changes(): reset the counter first
   std::vector<CompiledStatement> statements;
 };
 
@@ -107,7 +108,7 @@ struct ContractEngine::Impl {
   // Names of tables and views without a dot (repository tables, sqlite_*),
   // refreshed before the engine prepares sandboxed statements.
   std::set<std::string, std::less<>> plain_tables;
-  Stmt sp_begin, sp_release, sp_rollback, lookup_txid;
+  Stmt sp_begin, sp_release, sp_rollback, lookup_txid, reset_changes;
 
   // Sets the sandbox mode for the scope's lifetime, restoring kOff after.
   class Scope {
@@ -121,7 +122,7 @@ struct ContractEngine::Impl {
       im_->denial.clear();
       im_->budget_exceeded = false;
     }
-    ~Scope() { im_->mode = Mode::kOff; }
+    ~Scope() { im_->mode = Mode::kOff; }  // scopes never nest
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
 
@@ -482,6 +483,7 @@ Status ContractEngine::Impl::Compile(LoadedContract* lc, CompiledFunction* fn,
     };
     AERGO_ASSIGN_OR_RETURN(std::vector<SqlToken> tokens, TokenizeSql(decl.statements[i]));
     std::string sql = RewriteSqlNames(tokens, lc->names, lc->name + ".", qualified);
+    for (const SqlToken& t : tokens) fn->uses_changes |= t.IsKeyword("changes");
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
     int rc;
@@ -728,6 +730,13 @@ CallOutcome ContractEngine::Call(std::string_view contract, std::string_view fun
   }
   Result<CompiledFunction*> fn = im.Compiled(contract, function);
   st = fn.ok() ? CheckArgs((*fn)->decl, args) : fn.status();
+  if (st.ok()) {
+    // changes() and last_insert_rowid() must not see what ran before the call.
+    sqlite3_set_last_insert_rowid(im.db, 0);
+    if ((*fn)->uses_changes) {
+      st = im.RunSimple(im.reset_changes, "DELETE FROM \"aergo.settings\" WHERE 0");
+    }
+  }
   if (st.ok()) {
     Impl::Budget budget(&im, step_budget_);
     Impl::Scope scope(&im, Mode::kCall, contract, (*fn)->contract->owner);

@@ -216,7 +216,7 @@ std::string RewriteSqlNames(const std::vector<SqlToken>& tokens, const std::set<
                                                                     : tokens.size();
     if (second < tokens.size() && tokens[second].IsIdent()) {
       std::string full = name + "." + AsciiLower(IdentValue(tokens[second]));
-      if (qualified.count(full)) {
+      if (!own.count(name) && qualified.count(full)) {
         out += QuoteIdent(full);
         prev = &tokens[second];
         i = second;

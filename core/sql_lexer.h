@@ -58,7 +58,8 @@ bool IsBlankSql(std::string_view text);
 // Rewrites contract SQL to storage names. In the token stream:
 //  1. `a . b` (identifier, dot, identifier; whitespace and comments between
 //     them allowed), not preceded by `.`, where lower(a) + "." + lower(b) is
-//     in `qualified`, becomes QuoteIdent(lower(a) + "." + lower(b)).
+//     in `qualified` and lower(a) is not in `own` (own names shadow contract
+//     names), becomes QuoteIdent(lower(a) + "." + lower(b)).
 //  2. Any remaining identifier whose lowercase value is in `own`, not
 //     preceded by `.` and not a function call, becomes
 //     QuoteIdent(prefix + lower(value)). A function call is an identifier

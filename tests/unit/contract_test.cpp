@@ -143,6 +143,10 @@ TEST(ContractParse, ErrorsNameFileAndLine) {
       {"CREATE TABLE t (x);\nCREATE FUNCTION f() AS SELECT 'oops; END;",
        "token.sql:2: unterminated string"},
       {"CREATE TABLE t (x;", "token.sql:1: unbalanced parentheses in statement"},
+      {"CREATE FUNCTION f() AS\n  VACUUM INTO 'x.db';\nEND;",
+       "token.sql:2: VACUUM is not allowed in contracts"},
+      {"CREATE FUNCTION f() AS SELECT @x; END;",
+       "token.sql:1: parameter '@x' is not allowed: name parameters as :name"},
   };
   for (const Case& c : cases) {
     auto src = ParseContract(c.text, "token.sql");
@@ -169,7 +173,7 @@ TEST(ContractRewrite, OwnAndQualifiedNames) {
     auto tokens = TokenizeSql(sql);
     EXPECT_TRUE(tokens.ok());
     return RewriteSqlNames(*tokens, {"accounts", "total", "idx"}, "token.",
-                           {"aergo.directory", "other.t"});
+                           {"aergo.directory", "other.t", "accounts.balance"});
   };
   EXPECT_EQ(rewrite("SELECT accounts.balance, max(balance) FROM Accounts WHERE owner = 'accounts'"),
             "SELECT \"token.accounts\".balance, max(balance) FROM \"token.accounts\" WHERE owner = "
@@ -183,6 +187,8 @@ TEST(ContractRewrite, OwnAndQualifiedNames) {
   EXPECT_EQ(rewrite("SELECT role FROM AERGO . Directory, other.t -- accounts"),
             "SELECT role FROM \"aergo.directory\", \"other.t\" -- accounts");
   EXPECT_EQ(rewrite("SELECT other.u FROM other"), "SELECT other.u FROM other");
+  EXPECT_EQ(rewrite("SELECT accounts.balance FROM accounts"),
+            "SELECT \"token.accounts\".balance FROM \"token.accounts\"");
 }
 
 TEST(ContractLexer, TokensCoverInputAndTrackLines) {
@@ -449,6 +455,19 @@ TEST_F(ContractEngineTest, StepBudgetStopsRunawayCalls) {
   out = Call(kAlice, "hit", {}, "loop");
   ASSERT_TRUE(out.ok) << out.error;
   EXPECT_EQ(Rows("SELECT n FROM loop.hits"), "2");
+}
+
+TEST_F(ContractEngineTest, CallsStartWithFreshChangeCounters) {
+  DeployToken();
+  const char* source =
+      "CREATE TABLE seen (c INTEGER, r INTEGER);\n"
+      "CREATE FUNCTION probe() AS INSERT INTO seen VALUES (changes(), last_insert_rowid()); END;";
+  ASSERT_TRUE(engine_->Deploy("probe", source, Env(kOwner)).ok);
+  ASSERT_TRUE(db_.Exec("CREATE TABLE blocks (id TEXT); INSERT INTO blocks VALUES ('a'), ('b')").ok());
+  ASSERT_TRUE(Call(kAlice, "probe", {}, "probe").ok);
+  ASSERT_TRUE(Call(kAlice, "open", {}).ok);
+  ASSERT_TRUE(Call(kAlice, "probe", {}, "probe").ok);
+  EXPECT_EQ(Rows("SELECT c, r FROM probe.seen"), "0|0;0|0");
 }
 
 TEST_F(ContractEngineTest, ContractOwnerIsTheDeployer) {

@@ -1,0 +1,161 @@
+#include "tests/cli/harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace aergo::clitest {
+
+namespace fs = std::filesystem;
+
+const char* kTokenContract = R"sql(-- the DESIGN's example token
+CREATE TABLE accounts (
+  owner   TEXT PRIMARY KEY,
+  balance INTEGER NOT NULL CHECK (balance >= 0)
+);
+
+CREATE FUNCTION open() AS
+  INSERT INTO accounts (owner, balance) VALUES (:sender, 0);
+END;
+
+CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
+  SELECT require(:sender = contract_owner(), 'only the owner may mint');
+  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
+    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
+END;
+
+CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
+  SELECT require(:amount > 0, 'amount must be positive');
+  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
+  SELECT require(changes() = 1, 'sender has no account');
+  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
+  SELECT require(changes() = 1, 'recipient has no account');
+END;
+)sql";
+
+Sandbox::Sandbox() {
+  std::string tmpl = (fs::temp_directory_path() / "aergo-cli-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  root_ = tmpl;
+  fs::create_directories(home());
+  fs::create_directories(work());
+}
+
+Sandbox::~Sandbox() {
+  std::error_code ec;
+  fs::remove_all(root_, ec);
+}
+
+RunResult Sandbox::Run(const std::vector<std::string>& args, const std::string& cwd,
+                       const std::map<std::string, std::string>& env,
+                       const std::string& stdin_data) {
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const char* k : {"AERGO_DIR", "AERGO_KEY", "AERGO_PASSPHRASE", "AERGO_HOME"}) vars.erase(k);
+  vars["AERGO_HOME"] = home();
+  vars["AERGO_PASSPHRASE"] = "";
+  for (const auto& [k, v] : env) {
+    if (v == "\x01unset") vars.erase(k);
+    else vars[k] = v;
+  }
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : vars) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_s = {AERGO_BIN};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+    posix_spawn_file_actions_addclose(&fa, fd);
+  std::string dir = cwd.empty() ? work() : cwd;
+  posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
+  pid_t pid;
+  int rc = posix_spawn(&pid, AERGO_BIN, &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (rc != 0) throw std::runtime_error("posix_spawn failed");
+  if (!stdin_data.empty()) {
+    ssize_t off = 0;
+    while (off < static_cast<ssize_t>(stdin_data.size())) {
+      ssize_t n = write(in_pipe[1], stdin_data.data() + off, stdin_data.size() - off);
+      if (n <= 0) break;
+      off += n;
+    }
+  }
+  close(in_pipe[1]);
+  RunResult r;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+void Sandbox::Write(const std::string& rel, const std::string& content) {
+  fs::path p = fs::path(work()) / rel;
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << content;
+}
+
+std::string Sandbox::Read(const std::string& rel) const {
+  std::ifstream in(fs::path(work()) / rel, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Sandbox::InitRepo(const std::string& key) {
+  RunResult k = Run({"key", "new", key, "--json"});
+  if (k.code != 0) throw std::runtime_error("key new failed: " + k.err);
+  RunResult i = Run({"init", "repo", "--key", key});
+  if (i.code != 0) throw std::runtime_error("init failed: " + i.err);
+  RunResult c = Run({"config", "user.key", key}, repo());
+  if (c.code != 0) throw std::runtime_error("config failed: " + c.err);
+  size_t a = k.out.find("\"address\": \"");
+  return k.out.substr(a + 12, k.out.find('"', a + 12) - a - 12);
+}
+
+}  // namespace aergo::clitest
