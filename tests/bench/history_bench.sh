@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Foundation benchmarks (issue: foundation). Prints, side by side in one run:
+#   1. `aergo log -n 1000` on a BLOCKS-block history vs `git log -n 1000 --oneline`
+#      on a BLOCKS-commit git repository            (target: ratio <= 2)
+#   2. `aergo branch x` vs `git branch x`           (target: ratio <= 2)
+#   3. `aergo commit` + `aergo fsck` on TXS signed transfer calls, as a tx rate, against
+#      the single-core libsodium verify rate x cores (target: ratio >= 0.7)
+# Usage: tests/bench/history_bench.sh [BLOCKS=100000] [TXS=100000]
+# Set AERGO_BENCH_DIR to reuse generated histories between runs.
+set -euo pipefail
+BLOCKS=${1:-100000}
+TXS=${2:-100000}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$ROOT/scripts/build.sh" >/dev/null
+AERGO=$ROOT/build/aergo
+GEN=$ROOT/build/tests/bench/aergo_bench_gen_history
+VERIFY=$ROOT/build/tests/bench/aergo_bench_verify_rate
+W=${AERGO_BENCH_DIR:-$(mktemp -d)}
+[ -n "${AERGO_BENCH_DIR:-}" ] || trap 'rm -rf "$W"' EXIT
+mkdir -p "$W"
+export AERGO_HOME=$W/home AERGO_PASSPHRASE=
+now() { date +%s.%N; }
+# median_ms <runs> <cmd...>: median wall time of a command in ms.
+median_ms() {
+  local runs=$1; shift
+  for _ in $(seq 1 "$runs"); do
+    local s e; s=$(now); "$@" >/dev/null; e=$(now)
+    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", (e - s) * 1000 }'
+  done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "== setup: $BLOCKS-block aergo history and $BLOCKS-commit git repository"
+if [ ! -d "$W/hist/.aergo" ]; then "$GEN" "$W/hist" "$BLOCKS" >/dev/null; fi
+if [ ! -d "$W/git.git" ]; then
+  git init -q --bare "$W/git.git"
+  awk -v n="$BLOCKS" 'BEGIN {
+    for (i = 1; i <= n; i++) {
+      printf "commit refs/heads/master\nmark :%d\ncommitter bench <b@x> %d +0000\ndata %d\nblock %d\n", i, 1700000000 + i, length("block " i) + 1, i
+      if (i > 1) printf "from :%d\n", i - 1
+      printf "M 644 inline counter\ndata %d\n%d\n\n", length(i "") + 1, i
+    }
+  }' | git --git-dir="$W/git.git" fast-import --quiet
+fi
+
+cd "$W/hist"
+aergo_log=$(median_ms 21 "$AERGO" log -n 1000)
+git_log=$(median_ms 21 git --git-dir="$W/git.git" log -n 1000 --oneline)
+
+aergo_branch=$(median_ms 31 bash -c 'n=$RANDOM$RANDOM; "$0" branch "a$n"' "$AERGO")
+git_branch=$(median_ms 31 bash -c 'n=$RANDOM$RANDOM; git --git-dir="$0" branch "a$n"' "$W/git.git")
+shell_only=$(median_ms 31 bash -c 'n=$RANDOM$RANDOM; true "$0" "a$n"' "$AERGO")
+
+echo "== setup: $TXS signed transfer calls in the merge pool"
+rm -rf "$W/tx"
+"$AERGO" -q key new bench 2>/dev/null || true
+"$AERGO" -q init "$W/tx" --key bench
+cd "$W/tx"
+"$AERGO" config user.key bench
+cat > token.sql <<'SQL'
+CREATE TABLE accounts (owner TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0));
+CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
+  SELECT require(:sender = contract_owner(), 'only the owner may mint');
+  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
+    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
+END;
+CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
+  SELECT require(:amount > 0, 'amount must be positive');
+  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
+  SELECT require(changes() = 1, 'sender has no account');
+  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
+  SELECT require(changes() = 1, 'recipient has no account');
+END;
+SQL
+ME=$("$AERGO" key show bench --json | sed -E 's/.*"address": "([^"]+)".*/\1/')
+"$AERGO" -q deploy token token.sql
+{ echo "token mint $ME 1000000000000"; for a in $(seq 1 1000); do echo "token mint acct$a 0"; done; } \
+  | "$AERGO" -q call --batch -
+"$AERGO" -q commit -m setup
+awk -v n="$TXS" 'BEGIN { for (i = 1; i <= n; i++) printf "token transfer acct%d 1\n", (i % 1000) + 1 }' > batch.txt
+s=$(now); "$AERGO" -q call --batch batch.txt; e=$(now)
+call_s=$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')
+s=$(now); "$AERGO" -q commit -m "$TXS transfers"; m=$(now); "$AERGO" -q fsck; e=$(now)
+commit_s=$(awk -v s="$s" -v e="$m" 'BEGIN { print e - s }')
+fsck_s=$(awk -v s="$m" -v e="$e" 'BEGIN { print e - s }')
+cores=$(nproc)
+verify=$("$VERIFY")
+rate=$(awk -v n="$TXS" -v a="$commit_s" -v b="$fsck_s" 'BEGIN { printf "%.0f", n / (a + b) }')
+
+echo
+echo "== results ($(nproc) cores)"
+printf '%-44s %12s %12s %8s\n' "measure" "aergo" "peer" "ratio"
+printf '%-44s %10sms %10sms %8s  (target <= 2)\n' "log -n 1000 on $BLOCKS blocks vs git log" "$aergo_log" "$git_log" "$(ratio "$aergo_log" "$git_log")"
+printf '%-44s %10sms %10sms %8s  (target <= 2)\n' "branch x vs git branch x" "$aergo_branch" "$git_branch" "$(ratio "$aergo_branch" "$git_branch")"
+printf '%-44s %10s/s %10s/s %8s  (target >= 0.7)\n' "commit+fsck of $TXS transfers vs verify x $cores" "$rate" "$((verify * cores))" "$(ratio "$rate" "$((verify * cores))")"
+printf '\n(details: call --batch %.2fs, commit %.2fs, fsck %.2fs, single-core verify %s/s, shell overhead per run %sms)\n' \
+  "$call_s" "$commit_s" "$fsck_s" "$verify" "$shell_only"
