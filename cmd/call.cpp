@@ -143,7 +143,7 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
   if (json) out += "]\n";
   if (!ctx.quiet || json) *ctx.out << out;
   if (!all_ok) {
-    *ctx.err << "aergo: error: some calls in the batch failed (not kept)\n";
+    *ctx.err << "aergo: error: some calls in the batch failed; they were not kept (the others are in the merge pool)\n";
     return kExitFailed;
   }
   return kExitOk;

@@ -27,8 +27,7 @@ std::string TxJson(const Tx& tx, const Receipt* rc, const std::optional<Hash32>&
                   (block ? JsonString(ToHex(*block)) : "null");
   if (rc) {
     s += ", \"status\": " + JsonString(ReceiptStatusName(rc->status)) + ", \"error\": " +
-         (rc->error.empty() ? "null" : JsonString(rc->error)) + ", \"steps\": " +
-         std::to_string(rc->steps);
+         (rc->error.empty() ? "null" : JsonString(rc->error));
   }
   return s + "}";
 }

@@ -5,7 +5,8 @@
 namespace aergo::cli {
 
 std::string SubmittedJson(const Submitted& s) {
-  return "{\"txid\": " + JsonString(ToHex(s.txid)) + ", \"status\": " +
+  bool no_tx = s.txid == Hash32{};  // a batch line that never became a tx
+  return "{\"txid\": " + (no_tx ? std::string("null") : JsonString(ToHex(s.txid))) + ", \"status\": " +
          (s.outcome.ok ? "\"ok\"" : "\"failed\"") + ", \"error\": " +
          (s.outcome.ok ? "null" : JsonString(s.outcome.error)) + "}";
 }

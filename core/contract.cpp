@@ -1,24 +1,7 @@
 // ContractEngine: sandboxed deployment, calls, queries and the state root.
 //
-// Sandbox. One authorizer stays installed on the connection; what it allows
-// depends on the engine's mode:
-//   kOff    everything (the repository's own statements, the engine's
-//           savepoints and bookkeeping).
-//   kQuery  SELECT, reads of tables named "c.t", json_each/json_tree, and
-//           functions outside the denylist (contract_internal.h).
-//   kCall   kQuery plus INSERT/UPDATE/DELETE on the running contract's own
-//           tables "<contract>.*". Everything else — PRAGMA, ATTACH/DETACH,
-//           transaction control, savepoints, DDL, ANALYZE, REINDEX, virtual
-//           tables, writes elsewhere (aergo.*, other contracts, sqlite_*) —
-//           is denied with a reason.
-//   kDeploy kCall plus CREATE TABLE / CREATE INDEX named "<contract>.*" (on
-//           its own tables) and the sqlite_master writes SQLite makes for
-//           them. TEMP objects, views, triggers and virtual tables stay
-//           denied (the parser already refuses them at top level).
-// The authorizer records the first denial's reason, which errors report in
-// place of SQLite's "not authorized". It runs when statements are prepared
-// (and re-prepared after a schema change, which happens inside step — so
-// the mode is set while stepping too).
+// Sandbox: see contract_sandbox.cpp. The engine sets the mode around
+// every prepare and step of contract and query SQL and restores kOff.
 //
 // Step budget: during Call and Deploy a progress handler runs every
 // kProgressOps VM instructions and aborts once the count exceeds the budget.
@@ -29,8 +12,6 @@
 // "aergo.contracts" (one primary-key lookup), so a state rolled back or
 // switched to another branch never runs a stale contract.
 #include "core/contract.h"
-
-#include <sodium.h>
 
 #include <charconv>
 #include <cmath>
@@ -44,13 +25,10 @@ namespace aergo {
 namespace {
 
 using contract_internal::BuiltinParamIndex;
-using contract_internal::DeniedFunctionReason;
-
-constexpr int kProgressOps = 1000;
-
-enum class Mode { kOff, kDeploy, kCall, kQuery };
-
-const char* kOnlyRead = "only a single read-only statement (SELECT) is allowed";
+using contract_internal::kOnlyRead;
+using contract_internal::kProgressOps;
+using contract_internal::Sandbox;
+using Mode = contract_internal::SandboxMode;
 
 // Binding plan entry: statement parameter `index` gets builtin `-1 - b`
 // (b indexes kBuiltinParams) when source < 0, else argument `source`.
@@ -79,8 +57,8 @@ struct LoadedContract {
   std::string name;
   std::string owner;
   std::string txid;
-  std::string file;                // "<name>.sql", for messages
-  std::set<std::string> names;     // own tables and indexes, lowercase
+  std::string file;             // "<name>.sql", for messages
+  std::set<std::string> names;  // own tables and indexes, lowercase
   std::map<std::string, CompiledFunction, std::less<>> functions;
 };
 
@@ -92,22 +70,12 @@ std::string LineError(const std::string& file, int line, const std::string& reas
 
 }  // namespace
 
-struct ContractEngine::Impl {
-  explicit Impl(sqlite3* d) : db(d) {}
+// Sandbox state (mode, denial, budget) plus the engine's caches. Passed to
+// SQLite callbacks as Sandbox*.
+struct ContractEngine::Impl : contract_internal::Sandbox {
+  explicit Impl(sqlite3* d) { db = d; }
 
-  sqlite3* db;
-  Mode mode = Mode::kOff;
-  std::string contract;  // running contract (kDeploy, kCall)
-  std::string prefix;    // contract + "."
-  std::string owner;     // contract_owner() while running
-  std::string denial;    // first authorizer denial since the last ClearDenial()
-  uint64_t steps = 0;
-  uint64_t budget = 0;
-  bool budget_exceeded = false;
   std::map<std::string, std::unique_ptr<LoadedContract>, std::less<>> cache;
-  // Names of tables and views without a dot (repository tables, sqlite_*),
-  // refreshed before the engine prepares sandboxed statements.
-  std::set<std::string, std::less<>> plain_tables;
   Stmt sp_begin, sp_release, sp_rollback, lookup_txid, reset_changes;
 
   // Sets the sandbox mode for the scope's lifetime, restoring kOff after.
@@ -137,7 +105,8 @@ struct ContractEngine::Impl {
       im_->steps = 0;
       im_->budget = budget;
       im_->budget_exceeded = false;
-      sqlite3_progress_handler(im_->db, kProgressOps, &Impl::Progress, im_);
+      sqlite3_progress_handler(im_->db, kProgressOps, &Sandbox::Progress,
+                               static_cast<Sandbox*>(im_));
     }
     ~Budget() { sqlite3_progress_handler(im_->db, 0, nullptr, nullptr); }
     Budget(const Budget&) = delete;
@@ -147,17 +116,6 @@ struct ContractEngine::Impl {
     Impl* im_;
   };
 
-  static int Authorize(void* arg, int action, const char* a3, const char* a4, const char*,
-                       const char*);
-  static int Progress(void* arg);
-  static void OwnerFn(sqlite3_context* ctx, int, sqlite3_value**);
-  std::string Verdict(int action, std::string_view a3, std::string_view a4, bool no_db) const;
-  std::string ReadVerdict(std::string_view table, std::string_view column, bool no_db) const;
-  std::string WriteVerdict(std::string_view table) const;
-  std::string DdlVerdict(int action, std::string_view a3, std::string_view a4) const;
-
-  // The reason the last failed prepare/step failed: budget, denial or SQLite's message.
-  std::string ErrorText() const;
   Status RunSimple(Stmt& stmt, const char* sql);
   Result<std::set<std::string>> DottedTables();
   Status RefreshPlainTables();
@@ -169,135 +127,6 @@ struct ContractEngine::Impl {
                  const CallEnv& env, bool record, uint64_t budget);
   Status RunCalls(CompiledFunction& fn, const std::vector<Value>& args, const CallEnv& env);
 };
-
-// ---- sandbox -------------------------------------------------------------
-
-int ContractEngine::Impl::Authorize(void* arg, int action, const char* a3, const char* a4,
-                                    const char* dbname, const char*) {
-  auto* im = static_cast<Impl*>(arg);
-  if (im->mode == Mode::kOff) return SQLITE_OK;
-  std::string reason = im->Verdict(action, a3 ? a3 : "", a4 ? a4 : "", dbname == nullptr);
-  if (reason.empty()) return SQLITE_OK;
-  if (im->denial.empty()) im->denial = std::move(reason);
-  return SQLITE_DENY;
-}
-
-int ContractEngine::Impl::Progress(void* arg) {
-  auto* im = static_cast<Impl*>(arg);
-  im->steps += kProgressOps;
-  if (im->steps <= im->budget) return 0;
-  im->budget_exceeded = true;
-  return 1;
-}
-
-std::string ContractEngine::Impl::Verdict(int action, std::string_view a3, std::string_view a4,
-                                          bool no_db) const {
-  const std::string where = mode == Mode::kQuery ? "queries" : "contracts";
-  switch (action) {
-    case SQLITE_SELECT:
-    case SQLITE_RECURSIVE:
-      return "";
-    case SQLITE_READ:
-      // READ of sqlite_master's rowid comes from SQLite's own nested parse
-      // (DDL, eponymous virtual tables); it reveals nothing.
-      if (a3 == "sqlite_master" && (a4 == "ROWID" || mode == Mode::kDeploy)) return "";
-      return ReadVerdict(a3, a4, no_db);
-    case SQLITE_FUNCTION: {
-      const char* why = DeniedFunctionReason(AsciiLower(a4));
-      if (!why) return "";
-      return "function " + AsciiLower(a4) + "() is not allowed in " + where + ": " + why;
-    }
-    case SQLITE_INSERT:
-    case SQLITE_UPDATE:
-    case SQLITE_DELETE:
-      return WriteVerdict(a3);
-    case SQLITE_PRAGMA:
-      return "PRAGMA is not allowed in " + where;
-    default:
-      break;
-  }
-  if (mode == Mode::kQuery) return kOnlyRead;
-  switch (action) {
-    case SQLITE_ATTACH:
-    case SQLITE_DETACH:
-      return "ATTACH and DETACH are not allowed in contracts";
-    case SQLITE_TRANSACTION:
-    case SQLITE_SAVEPOINT:
-      return "transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) is not allowed in "
-             "contracts: a call is already atomic";
-    default:
-      return DdlVerdict(action, a3, a4);
-  }
-}
-
-std::string ContractEngine::Impl::ReadVerdict(std::string_view table, std::string_view column,
-                                              bool no_db) const {
-  if (table.find('.') != std::string_view::npos) return "";
-  if (table == "json_each" || table == "json_tree") return "";
-  // count(*) reports READ(name, "") without a database for tables, CTEs and
-  // subqueries alike; a name that is no table is a CTE or subquery.
-  if (no_db && column.empty() && plain_tables.find(table) == plain_tables.end()) return "";
-  if (mode == Mode::kQuery) {
-    return "table '" + std::string(table) +
-           "' is not readable from queries: only contract tables <contract>.<table> are";
-  }
-  return "contract '" + contract + "' may not read table '" + std::string(table) +
-         "': only contract tables are readable";
-}
-
-std::string ContractEngine::Impl::WriteVerdict(std::string_view table) const {
-  if (mode == Mode::kQuery) return kOnlyRead;
-  if (StartsWith(table, prefix)) return "";
-  // SQLite reports the schema-table writes that DDL makes before the DDL
-  // action itself; let them through so the DDL verdict names the statement.
-  // Direct writes to the schema tables are refused by SQLite itself
-  // ("table sqlite_master may not be modified"; writable_schema needs a
-  // PRAGMA, which is denied).
-  if (table == "sqlite_master" || table == "sqlite_temp_master") return "";
-  return "contract '" + contract + "' may not write table '" + std::string(table) + "'";
-}
-
-std::string ContractEngine::Impl::DdlVerdict(int action, std::string_view a3,
-                                             std::string_view a4) const {
-  bool deploy = mode == Mode::kDeploy;
-  if (deploy && action == SQLITE_CREATE_TABLE && StartsWith(a3, prefix)) return "";
-  if (deploy && action == SQLITE_CREATE_INDEX && StartsWith(a4, prefix) &&
-      (StartsWith(a3, prefix) || StartsWith(a3, "sqlite_autoindex_" + prefix))) {
-    return "";
-  }
-  if (deploy && action == SQLITE_REINDEX && StartsWith(a3, prefix)) return "";
-  static const std::map<int, const char*> kNames = {
-      {SQLITE_CREATE_INDEX, "CREATE INDEX"},      {SQLITE_CREATE_TABLE, "CREATE TABLE"},
-      {SQLITE_CREATE_TEMP_INDEX, "CREATE TEMP INDEX"},
-      {SQLITE_CREATE_TEMP_TABLE, "CREATE TEMP TABLE"},
-      {SQLITE_CREATE_TEMP_TRIGGER, "CREATE TEMP TRIGGER"},
-      {SQLITE_CREATE_TEMP_VIEW, "CREATE TEMP VIEW"}, {SQLITE_CREATE_TRIGGER, "CREATE TRIGGER"},
-      {SQLITE_CREATE_VIEW, "CREATE VIEW"},        {SQLITE_DROP_INDEX, "DROP INDEX"},
-      {SQLITE_DROP_TABLE, "DROP TABLE"},          {SQLITE_DROP_TEMP_INDEX, "DROP INDEX"},
-      {SQLITE_DROP_TEMP_TABLE, "DROP TABLE"},     {SQLITE_DROP_TEMP_TRIGGER, "DROP TRIGGER"},
-      {SQLITE_DROP_TEMP_VIEW, "DROP VIEW"},       {SQLITE_DROP_TRIGGER, "DROP TRIGGER"},
-      {SQLITE_DROP_VIEW, "DROP VIEW"},            {SQLITE_ALTER_TABLE, "ALTER TABLE"},
-      {SQLITE_REINDEX, "REINDEX"},                {SQLITE_ANALYZE, "ANALYZE"},
-      {SQLITE_CREATE_VTABLE, "CREATE VIRTUAL TABLE"},
-      {SQLITE_DROP_VTABLE, "DROP VIRTUAL TABLE"},
-  };
-  auto it = kNames.find(action);
-  std::string what = it != kNames.end() ? it->second : "statement kind " + std::to_string(action);
-  if (deploy && (action == SQLITE_CREATE_TABLE || action == SQLITE_CREATE_INDEX)) {
-    return "contract '" + contract + "' may not create '" + std::string(a3) + "' on '" +
-           std::string(action == SQLITE_CREATE_INDEX ? a4 : a3) + "'";
-  }
-  if (action == SQLITE_CREATE_TABLE || action == SQLITE_CREATE_INDEX) {
-    return what + " is not allowed in contract functions (declare tables and indexes at top level)";
-  }
-  return what + " is not allowed in contracts";
-}
-
-std::string ContractEngine::Impl::ErrorText() const {
-  if (budget_exceeded) return "step budget exceeded (" + std::to_string(budget) + " steps)";
-  if (!denial.empty()) return denial;
-  return sqlite3_errmsg(db);
-}
 
 // ---- SQL functions ---------------------------------------------------------
 
@@ -324,9 +153,15 @@ void RequireFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 // reset and its bindings cleared.
 void BindStatic(sqlite3_stmt* s, int i, const Value& v) {
   switch (v.type) {
-    case Value::Type::kNull: sqlite3_bind_null(s, i); break;
-    case Value::Type::kInteger: sqlite3_bind_int64(s, i, v.integer); break;
-    case Value::Type::kReal: sqlite3_bind_double(s, i, v.real); break;
+    case Value::Type::kNull:
+      sqlite3_bind_null(s, i);
+      break;
+    case Value::Type::kInteger:
+      sqlite3_bind_int64(s, i, v.integer);
+      break;
+    case Value::Type::kReal:
+      sqlite3_bind_double(s, i, v.real);
+      break;
     case Value::Type::kText:
       sqlite3_bind_text64(s, i, v.bytes.data(), v.bytes.size(), SQLITE_STATIC, SQLITE_UTF8);
       break;
@@ -342,18 +177,6 @@ void BindText(sqlite3_stmt* s, int i, const std::string& text) {
 
 }  // namespace
 
-// contract_owner(): the owner address of the running contract. DIRECTONLY
-// keeps it out of CHECK/DEFAULT/index expressions and views, which could be
-// evaluated outside a call.
-void ContractEngine::Impl::OwnerFn(sqlite3_context* ctx, int, sqlite3_value**) {
-  auto* im = static_cast<Impl*>(sqlite3_user_data(ctx));
-  if (im->mode != Mode::kCall && im->mode != Mode::kDeploy) {
-    sqlite3_result_error(ctx, "contract_owner() is only available in contract functions", -1);
-    return;
-  }
-  sqlite3_result_text64(ctx, im->owner.data(), im->owner.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-}
-
 // ---- engine internals ---------------------------------------------------------
 
 Status ContractEngine::Impl::RunSimple(Stmt& stmt, const char* sql) {
@@ -365,7 +188,8 @@ Status ContractEngine::Impl::RunSimple(Stmt& stmt, const char* sql) {
     stmt = Stmt(raw);
   }
   int rc = sqlite3_step(stmt.get());
-  Status st = rc == SQLITE_DONE ? Status::Ok() : IoError(std::string(sql) + ": " + sqlite3_errmsg(db));
+  Status st =
+      rc == SQLITE_DONE ? Status::Ok() : IoError(std::string(sql) + ": " + sqlite3_errmsg(db));
   sqlite3_reset(stmt.get());
   return st;
 }
@@ -455,12 +279,12 @@ Result<LoadedContract*> ContractEngine::Impl::Load(std::string_view name) {
 }
 
 Result<CompiledFunction*> ContractEngine::Impl::Compiled(std::string_view contract,
-                                                          std::string_view function) {
+                                                         std::string_view function) {
   AERGO_ASSIGN_OR_RETURN(LoadedContract * lc, Load(contract));
   auto it = lc->functions.find(function);
   if (it == lc->functions.end()) {
-    return NotFound("function '" + std::string(function) + "' not found in contract '" +
-                    lc->name + "'");
+    return NotFound("function '" + std::string(function) + "' not found in contract '" + lc->name +
+                    "'");
   }
   if (!it->second.compiled) {
     AERGO_ASSIGN_OR_RETURN(std::set<std::string> qualified, DottedTables());
@@ -632,10 +456,18 @@ Status ContractEngine::Impl::RunCalls(CompiledFunction& fn, const std::vector<Va
     sqlite3_stmt* s = cs.stmt.get();
     for (const Binding& b : cs.bindings) {
       switch (b.source) {
-        case -1: BindText(s, b.index, env.sender); break;
-        case -2: sqlite3_bind_int64(s, b.index, env.height); break;
-        case -3: sqlite3_bind_int64(s, b.index, env.block_time); break;
-        case -4: BindText(s, b.index, env.txid); break;
+        case -1:
+          BindText(s, b.index, env.sender);
+          break;
+        case -2:
+          sqlite3_bind_int64(s, b.index, env.height);
+          break;
+        case -3:
+          sqlite3_bind_int64(s, b.index, env.block_time);
+          break;
+        case -4:
+          BindText(s, b.index, env.txid);
+          break;
         default: {
           const Value& v = args[static_cast<size_t>(b.source)];
           if (fn.decl.params[static_cast<size_t>(b.source)].type == Value::Type::kReal &&
@@ -666,8 +498,9 @@ ContractEngine::ContractEngine(sqlite3* db) : impl_(std::make_unique<Impl>(db)) 
                              SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
                              RequireFn, nullptr, nullptr, nullptr);
   sqlite3_create_function_v2(db, "contract_owner", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                             impl_.get(), &Impl::OwnerFn, nullptr, nullptr, nullptr);
-  sqlite3_set_authorizer(db, &Impl::Authorize, impl_.get());
+                             static_cast<Sandbox*>(impl_.get()), &Sandbox::OwnerFn, nullptr,
+                             nullptr, nullptr);
+  sqlite3_set_authorizer(db, &Sandbox::Authorize, static_cast<Sandbox*>(impl_.get()));
 }
 
 ContractEngine::~ContractEngine() {
@@ -711,6 +544,7 @@ CallOutcome ContractEngine::Deploy(std::string_view name, std::string_view sourc
   Savepoint sp(impl_->db, "aergo_deploy");
   Status st = sp.status();
   std::string n(name);
+  impl_->steps = 0;
   if (st.ok()) st = impl_->Install(n, source, n + ".sql", env, true, step_budget_);
   out.steps = impl_->steps;
   if (st.ok()) st = sp.Release();
@@ -759,17 +593,15 @@ Result<ContractFunction> ContractEngine::Function(std::string_view contract,
   AERGO_ASSIGN_OR_RETURN(LoadedContract * lc, impl_->Load(contract));
   auto it = lc->functions.find(function);
   if (it == lc->functions.end()) {
-    return NotFound("function '" + std::string(function) + "' not found in contract '" +
-                    lc->name + "'");
+    return NotFound("function '" + std::string(function) + "' not found in contract '" + lc->name +
+                    "'");
   }
   return it->second.decl;
 }
 
 namespace {
 
-std::string ArgCount(size_t n) {
-  return std::to_string(n) + (n == 1 ? " argument" : " arguments");
-}
+std::string ArgCount(size_t n) { return std::to_string(n) + (n == 1 ? " argument" : " arguments"); }
 
 // Converts one command-line argument to the declared type; nullopt if it
 // does not convert.
@@ -890,78 +722,9 @@ Result<QueryResult> ContractEngine::Query(std::string_view sql) {
   return out;
 }
 
-// State root (docs/formats/state.md). SHA-256 over the concatenation of:
-//   "AERGO-STATE-V1"                       14 ASCII bytes, no length, no NUL
-//   for each table whose name contains '.', in byte order of name
-//   (sqlite_master type 'table'; system tables "aergo.*" included):
-//     Text(name)                           u32 big-endian length + UTF-8 bytes
-//     for each row:
-//       U8(1)
-//       for each column in declaration order (PRAGMA table_info; hidden
-//       and generated columns excluded): the value's canonical encoding —
-//       tag u8 (0 NULL, 1 INTEGER, 2 REAL, 3 TEXT, 4 BLOB) then payload
-//       (i64 BE; IEEE-754 bits as u64 BE; u32 BE length + bytes)
-//     U8(0)                                end of the table's rows
-// Row order: by the PRIMARY KEY columns in key order (table_info pk
-// numbering), each compared with COLLATE BINARY; tables without a declared
-// PRIMARY KEY order by every column in declaration order, each by
-// COLLATE BINARY then typeof() (so 1 and 1.0 order integer first). Values
-// are read as stored (column affinity applied), as ColumnValue reports them.
-// With no contract tables the root is SHA-256("AERGO-STATE-V1").
+// Layout: contract_state.cpp.
 Result<Hash32> ContractEngine::StateRoot() {
-  sqlite3* db = impl_->db;
-  crypto_hash_sha256_state h;
-  crypto_hash_sha256_init(&h);
-  auto feed = [&h](const Bytes& b) { crypto_hash_sha256_update(&h, b.data(), b.size()); };
-  static constexpr std::string_view kTag = "AERGO-STATE-V1";
-  crypto_hash_sha256_update(&h, reinterpret_cast<const uint8_t*>(kTag.data()), kTag.size());
-
-  auto prepare = [db](const std::string& sql) -> Result<Stmt> {
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
-      return IoError("state root: " + std::string(sqlite3_errmsg(db)));
-    }
-    return Stmt(raw);
-  };
-  AERGO_ASSIGN_OR_RETURN(Stmt tables, prepare("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                              "AND instr(name, '.') > 0 ORDER BY name"));
-  while (tables.Step() == SQLITE_ROW) {
-    std::string table = tables.Text(0);
-    Writer head;
-    head.Text(table);
-    feed(head.bytes());
-    AERGO_ASSIGN_OR_RETURN(Stmt info,
-                           prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid"));
-    info.Bind(1, table);
-    std::vector<std::string> cols;
-    std::map<int64_t, std::string> pk;
-    while (info.Step() == SQLITE_ROW) {
-      cols.push_back(QuoteIdent(info.Text(0)));
-      if (info.Int(1) > 0) pk[info.Int(1)] = cols.back();
-    }
-    std::string select, order;
-    for (const std::string& c : cols) select += (select.empty() ? "" : ", ") + c;
-    for (const auto& [n, c] : pk) order += (order.empty() ? "" : ", ") + c + " COLLATE BINARY";
-    if (pk.empty()) {
-      for (const std::string& c : cols) {
-        order += (order.empty() ? "" : ", ") + c + " COLLATE BINARY, typeof(" + c + ")";
-      }
-    }
-    AERGO_ASSIGN_OR_RETURN(
-        Stmt rows, prepare("SELECT " + select + " FROM " + QuoteIdent(table) + " ORDER BY " + order));
-    int rc;
-    while ((rc = rows.Step()) == SQLITE_ROW) {
-      Writer w;
-      w.U8(1);
-      for (int c = 0; c < static_cast<int>(cols.size()); ++c) EncodeValue(&w, ColumnValue(rows.get(), c));
-      feed(w.bytes());
-    }
-    if (rc != SQLITE_DONE) return IoError("state root: " + std::string(sqlite3_errmsg(db)));
-    feed(Bytes{0});
-  }
-  Hash32 out;
-  crypto_hash_sha256_final(&h, out.data());
-  return out;
+  return contract_internal::ComputeStateRoot(impl_->db);
 }
 
 Result<std::vector<std::string>> ContractEngine::Contracts() {
@@ -974,7 +737,8 @@ Result<std::vector<std::string>> ContractEngine::Contracts() {
   std::vector<std::string> out;
   int rc;
   while ((rc = stmt.Step()) == SQLITE_ROW) out.push_back(stmt.Text(0));
-  if (rc != SQLITE_DONE) return IoError(std::string("list contracts: ") + sqlite3_errmsg(impl_->db));
+  if (rc != SQLITE_DONE)
+    return IoError(std::string("list contracts: ") + sqlite3_errmsg(impl_->db));
   return out;
 }
 

@@ -69,7 +69,7 @@ struct Sandbox {
 
  private:
   std::string ReadVerdict(std::string_view table, std::string_view column, bool no_db) const;
-  std::string WriteVerdict(std::string_view table) const;
+  std::string WriteVerdict(std::string_view table, int action) const;
   std::string DdlVerdict(int action, std::string_view a3, std::string_view a4) const;
 };
 

@@ -29,38 +29,6 @@
 namespace aergo {
 namespace contract_internal {
 
-const char* DeniedFunctionReason(std::string_view name) {
-  struct Entry {
-    const char* name;
-    const char* reason;
-  };
-  static constexpr const char* kClock = "not deterministic (reads the clock; use :block_time)";
-  static constexpr Entry kDenied[] = {
-      {"random", "not deterministic"},
-      {"randomblob", "not deterministic"},
-      {"date", kClock},
-      {"time", kClock},
-      {"datetime", kClock},
-      {"julianday", kClock},
-      {"strftime", kClock},
-      {"unixepoch", kClock},
-      {"current_time", kClock},
-      {"current_date", kClock},
-      {"current_timestamp", kClock},
-      {"total_changes", "not deterministic (depends on the connection's history)"},
-      {"sqlite_version", "not deterministic (depends on the SQLite build)"},
-      {"sqlite_source_id", "not deterministic (depends on the SQLite build)"},
-      {"sqlite_compileoption_get", "not deterministic (depends on the SQLite build)"},
-      {"sqlite_compileoption_used", "not deterministic (depends on the SQLite build)"},
-      {"sqlite_offset", "not deterministic (depends on the storage layout)"},
-      {"load_extension", "it loads native code"},
-  };
-  for (const Entry& e : kDenied) {
-    if (name == e.name) return e.reason;
-  }
-  return nullptr;
-}
-
 int BuiltinParamIndex(std::string_view name) {
   for (size_t i = 0; i < std::size(kBuiltinParams); ++i) {
     if (name == kBuiltinParams[i]) return static_cast<int>(i);
@@ -157,15 +125,17 @@ Result<ContractSource> Parser::Run() {
     if (t.IsKeyword("create") && t1 && t1->IsKeyword("table")) {
       AERGO_RETURN_IF_ERROR(ParseDdl(false));
     } else if (t.IsKeyword("create") && t1 &&
-               (t1->IsKeyword("index") || (t1->IsKeyword("unique") && t2 && t2->IsKeyword("index")))) {
+               (t1->IsKeyword("index") ||
+                (t1->IsKeyword("unique") && t2 && t2->IsKeyword("index")))) {
       AERGO_RETURN_IF_ERROR(ParseDdl(true));
     } else if (t.IsKeyword("create") && t1 && t1->IsKeyword("function")) {
       AERGO_RETURN_IF_ERROR(ParseFunction());
     } else {
       std::string what(t.text);
       if (t.IsKeyword("create") && t1) what += " " + std::string(t1->text);
-      return Error(t.line, "unknown top-level statement '" + what +
-                               "' (only CREATE TABLE, CREATE INDEX and CREATE FUNCTION are allowed)");
+      return Error(t.line,
+                   "unknown top-level statement '" + what +
+                       "' (only CREATE TABLE, CREATE INDEX and CREATE FUNCTION are allowed)");
     }
   }
   return std::move(out_);
@@ -181,8 +151,8 @@ Result<std::string> Parser::Name(const char* what) {
   std::string name = AsciiLower(IdentValue(*t));
   ++k_;
   if (Peek() && Peek()->IsPunct(".")) {
-    return Error(t->line, std::string(what) + " name must not be qualified: '" + IdentValue(*t) +
-                              ".'");
+    return Error(t->line,
+                 std::string(what) + " name must not be qualified: '" + IdentValue(*t) + ".'");
   }
   if (!IsValidContractName(name)) {
     return Error(t->line, "invalid " + std::string(what) + " name '" + IdentValue(*t) +
@@ -357,8 +327,7 @@ Status Parser::CheckDdl(Span s) const {
     bool keyword = name.rfind("current_", 0) == 0;  // CURRENT_TIME and friends
     const char* reason = DeniedFunctionReason(name);
     if (reason && (call || keyword)) {
-      return Error(t.line, (keyword && !call ? std::string(t.text)
-                                             : "function " + name + "()") +
+      return Error(t.line, (keyword && !call ? std::string(t.text) : "function " + name + "()") +
                                " is not allowed in contracts: " + reason);
     }
   }
@@ -380,7 +349,8 @@ Status Parser::CheckFunctionStatement(Span s, const ContractFunction& fn) const 
     std::string name = AsciiLower(t.text.substr(1));
     bool known = BuiltinParamIndex(name) >= 0;
     for (const ContractParam& p : fn.params) known = known || p.name == name;
-    if (!known) return Error(t.line, "unknown parameter :" + name + " in function '" + fn.name + "'");
+    if (!known)
+      return Error(t.line, "unknown parameter :" + name + " in function '" + fn.name + "'");
   }
   return Status::Ok();
 }

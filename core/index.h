@@ -1,7 +1,7 @@
 // The repository index (SQLite, in .aergo/ledger.db beside the state):
 // block id <-> commit, heights and parents, tx id -> blocks, merge pools and
 // repository metadata. Derived from the object store; fsck cross-checks it.
-// Schema in docs/ARCHITECTURE.md. Tables here have no dot in their names,
+// Schema in docs/formats/index.md. Tables here have no dot in their names,
 // which keeps them invisible to contracts and queries.
 // Ownership: borrows the Db. Thread-safety: one thread.
 #pragma once

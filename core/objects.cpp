@@ -116,7 +116,6 @@ Bytes Receipt::Encode() const {
   Writer w;
   w.Fixed(txid);
   w.U8(static_cast<uint8_t>(status));
-  w.U64(steps);
   w.Text(error);
   return w.Take();
 }
@@ -128,7 +127,6 @@ Result<Receipt> Receipt::Decode(Reader* r) {
   if (r->ok() && st > static_cast<uint8_t>(ReceiptStatus::kResolved))
     r->Fail("unknown receipt status " + std::to_string(st));
   rc.status = static_cast<ReceiptStatus>(st);
-  rc.steps = r->U64("receipt steps");
   rc.error = r->Text("receipt error", kMaxErrorBytes);
   if (r->ok() && rc.status == ReceiptStatus::kApplied && !rc.error.empty())
     r->Fail("applied receipt carries an error");

@@ -59,7 +59,8 @@ const char* ReceiptStatusName(ReceiptStatus s);
 struct Receipt {
   Hash32 txid{};
   ReceiptStatus status = ReceiptStatus::kApplied;
-  uint64_t steps = 0;
+  // VM steps are not recorded: they vary between SQLite builds, and receipts
+  // must be identical on every machine (DESIGN §7).
   std::string error;  // empty when applied
 
   Bytes Encode() const;

@@ -96,7 +96,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, con
     if (!out.ok) return IoError("genesis failed: " + out.error);
     Block block;
     block.txs.push_back(tx);
-    block.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, out.steps, ""});
+    block.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, ""});
     auto& h = block.header;
     h.height = 0;
     h.time_ms = now;
@@ -545,6 +545,7 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
     };
     if (tx.kind == TxKind::kGenesis) { fail("a genesis tx cannot be submitted"); continue; }
     if (tx.chain_id != chain_id_) { fail("tx belongs to another chain"); continue; }
+    if (auto round = Tx::Decode(tx.Encode()); !round.ok()) { fail(round.status().message()); continue; }
     if (!tx.VerifySignature()) { fail("tx signature is invalid"); continue; }
     AERGO_ASSIGN_OR_RETURN(bool dup, index_->PoolHasTx(branch, s.txid));
     if (dup) { fail("tx is already in the merge pool"); continue; }
@@ -554,7 +555,7 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
     s.outcome = ExecuteTx(engine_.get(), db_.get(), tx, head.block.height + 1, info.time_ms);
     if (s.outcome.ok) {
       AERGO_RETURN_IF_ERROR(index_->AddPoolEntry(
-          branch, tx, Receipt{s.txid, ReceiptStatus::kApplied, s.outcome.steps, ""}));
+          branch, tx, Receipt{s.txid, ReceiptStatus::kApplied, ""}));
       ++kept;
     }
     out.push_back(std::move(s));
@@ -579,10 +580,12 @@ Result<uint64_t> Repository::ResetPool() {
     Txn txn(&db_);
     AERGO_RETURN_IF_ERROR(txn.status());
     AERGO_RETURN_IF_ERROR(index_->ClearPool(*head.branch));
+    // The state still holds the discarded txs' effects: mark it stale in
+    // the same transaction, so a crash before the rebuild below is repaired
+    // by Reconcile on the next open.
+    AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ""));
     AERGO_RETURN_IF_ERROR(txn.Commit());
   }
-  // The state still holds the discarded txs' effects: rebuild it.
-  AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ""));
   AERGO_RETURN_IF_ERROR(Materialize(head.branch, head.block.id));
   return n;
 }

@@ -7,9 +7,7 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsHexDigit(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool IsIdentStart(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
          static_cast<unsigned char>(c) >= 0x80;
@@ -61,8 +59,8 @@ size_t ScanNumber(std::string_view text, size_t i) {
 }
 
 size_t ScanPunct(std::string_view text, size_t i) {
-  static constexpr std::string_view kMulti[] = {"->>", "||", "<=", ">=", "<>", "!=",
-                                                "==",  "<<", ">>", "->"};
+  static constexpr std::string_view kMulti[] = {"->>", "||", "<=", ">=", "<>",
+                                                "!=",  "==", "<<", ">>", "->"};
   for (std::string_view m : kMulti) {
     if (text.substr(i, m.size()) == m) return m.size();
   }
@@ -110,8 +108,10 @@ Result<std::vector<SqlToken>> TokenizeSql(std::string_view text) {
     } else if (c == '/' && next == '*') {
       kind = Kind::kComment;
       size_t e = text.find("*/", i + 2);
-      if (e == std::string_view::npos) unterminated = "comment";
-      else n = e + 2 - i;
+      if (e == std::string_view::npos)
+        unterminated = "comment";
+      else
+        n = e + 2 - i;
     } else if (c == '\'') {
       kind = Kind::kString;
       if ((n = ScanQuoted(text, i, '\'')) == 0) unterminated = "string";
@@ -121,8 +121,10 @@ Result<std::vector<SqlToken>> TokenizeSql(std::string_view text) {
     } else if ((c == 'x' || c == 'X') && next == '\'') {
       kind = Kind::kBlob;
       size_t q = ScanQuoted(text, i + 1, '\'');
-      if (q == 0) unterminated = "blob literal";
-      else n = q + 1;
+      if (q == 0)
+        unterminated = "blob literal";
+      else
+        n = q + 1;
     } else if (IsDigit(c) || (c == '.' && IsDigit(next))) {
       kind = Kind::kNumber;
       n = ScanNumber(text, i);
@@ -223,8 +225,7 @@ std::string RewriteSqlNames(const std::vector<SqlToken>& tokens, const std::set<
         continue;
       }
     }
-    bool call = dot < tokens.size() && tokens[dot].IsPunct("(") &&
-                !TableNameKeyword(before);
+    bool call = dot < tokens.size() && tokens[dot].IsPunct("(") && !TableNameKeyword(before);
     if (own.count(name) && !call) {
       out += QuoteIdent(std::string(prefix) + name);
     } else {

@@ -110,11 +110,13 @@ TEST(ContractParse, ErrorsNameFileAndLine) {
        "and CREATE FUNCTION are allowed)"},
       {"CREATE FUNCTION f() AS SELECT 1; END;\nCREATE FUNCTION F() AS SELECT 2; END;",
        "token.sql:2: duplicate function 'f'"},
-      {"CREATE TABLE t (x);\nCREATE INDEX t ON t(x);", "token.sql:2: duplicate name 't' (already a table)"},
+      {"CREATE TABLE t (x);\nCREATE INDEX t ON t(x);",
+       "token.sql:2: duplicate name 't' (already a table)"},
       {"CREATE FUNCTION f(a INTEGER, A TEXT) AS SELECT 1; END;",
        "token.sql:1: duplicate parameter 'a'"},
       {"CREATE FUNCTION f() AS\nEND;", "token.sql:1: function 'f' has no statements"},
-      {"CREATE FUNCTION f() AS\n  SELECT 1;\n", "token.sql:2: missing END for function 'f' (started at line 1)"},
+      {"CREATE FUNCTION f() AS\n  SELECT 1;\n",
+       "token.sql:2: missing END for function 'f' (started at line 1)"},
       {"CREATE FUNCTION f() AS\n  SELECT 1;\nCREATE FUNCTION g() AS SELECT 2; END;",
        "token.sql:3: missing END for function 'f' (started at line 1)"},
       {"CREATE FUNCTION f(a VARCHAR) AS SELECT 1; END;",
@@ -260,7 +262,9 @@ class ContractEngineTest : public ::testing::Test {
     return out;
   }
 
-  std::string Balances() { return Rows("SELECT owner, balance FROM token.accounts ORDER BY owner"); }
+  std::string Balances() {
+    return Rows("SELECT owner, balance FROM token.accounts ORDER BY owner");
+  }
 
   Db db_;
   std::unique_ptr<ContractEngine> engine_;
@@ -372,7 +376,8 @@ TEST_F(ContractEngineTest, SandboxRejectsAtDeployNamingTheLine) {
   EXPECT_EQ(Rows("SELECT count(*) FROM sqlite_master WHERE name LIKE 'bad.%'"),
             "error: table 'sqlite_master' is not readable from queries: only contract tables "
             "<contract>.<table> are");
-  Stmt count = std::move(*db_.Prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'bad.%'"));
+  Stmt count =
+      std::move(*db_.Prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'bad.%'"));
   ASSERT_EQ(count.Step(), SQLITE_ROW);
   EXPECT_EQ(count.Int(0), 0);
 }
@@ -431,6 +436,10 @@ TEST_F(ContractEngineTest, QueryRefusesAnythingButOneRead) {
   EXPECT_EQ(ok->columns, std::vector<std::string>{"o"});
   EXPECT_TRUE(ok->rows.empty());
   EXPECT_EQ(Rows("SELECT x'00ff', 1.5, NULL, 'a'"), "x'00ff'|1.5|NULL|a");
+  EXPECT_EQ(Rows("SELECT sum(value) FROM json_each('[1, 2, 3]')"), "6");
+  EXPECT_EQ(Rows("WITH c(n) AS (SELECT 1 UNION ALL SELECT 2) SELECT count(*) FROM c"), "2");
+  auto schema = engine_->Query("UPDATE sqlite_master SET sql = ''");
+  EXPECT_FALSE(schema.ok());
   EXPECT_EQ(Rows("SELECT contract_owner()"),
             "error: query: contract_owner() is only available in contract functions");
 }
@@ -463,7 +472,8 @@ TEST_F(ContractEngineTest, CallsStartWithFreshChangeCounters) {
       "CREATE TABLE seen (c INTEGER, r INTEGER);\n"
       "CREATE FUNCTION probe() AS INSERT INTO seen VALUES (changes(), last_insert_rowid()); END;";
   ASSERT_TRUE(engine_->Deploy("probe", source, Env(kOwner)).ok);
-  ASSERT_TRUE(db_.Exec("CREATE TABLE blocks (id TEXT); INSERT INTO blocks VALUES ('a'), ('b')").ok());
+  ASSERT_TRUE(
+      db_.Exec("CREATE TABLE blocks (id TEXT); INSERT INTO blocks VALUES ('a'), ('b')").ok());
   ASSERT_TRUE(Call(kAlice, "probe", {}, "probe").ok);
   ASSERT_TRUE(Call(kAlice, "open", {}).ok);
   ASSERT_TRUE(Call(kAlice, "probe", {}, "probe").ok);
@@ -581,8 +591,10 @@ TEST_F(ContractEngineTest, ConvertAndCheckArgs) {
   for (const char* v : {"abc", "1.5", "", "9223372036854775808", "+1", " 1"}) {
     bad = engine_->ConvertArgs("token", "transfer", {"Abob", v});
     EXPECT_EQ(bad.status().code(), Code::kUsage) << v;
-    EXPECT_EQ(bad.status().message(), "argument 'amount' of transfer(recipient TEXT, amount "
-                                      "INTEGER) must be INTEGER, got '" + std::string(v) + "'");
+    EXPECT_EQ(bad.status().message(),
+              "argument 'amount' of transfer(recipient TEXT, amount "
+              "INTEGER) must be INTEGER, got '" +
+                  std::string(v) + "'");
   }
   bad = engine_->ConvertArgs("nope", "transfer", {});
   EXPECT_EQ(bad.status().code(), Code::kNotFound);
