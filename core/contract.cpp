@@ -123,6 +123,8 @@ struct ContractEngine::Impl : contract_internal::Sandbox {
   Result<CompiledFunction*> Compiled(std::string_view contract, std::string_view function);
   Status Compile(LoadedContract* lc, CompiledFunction* fn, const std::set<std::string>& qualified);
   Status CheckColumns(const LoadedContract& lc, const std::string& file, int line);
+  Status CheckPrimaryKey(const std::string& table, const std::string& shown, const std::string& file,
+                         int line);
   Status Install(const std::string& name, std::string_view source, const std::string& file,
                  const CallEnv& env, bool record, uint64_t budget);
   Status RunCalls(CompiledFunction& fn, const std::vector<Value>& args, const CallEnv& env);
@@ -373,7 +375,54 @@ Status ContractEngine::Impl::CheckColumns(const LoadedContract& lc, const std::s
       }
       return Invalid(LineError(file, line, "column name '" + col + "' must not contain '.'"));
     }
+    AERGO_RETURN_IF_ERROR(CheckPrimaryKey(lc.name + "." + name, name, file, line));
   }
+  return Status::Ok();
+}
+
+// Every table needs a PRIMARY KEY: state roots order rows by it and the
+// session extension records changes only for tables that have one.
+Status ContractEngine::Impl::CheckPrimaryKey(const std::string& table, const std::string& shown,
+                                             const std::string& file, int line) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT (SELECT type FROM pragma_table_list WHERE name = ?1), "
+                         "(SELECT wr FROM pragma_table_list WHERE name = ?1), name, pk, \"notnull\", "
+                         "upper(type) FROM pragma_table_info(?1) WHERE pk > 0",
+                         -1, &raw, nullptr) != SQLITE_OK) {
+    return IoError(std::string("table_info: ") + sqlite3_errmsg(db));
+  }
+  Stmt stmt(raw);
+  stmt.Bind(1, table);
+  std::vector<std::string> nullable;
+  int pk_cols = 0;
+  bool is_table = true, without_rowid = false, integer_key = false;
+  while (stmt.Step() == SQLITE_ROW) {
+    is_table = stmt.Text(0) == "table";
+    without_rowid = stmt.Int(1) != 0;
+    ++pk_cols;
+    integer_key = stmt.Text(5) == "INTEGER";
+    if (stmt.Int(4) == 0) nullable.push_back(stmt.Text(2));
+  }
+  if (pk_cols == 0) {
+    // No key columns: an index (skip) or a table without a primary key.
+    sqlite3_stmt* t = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_list WHERE name = ?1 AND type = 'table'",
+                           -1, &t, nullptr) != SQLITE_OK)
+      return IoError(std::string("table_list: ") + sqlite3_errmsg(db));
+    Stmt is(t);
+    is.Bind(1, table);
+    if (is.Step() != SQLITE_ROW) return Status::Ok();
+    return Invalid(LineError(file, line, "table '" + shown +
+                                             "' needs a PRIMARY KEY (state roots and changes are "
+                                             "keyed by it)"));
+  }
+  // A rowid table's TEXT key may hold NULLs (an SQLite legacy); the state
+  // root orders such rows by their remaining columns, so this is allowed.
+  (void)is_table;
+  (void)without_rowid;
+  (void)integer_key;
+  (void)nullable;
   return Status::Ok();
 }
 

@@ -1,5 +1,6 @@
 // AERGOSQL contracts: parsing, sandboxed deployment, calls, read-only
-// queries and the canonical state root (DESIGN §6, docs/formats/contract.md).
+// queries and the canonical state root (DESIGN §6; state root: docs/formats/state.md;
+// the language: man/aergo-deploy.1).
 //
 // Storage naming: a contract's table `t` of contract `c` is the SQLite table
 // named "c.t" (one identifier containing a dot). Contract SQL uses the bare

@@ -323,7 +323,12 @@ Status Parser::CheckDdl(Span s) const {
     }
     if (t.kind != SqlToken::Kind::kIdent) continue;
     std::string name = AsciiLower(t.text);
-    bool call = k + 1 <= s.last && Sig(k + 1).IsPunct("(");
+    // A name right after TABLE / REFERENCES / ON / EXISTS is a table, even
+    // when a column list follows: `CREATE TABLE log (...)` calls nothing.
+    bool names_table = k > s.first && (Sig(k - 1).IsKeyword("table") ||
+                                       Sig(k - 1).IsKeyword("references") ||
+                                       Sig(k - 1).IsKeyword("on") || Sig(k - 1).IsKeyword("exists"));
+    bool call = !names_table && k + 1 <= s.last && Sig(k + 1).IsPunct("(");
     bool keyword = name.rfind("current_", 0) == 0;  // CURRENT_TIME and friends
     const char* reason = DeniedFunctionReason(name);
     if (reason && (call || keyword)) {
@@ -359,7 +364,12 @@ Status Parser::CheckFunctionStatement(Span s, const ContractFunction& fn) const 
 
 Result<ContractSource> ParseContract(std::string_view text, std::string_view file) {
   Result<std::vector<SqlToken>> tokens = TokenizeSql(text);
-  if (!tokens.ok()) return Invalid(std::string(file) + ":" + tokens.status().message().substr(5));
+  if (!tokens.ok()) {
+    // TokenizeSql says "line N: reason"; contract errors say "file:N: reason".
+    std::string_view msg = tokens.status().message();
+    msg.remove_prefix(std::string_view("line ").size());
+    return Invalid(std::string(file) + ":" + std::string(msg));
+  }
   Parser parser(text, file, *tokens);
   return parser.Run();
 }

@@ -37,6 +37,8 @@ const char* DeniedFunctionReason(std::string_view name) {
     const char* reason;
   };
   static constexpr const char* kClock = "not deterministic (reads the clock; use :block_time)";
+  static constexpr const char* kLibm =
+      "not deterministic (its result depends on the platform's math library)";
   static constexpr Entry kDenied[] = {
       {"random", "not deterministic"},
       {"randomblob", "not deterministic"},
@@ -56,6 +58,15 @@ const char* DeniedFunctionReason(std::string_view name) {
       {"sqlite_compileoption_used", "not deterministic (depends on the SQLite build)"},
       {"sqlite_offset", "not deterministic (depends on the storage layout)"},
       {"load_extension", "it loads native code"},
+      // Transcendental math comes from the platform's libm, whose last-bit
+      // results differ between machines. (sqrt, ceil, floor, trunc, mod
+      // and pi are exact and stay allowed.)
+      {"acos", kLibm}, {"acosh", kLibm}, {"asin", kLibm}, {"asinh", kLibm},
+      {"atan", kLibm}, {"atan2", kLibm}, {"atanh", kLibm}, {"cos", kLibm},
+      {"cosh", kLibm}, {"sin", kLibm}, {"sinh", kLibm}, {"tan", kLibm},
+      {"tanh", kLibm}, {"exp", kLibm}, {"ln", kLibm}, {"log", kLibm},
+      {"log10", kLibm}, {"log2", kLibm}, {"pow", kLibm}, {"power", kLibm},
+      {"degrees", kLibm}, {"radians", kLibm},
   };
   for (const Entry& e : kDenied) {
     if (name == e.name) return e.reason;

@@ -23,7 +23,9 @@ namespace aergo::contract_internal {
 // Row order: by the PRIMARY KEY columns in key order (table_info pk
 // numbering), each compared with COLLATE BINARY; tables without a declared
 // PRIMARY KEY order by every column in declaration order, each by
-// COLLATE BINARY then typeof() (so 1 and 1.0 order integer first). Values
+// COLLATE BINARY then typeof() (so 1 and 1.0 order integer first); rowid
+// tables whose key columns may be NULL (not NOT NULL, not a single INTEGER
+// key, not WITHOUT ROWID) order by the key, then every column likewise. Values
 // are read as stored (column affinity applied), as ColumnValue reports them.
 // With no contract tables the root is SHA-256("AERGO-STATE-V1").
 Result<Hash32> ComputeStateRoot(sqlite3* db) {
@@ -48,18 +50,30 @@ Result<Hash32> ComputeStateRoot(sqlite3* db) {
     head.Text(table);
     feed(head.bytes());
     AERGO_ASSIGN_OR_RETURN(Stmt info,
-                           prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid"));
+                           prepare("SELECT name, pk, \"notnull\", upper(type), "
+                                   "(SELECT wr FROM pragma_table_list WHERE name = ?1) "
+                                   "FROM pragma_table_info(?1) ORDER BY cid"));
     info.Bind(1, table);
     std::vector<std::string> cols;
     std::map<int64_t, std::string> pk;
+    bool nullable_key = false, integer_key = false, without_rowid = false;
     while (info.Step() == SQLITE_ROW) {
       cols.push_back(QuoteIdent(info.Text(0)));
-      if (info.Int(1) > 0) pk[info.Int(1)] = cols.back();
+      without_rowid = info.Int(4) != 0;
+      if (info.Int(1) > 0) {
+        pk[info.Int(1)] = cols.back();
+        nullable_key = nullable_key || info.Int(2) == 0;
+        integer_key = info.Text(3) == "INTEGER";
+      }
     }
+    // A rowid table's non-INTEGER key columns may hold several NULLs: order
+    // such tables by every column after the key, so ties are canonical.
+    bool tie_break = !pk.empty() && nullable_key && !without_rowid &&
+                     !(pk.size() == 1 && integer_key);
     std::string select, order;
     for (const std::string& c : cols) select += (select.empty() ? "" : ", ") + c;
     for (const auto& [n, c] : pk) order += (order.empty() ? "" : ", ") + c + " COLLATE BINARY";
-    if (pk.empty()) {
+    if (pk.empty() || tie_break) {
       for (const std::string& c : cols) {
         order += (order.empty() ? "" : ", ") + c + " COLLATE BINARY, typeof(" + c + ")";
       }

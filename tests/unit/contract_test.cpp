@@ -311,14 +311,15 @@ TEST_F(ContractEngineTest, FailedCallUndoesEarlierStatements) {
   EXPECT_EQ(Balances(), "Aalice|50");
 
   const char* ledger =
-      "CREATE TABLE log (note TEXT);\n"
+      "CREATE TABLE log (id INTEGER PRIMARY KEY, note TEXT);\n"
       "CREATE TABLE acct (owner TEXT PRIMARY KEY, balance INTEGER CHECK (balance >= 0));\n"
       "CREATE FUNCTION pay(amount INTEGER) AS\n"
       "  INSERT INTO log (note) VALUES ('paid');\n"
       "  INSERT INTO acct VALUES (:sender, 10) ON CONFLICT (owner) DO NOTHING;\n"
       "  UPDATE acct SET balance = balance - :amount WHERE owner = :sender;\n"
       "END;";
-  ASSERT_TRUE(engine_->Deploy("ledger", ledger, Env(kOwner)).ok);
+  CallOutcome deployed = engine_->Deploy("ledger", ledger, Env(kOwner));
+  ASSERT_TRUE(deployed.ok) << deployed.error;
   ASSERT_TRUE(Call(kAlice, "pay", {Value::Integer(4)}, "ledger").ok);
   out = Call(kAlice, "pay", {Value::Integer(7)}, "ledger");
   EXPECT_FALSE(out.ok);
@@ -364,7 +365,7 @@ TEST_F(ContractEngineTest, SandboxRejectsAtDeployNamingTheLine) {
        "contract 'bad' may not read table 'sqlite_master': only contract tables are readable"},
   };
   for (const Case& c : cases) {
-    std::string source = "CREATE TABLE t (x INTEGER);\nCREATE FUNCTION f() AS\n  SELECT 1;\n  " +
+    std::string source = "CREATE TABLE t (x INTEGER PRIMARY KEY);\nCREATE FUNCTION f() AS\n  SELECT 1;\n  " +
                          std::string(c.statement) + ";\nEND;";
     CallOutcome out = engine_->Deploy("bad", source, Env(kOwner));
     EXPECT_FALSE(out.ok) << c.statement;
@@ -446,7 +447,7 @@ TEST_F(ContractEngineTest, QueryRefusesAnythingButOneRead) {
 
 TEST_F(ContractEngineTest, StepBudgetStopsRunawayCalls) {
   const char* source =
-      "CREATE TABLE hits (n INTEGER);\n"
+      "CREATE TABLE hits (n INTEGER PRIMARY KEY);\n"
       "CREATE FUNCTION spin() AS\n"
       "  INSERT INTO hits VALUES (1);\n"
       "  SELECT count(*) FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c\n"
@@ -469,8 +470,8 @@ TEST_F(ContractEngineTest, StepBudgetStopsRunawayCalls) {
 TEST_F(ContractEngineTest, CallsStartWithFreshChangeCounters) {
   DeployToken();
   const char* source =
-      "CREATE TABLE seen (c INTEGER, r INTEGER);\n"
-      "CREATE FUNCTION probe() AS INSERT INTO seen VALUES (changes(), last_insert_rowid()); END;";
+      "CREATE TABLE seen (id INTEGER PRIMARY KEY, c INTEGER, r INTEGER);\n"
+      "CREATE FUNCTION probe() AS INSERT INTO seen (c, r) VALUES (changes(), last_insert_rowid()); END;";
   ASSERT_TRUE(engine_->Deploy("probe", source, Env(kOwner)).ok);
   ASSERT_TRUE(
       db_.Exec("CREATE TABLE blocks (id TEXT); INSERT INTO blocks VALUES ('a'), ('b')").ok());
@@ -482,7 +483,7 @@ TEST_F(ContractEngineTest, CallsStartWithFreshChangeCounters) {
 
 TEST_F(ContractEngineTest, ContractOwnerIsTheDeployer) {
   const char* source =
-      "CREATE TABLE seen (caller TEXT, owner TEXT, height INTEGER, at INTEGER, tx TEXT);\n"
+      "CREATE TABLE seen (caller TEXT, owner TEXT, height INTEGER, at INTEGER, tx TEXT PRIMARY KEY);\n"
       "CREATE FUNCTION who() AS\n"
       "  INSERT INTO seen VALUES (:sender, contract_owner(), :height, :block_time, :txid);\n"
       "END;";
@@ -542,7 +543,7 @@ TEST_F(ContractEngineTest, StateRootIsCanonical) {
 
   const char* kv =
       "CREATE TABLE kv (k TEXT PRIMARY KEY, v);\n"
-      "CREATE TABLE bag (x, y);\n"
+      "CREATE TABLE bag (x, y TEXT PRIMARY KEY);\n"
       "CREATE FUNCTION put(k TEXT, v INTEGER) AS\n"
       "  INSERT INTO kv VALUES (:k, :v);\n"
       "  INSERT INTO bag VALUES (:v, :k);\n"
@@ -605,7 +606,7 @@ TEST_F(ContractEngineTest, ConvertAndCheckArgs) {
   EXPECT_EQ(Call(kAlice, "burn", {}).error, "function 'burn' not found in contract 'token'");
 
   const char* typed =
-      "CREATE TABLE t (r REAL, b BLOB);\n"
+      "CREATE TABLE t (r REAL, b BLOB PRIMARY KEY);\n"
       "CREATE FUNCTION put(r REAL, b BLOB) AS INSERT INTO t VALUES (:r, :b); END;";
   ASSERT_TRUE(engine_->Deploy("typed", typed, Env(kOwner)).ok);
   args = engine_->ConvertArgs("typed", "put", {"2.5e1", "x'0aFF'"});
@@ -644,6 +645,55 @@ TEST_F(ContractEngineTest, StaleCacheIsNotUsedAfterRollback) {
   ASSERT_TRUE(engine_->Deploy("token", other, Env(kOwner)).ok);
   ASSERT_TRUE(Call(kAlice, "open", {}).ok);
   EXPECT_EQ(Balances(), "Aalice|7");
+}
+
+}  // namespace
+}  // namespace aergo
+
+namespace aergo {
+namespace {
+
+TEST(ContractRules, TablesNeedAPrimaryKey) {
+  auto db = Db::Open(":memory:", true);
+  ASSERT_TRUE(db.ok());
+  ContractEngine engine(db->get());
+  ASSERT_TRUE(engine.InitSystemTables().ok());
+  Status st = engine.Validate("c", "CREATE TABLE a (k TEXT PRIMARY KEY);\nCREATE TABLE bag (x, y);", "c.sql");
+  EXPECT_EQ(st.message(), "c.sql:2: table 'bag' needs a PRIMARY KEY (state roots and changes are keyed by it)");
+  EXPECT_TRUE(engine.Validate("c", "CREATE TABLE a (k TEXT PRIMARY KEY);\nCREATE INDEX ai ON a(k);", "c.sql").ok());
+}
+
+TEST(ContractRules, LibmFunctionsAreRejected) {
+  auto db = Db::Open(":memory:", true);
+  ASSERT_TRUE(db.ok());
+  ContractEngine engine(db->get());
+  ASSERT_TRUE(engine.InitSystemTables().ok());
+  Status st = engine.Validate(
+      "c", "CREATE TABLE a (k INTEGER PRIMARY KEY, r REAL);\nCREATE FUNCTION f() AS\n  INSERT INTO a VALUES (1, sin(1));\nEND;",
+      "c.sql");
+  EXPECT_NE(st.message().find("c.sql:3: function sin() is not allowed in contracts"), std::string::npos)
+      << st.message();
+  EXPECT_TRUE(engine.Validate("c", "CREATE TABLE a (k INTEGER PRIMARY KEY, r REAL);\nCREATE FUNCTION f() AS\n  INSERT INTO a VALUES (1, sqrt(2));\nEND;", "c.sql").ok());
+}
+
+// Rows with NULL keys in a rowid table hash in a canonical order.
+TEST(ContractRules, NullableKeysHashCanonically) {
+  const char* src =
+      "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);\n"
+      "CREATE FUNCTION put(v INTEGER) AS INSERT INTO t VALUES (NULL, :v); END;";
+  Hash32 roots[2];
+  int orders[2][3] = {{1, 2, 3}, {3, 1, 2}};
+  for (int i = 0; i < 2; ++i) {
+    auto db = Db::Open(":memory:", true);
+    ASSERT_TRUE(db.ok());
+    ContractEngine engine(db->get());
+    ASSERT_TRUE(engine.InitSystemTables().ok());
+    CallEnv env{"Aowner", 1, 1, std::string(64, 'a')};
+    ASSERT_TRUE(engine.Deploy("n", src, env).ok);
+    for (int v : orders[i]) ASSERT_TRUE(engine.Call("n", "put", {Value::Integer(v)}, env).ok);
+    roots[i] = *engine.StateRoot();
+  }
+  EXPECT_EQ(roots[0], roots[1]);
 }
 
 }  // namespace
