@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -50,6 +51,13 @@ Status Config::Set(const std::string& key, const std::string& value) {
   if (!IsValidKey(key))
     return Invalid("invalid config key '" + key + "': use section.name (lowercase letters, digits, '_', '-')");
   if (value.find('\n') != std::string::npos) return Invalid("config value for '" + key + "' contains a newline");
+  // The INI parser treats '#' as a comment and trims surrounding blanks, so
+  // such values would not read back as written.
+  if (value.find('#') != std::string::npos)
+    return Invalid("config value for '" + key + "' cannot contain '#' (it starts a comment in the config file)");
+  if (!value.empty() && (std::isspace(static_cast<unsigned char>(value.front())) ||
+                         std::isspace(static_cast<unsigned char>(value.back()))))
+    return Invalid("config value for '" + key + "' cannot start or end with whitespace");
   values_[key] = value;
   return Status::Ok();
 }

@@ -228,7 +228,10 @@ Result<Block> Block::Decode(const Bytes& header, const Bytes& txs, const Bytes& 
     if (r.ok() && n != b.header.tx_count)
       r.Fail("holds " + std::to_string(n) + " txs, header says " +
              std::to_string(b.header.tx_count));
-    b.txs.reserve(r.ok() ? n : 0);
+    // Never trust the count for allocation: each tx takes at least
+    // kMinTxBytes of input.
+    constexpr size_t kMinTxBytes = 4 + 170;
+    b.txs.reserve(r.ok() ? std::min<size_t>(n, r.remaining() / kMinTxBytes) : 0);
     for (uint32_t i = 0; r.ok() && i < n; ++i) {
       uint32_t len = r.U32("tx length");
       if (!r.ok()) break;

@@ -205,7 +205,16 @@ bool Repository::IsValidRefName(const std::string& n) {
       n.back() == '.' || n == "HEAD")
     return false;
   if (n.find("..") != std::string::npos || n.find("//") != std::string::npos) return false;
-  if (n.size() >= 5 && n.compare(n.size() - 5, 5, ".lock") == 0) return false;
+  // Per path component (git's rules): not empty, not starting with '.',
+  // not ending with ".lock".
+  for (size_t start = 0; start <= n.size();) {
+    size_t end = n.find('/', start);
+    if (end == std::string::npos) end = n.size();
+    std::string part = n.substr(start, end - start);
+    if (part.empty() || part[0] == '.') return false;
+    if (part.size() >= 5 && part.compare(part.size() - 5, 5, ".lock") == 0) return false;
+    start = end + 1;
+  }
   for (char c : n) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '_' || c == '.' || c == '/';

@@ -226,7 +226,6 @@ TEST(CliContract, WrongArgumentCountOrTypeIsUsageErrorWithSignature) {
       {"call", "token", "transfer", "bob", "1", "2"},
       {"call", "token", "transfer", "bob", "abc"},
       {"call", "token", "transfer", "bob", "1.5"},
-      {"call", "token", "transfer", "bob", ""},
   };
   for (const auto& args : bad) {
     RunResult r = t.Run(args);
@@ -239,6 +238,23 @@ TEST(CliContract, WrongArgumentCountOrTypeIsUsageErrorWithSignature) {
   EXPECT_EQ(open.code, 2);
   EXPECT_TRUE(Has(open.err, "open()")) << open.err;
   EXPECT_EQ(t.Pool(), 0);
+}
+
+TEST(CliContract, EmptyAndDashArguments) {
+  Token t;
+  // An empty TEXT argument is a value like any other.
+  RunResult empty = t.Run({"call", "token", "mint", "", "5"});
+  EXPECT_EQ(empty.code, 0) << empty.err;
+  RunResult q = t.Run({"query", "SELECT balance FROM token.accounts WHERE owner = ''", "--csv"});
+  EXPECT_EQ(q.out, "balance\n5\n");
+  // An empty INTEGER argument is a type error with the signature.
+  RunResult bad = t.Run({"call", "token", "transfer", "bob", ""});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(Has(bad.err, "transfer(recipient TEXT, amount INTEGER)")) << bad.err;
+  // Negative numbers are arguments, not options.
+  RunResult neg = t.Run({"call", "token", "transfer", "bob", "-1"});
+  EXPECT_EQ(neg.code, 1);
+  EXPECT_TRUE(Has(neg.err, "amount must be positive")) << neg.err;
 }
 
 TEST(CliContract, MissingContractOrFunction) {

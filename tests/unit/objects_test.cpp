@@ -4,8 +4,12 @@
 #include "core/objects.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <random>
 
@@ -16,7 +20,9 @@ namespace {
 constexpr const char* kRfcSeed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 // Signature of the objects.md worked example tx (computed once; Ed25519 is
 // deterministic). If it changes, docs/formats/objects.md must change too.
-constexpr const char* kExampleSignature = "TBD";
+constexpr const char* kExampleSignature =
+    "b18de95f8df33488bd2eb2addb053145706fc19d176c5a78dce444f1ce68a7da"
+    "8ce0f7928383cd82157add8ccbc7bff384fc4115398465cfff09b7166c8b110f";
 
 SecretKey RfcKey() {
   std::array<uint8_t, 32> seed{};
@@ -599,6 +605,49 @@ TEST_F(Objects, RandomMutationsOfTxNeverCrashAndStayCanonical) {
     ASSERT_EQ(d->Encode(), m) << "iteration " << iter;
   }
   EXPECT_GT(decoded, 50);
+}
+
+TEST_F(Objects, HostileTxCountNeedsNoHugeAllocation) {
+  // A header may claim up to 2,000,000 txs; a txs blob of 4 bytes that
+  // agrees must be rejected as truncated without first reserving memory for
+  // 2,000,000 transactions. Run in a child with a bounded address space so
+  // an eager allocation shows up as a failure instead of a silent 500+ MB.
+  Block b = SampleBlock();
+  b.header.tx_count = kMaxBlockTxs;
+  Bytes header = b.header.Encode();
+  Writer tw;
+  tw.U32(kMaxBlockTxs);
+  Bytes txs = tw.Take();
+  Writer rw;
+  rw.U32(0);
+  Bytes receipts = rw.Take();
+  pid_t pid = fork();
+  if (pid == 0) {
+    long pages = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%ld", &pages) != 1) pages = 0;
+      std::fclose(f);
+    }
+    rlimit lim{};
+    lim.rlim_cur = lim.rlim_max =
+        static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (64u << 20);
+    if (pages == 0 || setrlimit(RLIMIT_AS, &lim) != 0) _exit(3);
+    try {
+      auto d = Block::Decode(header, txs, receipts);
+      _exit(d.ok() ? 2 : 0);
+    } catch (const std::bad_alloc&) {
+      _exit(4);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "child died by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "(2: decoded, 3: setup failed, 4: std::bad_alloc while decoding a 4-byte txs blob)";
+  // In-process, the verdict itself:
+  auto d = Block::Decode(header, txs, receipts);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("truncated"), std::string::npos) << d.status().message();
 }
 
 // ---- structure ----

@@ -534,6 +534,21 @@ TEST_F(RepoTest, BranchesAndTags) {
   EXPECT_EQ(repo_->DeleteTag("v1").code(), Code::kNotFound);
 }
 
+TEST_F(RepoTest, RefNamesGitRefusesAreInvalid) {
+  // Components that start with '.' or end with ".lock" are refused by the
+  // ref store; the name check must refuse them up front as kInvalid rather
+  // than let the ref write fail as an I/O error.
+  for (const char* name : {"a/.x", "x.lock/y"}) {
+    Status st = repo_->CreateBranch(name, repo_->chain_id());
+    EXPECT_EQ(st.code(), Code::kInvalid) << name << ": " << st.message();
+    EXPECT_FALSE(Repository::IsValidRefName(name)) << name;
+  }
+  // Names with a '/' or '.' inside a component are fine.
+  for (const char* name : {"a.b", "1", "a/-b", "A_b-c.d/e"}) {
+    EXPECT_TRUE(repo_->CreateBranch(name, repo_->chain_id()).ok()) << name;
+  }
+}
+
 TEST_F(RepoTest, CheckoutSwitchesState) {
   BuildHistory();
   ASSERT_TRUE(repo_->CreateBranch("dev", block1_.Id()).ok());
@@ -632,6 +647,19 @@ TEST_F(RepoTest, ReopenRollsForwardInterruptedCommit) {
   SubmitOk({Call(admin_, "mint", {Value::Text(Addr(bob_)), Value::Integer(1)})});
   Block b3 = CommitOk("after recovery");
   EXPECT_EQ(b3.header.parents[0], block2_.Id());
+}
+
+TEST_F(RepoTest, ReadOnlyOpenAlsoRollsForward) {
+  BuildHistory();
+  auto row1 = repo_->BlockInfo(block1_.Id());
+  ASSERT_TRUE(row1.ok());
+  ASSERT_TRUE(repo_->git().ForceRef("refs/heads/master", row1->oid, "test: simulate crash").ok());
+  repo_.reset();
+  auto r = Repository::Open(aergo_dir_, OpenMode::kRead, clock_);  // upgrades its lock to repair
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  repo_ = std::move(r.value());
+  EXPECT_EQ(ResolveOk("master"), block2_.Id());
+  EXPECT_EQ(Balance(bob_), 30);
 }
 
 TEST_F(RepoTest, ReopenRebuildsStaleState) {
