@@ -1,6 +1,10 @@
 #include "core/git.h"
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <cstring>
 #include <mutex>
 
@@ -130,11 +134,61 @@ Result<Oid> GitRepo::WriteBlock(const Block& block, const std::vector<Oid>& pare
   return out;
 }
 
+Status GitRepo::CheckLoose(const git_oid& oid) const {
+  char hex[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(hex, sizeof hex, &oid);
+  std::string path = std::string(git_repository_path(repo_)) + "objects/" + std::string(hex, 2) +
+                     "/" + std::string(hex + 2);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Ok();  // packed, or missing (libgit2 reports that)
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto corrupt = [&](const std::string& why) {
+    return Corrupt("object " + std::string(hex) + " is corrupt: " + why);
+  };
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return IoError("zlib failed to initialise");
+  zs.next_in = reinterpret_cast<Bytef*>(data.data());
+  zs.avail_in = static_cast<uInt>(data.size());
+  // Header "<type> <size>\0" first, then exactly <size> bytes.
+  std::string out;
+  size_t want = 0;
+  bool have_header = false;
+  int rc = Z_OK;
+  char buf[65536];
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    size_t got = sizeof buf - zs.avail_out;
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(buf, got);
+    if (!have_header) {
+      size_t nul = out.find('\0');
+      if (nul == std::string::npos) {
+        if (out.size() > 64) { rc = Z_DATA_ERROR; break; }
+      } else {
+        size_t sp = out.find(' ');
+        if (sp == std::string::npos || sp > nul) { rc = Z_DATA_ERROR; break; }
+        want = nul + 1 + std::strtoull(out.c_str() + sp + 1, nullptr, 10);
+        have_header = true;
+      }
+    }
+    if (have_header && out.size() > want) { rc = Z_DATA_ERROR; break; }
+    if (got == 0 && zs.avail_in == 0 && rc != Z_STREAM_END) break;  // truncated
+  }
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) return corrupt("damaged or truncated compressed data");
+  if (!have_header || out.size() != want) return corrupt("size does not match its header");
+  return Status::Ok();
+}
+
 Result<BlockBlobs> GitRepo::ReadBlockBlobs(const Oid& commit) const {
+  AERGO_RETURN_IF_ERROR(CheckLoose(commit.raw));
   git_commit* raw_c = nullptr;
   if (git_commit_lookup(&raw_c, repo_, &commit.raw) != 0)
     return Corrupt("block object " + commit.Hex() + " is missing or unreadable: " + GitError());
   CommitPtr c(raw_c);
+  AERGO_RETURN_IF_ERROR(CheckLoose(*git_commit_tree_id(c.get())));
   git_tree* raw_t = nullptr;
   if (git_commit_tree(&raw_t, c.get()) != 0)
     return Corrupt("block object " + commit.Hex() + " has no readable tree: " + GitError());
@@ -147,6 +201,7 @@ Result<BlockBlobs> GitRepo::ReadBlockBlobs(const Oid& commit) const {
     const git_tree_entry* e = git_tree_entry_byname(tree.get(), kBlobNames[i]);
     if (e == nullptr || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
       return Corrupt("block object " + commit.Hex() + " lacks blob '" + kBlobNames[i] + "'");
+    AERGO_RETURN_IF_ERROR(CheckLoose(*git_tree_entry_id(e)));
     git_blob* raw_b = nullptr;
     if (git_blob_lookup(&raw_b, repo_, git_tree_entry_id(e)) != 0)
       return Corrupt("block object " + commit.Hex() + " blob '" + kBlobNames[i] +
@@ -159,6 +214,7 @@ Result<BlockBlobs> GitRepo::ReadBlockBlobs(const Oid& commit) const {
 }
 
 Result<std::vector<Oid>> GitRepo::CommitParents(const Oid& commit) const {
+  AERGO_RETURN_IF_ERROR(CheckLoose(commit.raw));
   git_commit* raw_c = nullptr;
   if (git_commit_lookup(&raw_c, repo_, &commit.raw) != 0)
     return Corrupt("block object " + commit.Hex() + " is missing: " + GitError());

@@ -83,6 +83,10 @@ class GitRepo {
 
  private:
   explicit GitRepo(git_repository* r) : repo_(r) {}
+  // libgit2 1.5 can spin forever inflating a truncated loose object, so
+  // every loose object is inflated here first, bounded, before libgit2
+  // reads it. Corrupt on any damage; Ok for packed or absent objects.
+  Status CheckLoose(const git_oid& oid) const;
   git_repository* repo_ = nullptr;
 };
 
