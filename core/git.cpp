@@ -100,11 +100,14 @@ Result<Oid> GitRepo::WriteBlock(const Block& block, const std::vector<Oid>& pare
     git_oid oid;
     if (git_blob_create_from_buffer(&oid, repo_, blobs[i].data(), blobs[i].size()) != 0)
       return IoError("cannot write block blob: " + GitError());
+    // An existing object with this id is not rewritten: make sure it is sound.
+    AERGO_RETURN_IF_ERROR(CheckLoose(oid));
     if (git_treebuilder_insert(nullptr, tb.get(), kBlobNames[i], &oid, GIT_FILEMODE_BLOB) != 0)
       return IoError("tree: " + GitError());
   }
   git_oid tree_oid;
   if (git_treebuilder_write(&tree_oid, tb.get()) != 0) return IoError("tree: " + GitError());
+  AERGO_RETURN_IF_ERROR(CheckLoose(tree_oid));
   git_tree* raw_tree = nullptr;
   if (git_tree_lookup(&raw_tree, repo_, &tree_oid) != 0) return IoError("tree: " + GitError());
   TreePtr tree(raw_tree);
@@ -112,6 +115,7 @@ Result<Oid> GitRepo::WriteBlock(const Block& block, const std::vector<Oid>& pare
   std::vector<CommitPtr> parents;
   std::vector<const git_commit*> parent_ptrs;
   for (const auto& p : parent_commits) {
+    AERGO_RETURN_IF_ERROR(CheckLoose(p.raw));
     git_commit* c = nullptr;
     if (git_commit_lookup(&c, repo_, &p.raw) != 0)
       return Corrupt("parent commit " + p.Hex() + " missing: " + GitError());
@@ -325,6 +329,7 @@ Status GitRepo::SetHeadBranch(const std::string& branch, const std::string& log_
 
 Status GitRepo::SetHeadDetached(const Oid& target, const std::string& log_message) {
   (void)log_message;
+  AERGO_RETURN_IF_ERROR(CheckLoose(target.raw));
   if (git_repository_set_head_detached(repo_, &target.raw) != 0)
     return IoError("cannot update HEAD: " + GitError());
   return Status::Ok();
