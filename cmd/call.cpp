@@ -42,29 +42,32 @@ Result<std::vector<std::string>> SplitLine(const std::string& line) {
 int CmdCall(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("batch", po::value<std::string>(), "read calls from a file, or - for stdin")(
-      "key", po::value<std::string>(), "signing key")(
-      "words", po::value<std::vector<std::string>>(), "contract function args");
+      "key", po::value<std::string>(), "signing key");
   AddCommon(opts, true);
   po::positional_options_description pos;
-  pos.add("words", -1);
-  // Arguments may look like options (negative numbers): stop option parsing
-  // after the function name.
-  std::vector<std::string> argv;
-  int positional = 0;
+  // Words (contract, function, arguments) are split off by hand: arguments
+  // may be empty or start with '-' (negative numbers, text). Only the
+  // command's own options are options; after `--` nothing is.
+  std::vector<std::string> option_args, words;
+  bool only_words = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    bool is_opt = a.size() > 1 && a[0] == '-' && !(a.size() > 1 && std::isdigit(static_cast<unsigned char>(a[1])));
-    if (positional >= 2 && !is_opt) { argv.push_back("--words=" + a); ++positional; continue; }
-    if (!is_opt) ++positional;
-    argv.push_back(a);
-    if ((a == "--key" || a == "--batch") && i + 1 < args.size()) argv.push_back(args[++i]);
+    auto is = [&](const char* name) { return a == name || a.rfind(std::string(name) + "=", 0) == 0; };
+    if (!only_words && a == "--") { only_words = true; continue; }
+    bool option = !only_words && (is("--key") || is("--batch") || a == "--json" || a == "--help" ||
+                                  a == "-h");
+    // Before the function name, any other dash word is an unknown option.
+    if (!only_words && !option && words.size() < 2 && a.size() > 1 && a[0] == '-' &&
+        !std::isdigit(static_cast<unsigned char>(a[1])))
+      option = true;
+    if (!option) { words.push_back(a); continue; }
+    option_args.push_back(a);
+    if ((a == "--key" || a == "--batch") && i + 1 < args.size()) option_args.push_back(args[++i]);
   }
   int code = 0;
-  auto vm = Parse(ctx, argv, opts, pos, &code);
+  auto vm = Parse(ctx, option_args, opts, pos, &code);
   if (!vm) return code;
   bool json = vm->count("json");
-  std::vector<std::string> words;
-  if (vm->count("words")) words = (*vm)["words"].as<std::vector<std::string>>();
   bool batch = vm->count("batch");
   if (batch && !words.empty()) return UsageError(ctx, "--batch takes no contract or function");
   if (!batch && words.size() < 2) return UsageError(ctx, "missing contract or function");

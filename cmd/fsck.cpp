@@ -14,7 +14,7 @@ int CmdFsck(Context& ctx, const std::vector<std::string>& args) {
   int code = 0;
   auto vm = Parse(ctx, args, opts, pos, &code);
   if (!vm) return code;
-  auto repo = ctx.OpenRepo(OpenMode::kRead);
+  auto repo = ctx.OpenRepo(OpenMode::kInspect);
   if (!repo.ok()) return Fail(ctx, repo.status());
   auto rep = RunFsck(repo->get(), (*vm)["threads"].as<unsigned>());
   if (!rep.ok()) return Fail(ctx, rep.status());

@@ -77,6 +77,7 @@ int CmdHelp(Context& ctx, const std::vector<std::string>& args) {
       *ctx.out << "usage: " << ctx.command->usage << "\n";
       return kExitOk;
     }
+    if (args[0].size() > 1 && args[0][0] == '-') return UsageError(ctx, "unknown option '" + args[0] + "'");
     if (FindCommand(args[0]) == nullptr) return Fail(ctx, NotFound("no such command '" + args[0] + "'"));
     page = "aergo-" + args[0];
   }

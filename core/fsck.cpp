@@ -119,6 +119,7 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
                 ToHex(row.value()->id));
     }
   }
+  for (const auto& bad : repo->git().UnreadableRefs()) problem("unreadable ref " + bad);
   auto head = repo->git().Head();
   if (!head.ok()) problem(head.status().message());
   else if (!head->target) problem("HEAD names a branch that does not exist");

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <cstring>
@@ -297,6 +298,27 @@ Result<std::vector<std::pair<std::string, Oid>>> GitRepo::ListRefs(
   }
   if (rc != GIT_ITEROVER) return Corrupt("cannot list refs: " + GitError());
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+std::vector<std::string> GitRepo::UnreadableRefs() const {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  fs::path root = fs::path(git_repository_path(repo_));
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root / "refs", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::string name = fs::relative(it->path(), root).generic_string();
+    git_reference* raw = nullptr;
+    if (git_reference_lookup(&raw, repo_, name.c_str()) != 0) {
+      out.push_back(name + ": " + GitError());
+      continue;
+    }
+    RefPtr ref(raw);
+    if (git_reference_type(ref.get()) != GIT_REFERENCE_DIRECT)
+      out.push_back(name + ": a symbolic ref where a block ref belongs");
+  }
   return out;
 }
 

@@ -77,6 +77,10 @@ class GitRepo {
   // (short name, target) for refs under prefix ("refs/heads/"), sorted.
   Result<std::vector<std::pair<std::string, Oid>>> ListRefs(const std::string& prefix) const;
 
+  // Files under refs/ that libgit2 cannot read as refs (its iterator skips
+  // them silently), as "refs/heads/x: <why>".
+  std::vector<std::string> UnreadableRefs() const;
+
   Result<HeadRef> Head() const;
   Status SetHeadBranch(const std::string& branch, const std::string& log_message);
   Status SetHeadDetached(const Oid& target, const std::string& log_message);

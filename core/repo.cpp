@@ -154,7 +154,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
   if (!cid) return Corrupt("repository '" + aergo_dir + "' has no chain id in its index");
   repo->chain_id_ = *cid;
   repo->engine_ = std::make_unique<ContractEngine>(repo->db_.get());
-  AERGO_RETURN_IF_ERROR(repo->Reconcile());
+  Status reconciled = repo->Reconcile();
+  if (!reconciled.ok() && mode != OpenMode::kInspect) return reconciled;
   return repo;
 }
 
@@ -537,41 +538,65 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
   AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
   if (!head.branch) return DetachedError(head);
   const std::string& branch = *head.branch;
-  Txn txn(&db_);
-  AERGO_RETURN_IF_ERROR(txn.status());
-  AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(branch));
-  bool new_pool = !pool;
-  PoolInfo info = pool ? *pool : PoolInfo{head.block.id, std::max(clock_->NowMs(), head.block.time_ms)};
-  std::vector<Submitted> out;
-  out.reserve(txs.size());
-  size_t kept = 0;
-  for (const Tx& tx : txs) {
-    Submitted s;
-    s.txid = tx.Id();
-    auto fail = [&](std::string why) {
-      s.outcome = CallOutcome{false, std::move(why), 0};
-      out.push_back(s);
-    };
-    if (tx.kind == TxKind::kGenesis) { fail("a genesis tx cannot be submitted"); continue; }
-    if (tx.chain_id != chain_id_) { fail("tx belongs to another chain"); continue; }
-    if (auto round = Tx::Decode(tx.Encode()); !round.ok()) { fail(round.status().message()); continue; }
-    if (!tx.VerifySignature()) { fail("tx signature is invalid"); continue; }
-    AERGO_ASSIGN_OR_RETURN(bool dup, index_->PoolHasTx(branch, s.txid));
-    if (dup) { fail("tx is already in the merge pool"); continue; }
-    Status hist = CheckNotInHistory(head.block.id, s.txid);
-    if (hist.code() == Code::kExists) { fail(hist.message()); continue; }
-    AERGO_RETURN_IF_ERROR(hist);
-    s.outcome = ExecuteTx(engine_.get(), db_.get(), tx, head.block.height + 1, info.time_ms);
-    if (s.outcome.ok) {
-      AERGO_RETURN_IF_ERROR(index_->AddPoolEntry(
-          branch, tx, Receipt{s.txid, ReceiptStatus::kApplied, ""}));
-      ++kept;
-    }
-    out.push_back(std::move(s));
+
+  // Checks that need no state, done once.
+  std::vector<Submitted> out(txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) {
+    const Tx& tx = txs[i];
+    out[i].txid = tx.Id();
+    std::string why;
+    if (tx.kind == TxKind::kGenesis) why = "a genesis tx cannot be submitted";
+    else if (tx.chain_id != chain_id_) why = "tx belongs to another chain";
+    else if (auto round = Tx::Decode(tx.Encode()); !round.ok()) why = round.status().message();
+    else if (!tx.VerifySignature()) why = "tx signature is invalid";
+    out[i].outcome = CallOutcome{false, why, 0};
   }
-  if (new_pool && kept > 0) AERGO_RETURN_IF_ERROR(index_->OpenPool(branch, info));
-  AERGO_RETURN_IF_ERROR(txn.Commit());
-  return out;
+  std::vector<bool> precheck_failed(txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) precheck_failed[i] = !out[i].outcome.error.empty();
+
+  // SQLite rolls back the whole transaction when a write statement is
+  // interrupted (a call over its step budget). Then the batch restarts with
+  // that tx marked failed; the others re-execute deterministically.
+  std::vector<std::optional<CallOutcome>> poisoned(txs.size());
+  for (;;) {
+    Txn txn(&db_);
+    AERGO_RETURN_IF_ERROR(txn.status());
+    AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(branch));
+    bool new_pool = !pool;
+    PoolInfo info =
+        pool ? *pool : PoolInfo{head.block.id, std::max(clock_->NowMs(), head.block.time_ms)};
+    size_t kept = 0;
+    bool restart = false;
+    for (size_t i = 0; i < txs.size() && !restart; ++i) {
+      Submitted& s = out[i];
+      if (precheck_failed[i]) continue;
+      if (poisoned[i]) { s.outcome = *poisoned[i]; continue; }
+      auto fail = [&](std::string why) { s.outcome = CallOutcome{false, std::move(why), 0}; };
+      AERGO_ASSIGN_OR_RETURN(bool dup, index_->PoolHasTx(branch, s.txid));
+      if (dup) { fail("tx is already in the merge pool"); continue; }
+      Status hist = CheckNotInHistory(head.block.id, s.txid);
+      if (hist.code() == Code::kExists) { fail(hist.message()); continue; }
+      AERGO_RETURN_IF_ERROR(hist);
+      s.outcome = ExecuteTx(engine_.get(), db_.get(), txs[i], head.block.height + 1, info.time_ms);
+      if (sqlite3_get_autocommit(db_.get())) {  // the transaction is gone
+        CallOutcome failed = s.outcome;
+        failed.ok = false;
+        if (failed.error.empty()) failed.error = "call aborted its transaction";
+        poisoned[i] = failed;
+        restart = true;
+        break;
+      }
+      if (s.outcome.ok) {
+        AERGO_RETURN_IF_ERROR(
+            index_->AddPoolEntry(branch, txs[i], Receipt{s.txid, ReceiptStatus::kApplied, ""}));
+        ++kept;
+      }
+    }
+    if (restart) continue;  // ~Txn rolls back whatever is left
+    if (new_pool && kept > 0) AERGO_RETURN_IF_ERROR(index_->OpenPool(branch, info));
+    AERGO_RETURN_IF_ERROR(txn.Commit());
+    return out;
+  }
 }
 
 Result<uint64_t> Repository::PoolCount() {

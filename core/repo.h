@@ -47,7 +47,9 @@ struct Submitted {
   CallOutcome outcome;
 };
 
-enum class OpenMode { kRead, kWrite };
+// kInspect: read-only, and a repository whose HEAD or state cannot be
+// reconciled still opens (for fsck, which reports what is wrong).
+enum class OpenMode { kRead, kWrite, kInspect };
 
 class Repository {
  public:

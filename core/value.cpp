@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -72,10 +73,11 @@ const char* ValueTypeName(Value::Type t) {
   return "?";
 }
 
+// Shortest text that reads back as the same double.
 static std::string RealText(double d) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  std::string s = buf;
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d);
+  std::string s(buf, res.ptr);
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
   return s;
 }

@@ -161,6 +161,15 @@ TEST(CliContract, QueryJsonAndCsvTypesAndEscaping) {
   EXPECT_TRUE(Has(etext.out, "(0 rows)")) << etext.out;
 }
 
+TEST(CliContract, QueryShowsFloatsInShortestRoundTripForm) {
+  Token t;
+  RunResult j = t.Run({"query", "SELECT 0.1 AS a, 1.0 / 3 AS b, 100.25 AS c", "--json"});
+  ASSERT_EQ(j.code, 0) << j.err;
+  EXPECT_EQ(j.out, "[{\"a\": 0.1, \"b\": 0.3333333333333333, \"c\": 100.25}]\n");
+  RunResult c = t.Run({"query", "SELECT 0.1 AS a", "--csv"});
+  EXPECT_EQ(c.out, "a\n0.1\n");
+}
+
 TEST(CliContract, QueriesSeeThePoolState) {
   Token t;
   ASSERT_EQ(t.Run({"call", "token", "mint", "bob", "7"}).code, 0);
@@ -240,7 +249,7 @@ TEST(CliContract, WrongArgumentCountOrTypeIsUsageErrorWithSignature) {
   EXPECT_EQ(t.Pool(), 0);
 }
 
-TEST(CliContract, EmptyAndDashArguments) {
+TEST(CliContract, ArgumentEdgeCases) {
   Token t;
   // An empty TEXT argument is a value like any other.
   RunResult empty = t.Run({"call", "token", "mint", "", "5"});
@@ -255,6 +264,16 @@ TEST(CliContract, EmptyAndDashArguments) {
   RunResult neg = t.Run({"call", "token", "transfer", "bob", "-1"});
   EXPECT_EQ(neg.code, 1);
   EXPECT_TRUE(Has(neg.err, "amount must be positive")) << neg.err;
+  // After "--", a TEXT argument may start with '-', as in git.
+  RunResult dash = t.Run({"call", "token", "mint", "--", "-dash", "3"});
+  EXPECT_EQ(dash.code, 0) << dash.err;
+  EXPECT_FALSE(Has(dash.err, "--words")) << "internal option names must not leak: " << dash.err;
+  RunResult qd = t.Run({"query", "SELECT balance FROM token.accounts WHERE owner = '-dash'", "--csv"});
+  EXPECT_EQ(qd.out, "balance\n3\n");
+  // Spaces and UTF-8 pass through unchanged.
+  ASSERT_EQ(t.Run({"call", "token", "mint", "x y \xc3\xa9", "4"}).code, 0);
+  RunResult qs = t.Run({"query", "SELECT balance FROM token.accounts WHERE owner = 'x y \xc3\xa9'", "--csv"});
+  EXPECT_EQ(qs.out, "balance\n4\n");
 }
 
 TEST(CliContract, MissingContractOrFunction) {
@@ -271,7 +290,7 @@ TEST(CliContract, MissingContractOrFunction) {
 TEST(CliContract, DeploySyntaxErrorNamesFileAndLine) {
   Token t;
   t.sb.Write("repo/bad.sql",
-             "CREATE TABLE t (a INTEGER);\n"
+             "CREATE TABLE t (a INTEGER PRIMARY KEY);\n"
              "\n"
              "CREATE FUNCTION f() AS\n"
              "  INSERT INTO t VALUES (1;\n"
@@ -281,22 +300,22 @@ TEST(CliContract, DeploySyntaxErrorNamesFileAndLine) {
   EXPECT_TRUE(Has(r.err, "aergo: error: bad.sql:4:")) << r.err;
   EXPECT_EQ(t.Pool(), 0);
 
-  t.sb.Write("repo/bad2.sql", "CREATE TABLE t (a INTEGER);\nCREATE FUNCTION f() AS\n  SELECT 1;\n");
+  t.sb.Write("repo/bad2.sql", "CREATE TABLE t (a INTEGER PRIMARY KEY);\nCREATE FUNCTION f() AS\n  SELECT 1;\n");
   RunResult noend = t.Run({"deploy", "bad", "bad2.sql"});
   EXPECT_EQ(noend.code, 1);
   EXPECT_TRUE(Has(noend.err, "bad2.sql:")) << noend.err;
 
-  t.sb.Write("repo/bad3.sql", "CREATE TABLE t (a TEXT);\nCREATE FUNCTION f() AS\n  INSERT INTO t VALUES ('x);\nEND;\n");
+  t.sb.Write("repo/bad3.sql", "CREATE TABLE t (a TEXT PRIMARY KEY);\nCREATE FUNCTION f() AS\n  INSERT INTO t VALUES ('x);\nEND;\n");
   RunResult unterminated = t.Run({"deploy", "bad", "bad3.sql"});
   EXPECT_EQ(unterminated.code, 1);
   EXPECT_TRUE(Has(unterminated.err, "bad3.sql:3")) << unterminated.err;
 
-  t.sb.Write("repo/bad4.sql", "CREATE TABLE t (a INTEGER);\nDROP TABLE t;\n");
+  t.sb.Write("repo/bad4.sql", "CREATE TABLE t (a INTEGER PRIMARY KEY);\nDROP TABLE t;\n");
   RunResult top = t.Run({"deploy", "bad", "bad4.sql"});
   EXPECT_EQ(top.code, 1);
   EXPECT_TRUE(Has(top.err, "bad4.sql:2")) << top.err;
 
-  t.sb.Write("repo/bad5.sql", "CREATE TABLE t (a INTEGER);\nCREATE FUNCTION f() AS\n  INSERT INTO nosuch VALUES (1);\nEND;\n");
+  t.sb.Write("repo/bad5.sql", "CREATE TABLE t (a INTEGER PRIMARY KEY);\nCREATE FUNCTION f() AS\n  INSERT INTO nosuch VALUES (1);\nEND;\n");
   RunResult table = t.Run({"deploy", "bad", "bad5.sql"});
   EXPECT_EQ(table.code, 1);
   EXPECT_TRUE(Has(table.err, "bad5.sql:3")) << table.err;
@@ -328,7 +347,7 @@ TEST(CliContract, ForbiddenConstructsAreRefusedAtDeploy) {
       {"SELECT load_extension('x');", "load_extension()"},
   };
   for (const auto& c : cases) {
-    t.sb.Write("repo/f.sql", "CREATE TABLE t (a INTEGER);\nCREATE FUNCTION f() AS\n  " + c.body + "\nEND;\n");
+    t.sb.Write("repo/f.sql", "CREATE TABLE t (a INTEGER PRIMARY KEY);\nCREATE FUNCTION f() AS\n  " + c.body + "\nEND;\n");
     RunResult r = t.Run({"deploy", "evil", "f.sql"});
     EXPECT_EQ(r.code, 1) << c.body << "\n" << r.out << r.err;
     EXPECT_TRUE(Has(r.err, "aergo: error: f.sql:3:")) << c.body << "\n" << r.err;
@@ -542,7 +561,7 @@ TEST(CliContract, SameCallTwiceIsTwoTxs) {
 TEST(CliContract, StepBudgetStopsARunawayCallCleanly) {
   Token t;
   t.sb.Write("repo/spin.sql",
-             "CREATE TABLE t (a INTEGER);\n"
+             "CREATE TABLE t (a INTEGER PRIMARY KEY);\n"
              "CREATE FUNCTION spin() AS\n"
              "  INSERT INTO t SELECT count(*) FROM (WITH RECURSIVE c(x) AS "
              "(SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c);\n"

@@ -364,6 +364,7 @@ TEST(CliConventions, QuietSilencesWritingCommands) {
       {"-q", "call", "token", "mint", "bob", "1"},
       {"-q", "reset"},
       {"-q", "fsck"},
+      {"-q", "config", "core.x", "y"},
   };
   for (const auto& c : cmds) {
     RunResult r = sb.Run(c, sb.repo());
@@ -372,6 +373,9 @@ TEST(CliConventions, QuietSilencesWritingCommands) {
     EXPECT_EQ(r.code, 0) << what << "\n" << r.err;
     EXPECT_EQ(r.out, "") << what << " should print nothing with -q";
   }
+  RunResult batch = sb.Run({"-q", "call", "--batch", "-"}, sb.repo(), {}, "token mint bob 1\ntoken mint bob 2\n");
+  EXPECT_EQ(batch.code, 0) << batch.err;
+  EXPECT_EQ(batch.out, "");
   Sandbox sb2;
   ASSERT_EQ(sb2.Run({"-q", "key", "new", "k"}).code, 0);
   RunResult init = sb2.Run({"-q", "init", "r", "--key", "k"});

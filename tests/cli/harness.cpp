@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -114,8 +116,19 @@ RunResult Sandbox::Run(const std::vector<std::string>& args, const std::string& 
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
   char buf[65536];
+  // A hung command must fail its test, not stall the suite.
+  constexpr int kTimeoutMs = 120000;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  bool timed_out = false;
   while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) break;
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    deadline - std::chrono::steady_clock::now()).count());
+    if (left <= 0) {
+      kill(pid, SIGKILL);
+      timed_out = true;
+      break;
+    }
+    if (poll(fds, 2, left) < 0) break;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
       ssize_t n = read(fds[i].fd, buf, sizeof buf);
@@ -128,9 +141,12 @@ RunResult Sandbox::Run(const std::vector<std::string>& args, const std::string& 
       }
     }
   }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);
   int status = 0;
   waitpid(pid, &status, 0);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (timed_out) r.err += "\n[harness: killed after " + std::to_string(kTimeoutMs / 1000) + " s]";
   return r;
 }
 
