@@ -38,13 +38,19 @@ static CallOutcome ExecuteGenesis(ContractEngine* engine, sqlite3* db, const Tx&
   return out;
 }
 
-CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, uint64_t height,
-                      uint64_t block_time_ms) {
+CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const Hash32& txid,
+                      uint64_t height, uint64_t block_time_ms, AddressCache* addresses) {
   CallEnv env;
-  env.sender = AddressFromKey(tx.sender);
+  if (addresses) {
+    auto it = addresses->find(tx.sender);
+    if (it == addresses->end()) it = addresses->emplace(tx.sender, AddressFromKey(tx.sender)).first;
+    env.sender = it->second;
+  } else {
+    env.sender = AddressFromKey(tx.sender);
+  }
   env.height = static_cast<int64_t>(height);
   env.block_time = static_cast<int64_t>(block_time_ms / 1000);
-  env.txid = ToHex(tx.Id());
+  env.txid = ToHex(txid);
   switch (tx.kind) {
     case TxKind::kGenesis:
       return ExecuteGenesis(engine, db, tx);
@@ -61,12 +67,18 @@ CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, uint64_
   return CallOutcome{false, "unknown tx kind", 0};
 }
 
-Status ReplayBlock(ContractEngine* engine, sqlite3* db, const Block& block) {
+Status ReplayBlock(ContractEngine* engine, sqlite3* db, const Block& block,
+                   const std::vector<Hash32>* given_ids) {
+  AddressCache addresses;
+  std::vector<Hash32> computed;
+  if (given_ids == nullptr) computed = block.TxIds();
+  const std::vector<Hash32>& ids = given_ids ? *given_ids : computed;
   for (size_t i = 0; i < block.txs.size(); ++i) {
     if (block.receipts[i].status == ReceiptStatus::kExcluded) continue;
-    CallOutcome out = ExecuteTx(engine, db, block.txs[i], block.header.height, block.header.time_ms);
+    CallOutcome out = ExecuteTx(engine, db, block.txs[i], ids[i], block.header.height,
+                                block.header.time_ms, &addresses);
     if (!out.ok)
-      return Corrupt("block " + ShortId(block.Id()) + " tx " + ShortId(block.txs[i].Id()) +
+      return Corrupt("block " + ShortId(block.Id()) + " tx " + ShortId(ids[i]) +
                      " fails on replay: " + out.error);
   }
   return Status::Ok();

@@ -59,6 +59,7 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
   std::map<Hash32, BlockRow> by_id;
   for (const auto& r : rows) by_id[r.id] = r;
   std::map<Hash32, Block> blocks;
+  std::map<Hash32, std::vector<Hash32>> tx_ids;  // per block, from CheckStructure
   std::map<Hash32, std::vector<Hash32>> children;  // first-parent children
   std::vector<Hash32> genesis;
   for (const auto& row : rows) {
@@ -67,7 +68,8 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
     Block& block = b.value();
     std::string id = ToHex(row.id);
     const auto& h = block.header;
-    if (Status st = block.CheckStructure(); !st.ok()) { problem(st.message()); continue; }
+    std::vector<Hash32> ids;
+    if (Status st = block.CheckStructure(&ids); !st.ok()) { problem(st.message()); continue; }
     if (h.height != row.height || h.parents != row.parents || h.time_ms != row.time_ms ||
         h.producer != row.producer || h.tx_count != row.txs || h.message != row.message)
       problem("block " + id + ": index row disagrees with the stored header");
@@ -99,6 +101,7 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
       children[h.parents[0]].push_back(row.id);
     }
     rep.txs += block.txs.size();
+    tx_ids.emplace(row.id, std::move(ids));
     blocks.emplace(row.id, std::move(block));
   }
   rep.blocks = rows.size();
@@ -158,8 +161,8 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
       auto bit = blocks.find(f.id);
       if (f.entered || bit == blocks.end()) {
         if (bit != blocks.end() && f.entered)
-          for (const auto& tx : bit->second.txs)
-            if (--on_path[tx.Id()] == 0) on_path.erase(tx.Id());
+          for (const auto& txid : tx_ids[f.id])
+            if (--on_path[txid] == 0) on_path.erase(txid);
         if (f.savepoint >= 0) {
           std::string n = "fsck" + std::to_string(f.savepoint);
           AERGO_RETURN_IF_ERROR(scratch.Exec("ROLLBACK TO " + n + "; RELEASE " + n));
@@ -171,11 +174,12 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
       if (f.savepoint >= 0) AERGO_RETURN_IF_ERROR(scratch.Exec("SAVEPOINT fsck" + std::to_string(f.savepoint)));
       const Block& b = bit->second;
       std::string id = ToHex(f.id);
-      for (const auto& tx : b.txs)
-        if (++on_path[tx.Id()] == 2)
-          replay_problems.push_back("block " + id + ": tx " + ToHex(tx.Id()) +
+      const std::vector<Hash32>& ids = tx_ids[f.id];
+      for (const auto& txid : ids)
+        if (++on_path[txid] == 2)
+          replay_problems.push_back("block " + id + ": tx " + ToHex(txid) +
                                     " appears twice in one branch's history");
-      Status st = ReplayBlock(&engine, scratch.get(), b);
+      Status st = ReplayBlock(&engine, scratch.get(), b, &ids);
       if (!st.ok()) {
         replay_problems.push_back(st.message());
         continue;  // its descendants cannot be checked

@@ -97,12 +97,17 @@ Result<Oid> GitRepo::WriteBlock(const Block& block, const std::vector<Oid>& pare
   git_treebuilder* raw_tb = nullptr;
   if (git_treebuilder_new(&raw_tb, repo_, nullptr) != 0) return IoError("tree: " + GitError());
   BuilderPtr tb(raw_tb);
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo_) != 0) return IoError("object store: " + GitError());
+  std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>> odb(raw_odb);
   for (int i = 0; i < 3; ++i) {
     git_oid oid;
+    if (git_odb_hash(&oid, blobs[i].data(), blobs[i].size(), GIT_OBJECT_BLOB) != 0)
+      return IoError("cannot hash block blob: " + GitError());
+    // An existing object with this id is not rewritten: make sure it is sound.
+    if (git_odb_exists(odb.get(), &oid)) AERGO_RETURN_IF_ERROR(CheckLoose(oid));
     if (git_blob_create_from_buffer(&oid, repo_, blobs[i].data(), blobs[i].size()) != 0)
       return IoError("cannot write block blob: " + GitError());
-    // An existing object with this id is not rewritten: make sure it is sound.
-    AERGO_RETURN_IF_ERROR(CheckLoose(oid));
     if (git_treebuilder_insert(nullptr, tb.get(), kBlobNames[i], &oid, GIT_FILEMODE_BLOB) != 0)
       return IoError("tree: " + GitError());
   }

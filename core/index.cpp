@@ -59,9 +59,10 @@ Status Index::PutBlock(const Block& block, const Oid& oid) {
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "index block " + ShortId(block.Id()));
   AERGO_ASSIGN_OR_RETURN(Stmt * t, Cached(kPutTx, "INSERT OR REPLACE INTO tx_blocks VALUES(?,?,?)"));
+  std::vector<Hash32> ids = block.TxIds();
   for (size_t i = 0; i < block.txs.size(); ++i) {
     t->Reset();
-    t->Bind(1, ToHex(block.txs[i].Id())).Bind(2, id).Bind(3, static_cast<int64_t>(i));
+    t->Bind(1, ToHex(ids[i])).Bind(2, id).Bind(3, static_cast<int64_t>(i));
     rc = t->Step();
     if (rc != SQLITE_DONE) return db_->StepError(rc, "index txs of block " + ShortId(block.Id()));
   }

@@ -264,12 +264,14 @@ Result<Block> Block::Decode(const Bytes& header, const Bytes& txs, const Bytes& 
   return b;
 }
 
-Hash32 Block::ComputeTxRoot() const {
+std::vector<Hash32> Block::TxIds() const {
   std::vector<Hash32> ids;
   ids.reserve(txs.size());
   for (const auto& tx : txs) ids.push_back(tx.Id());
-  return MerkleRoot(ids);
+  return ids;
 }
+
+Hash32 Block::ComputeTxRoot() const { return MerkleRoot(TxIds()); }
 
 Hash32 Block::ComputeReceiptRoot() const {
   std::vector<Hash32> hs;
@@ -278,23 +280,25 @@ Hash32 Block::ComputeReceiptRoot() const {
   return MerkleRoot(hs);
 }
 
-Status Block::CheckStructure() const {
+Status Block::CheckStructure(std::vector<Hash32>* ids_out) const {
   std::string id = ShortId(Id());
   if (txs.size() != header.tx_count || receipts.size() != txs.size())
     return Corrupt("block " + id + ": tx or receipt count does not match its header");
-  if (ComputeTxRoot() != header.tx_root) return Corrupt("block " + id + ": tx root mismatch");
+  std::vector<Hash32> ids = TxIds();
+  if (MerkleRoot(ids) != header.tx_root) return Corrupt("block " + id + ": tx root mismatch");
   if (ComputeReceiptRoot() != header.receipt_root)
     return Corrupt("block " + id + ": receipt root mismatch");
   bool genesis = header.parents.empty();
   for (size_t i = 0; i < txs.size(); ++i) {
     const Tx& tx = txs[i];
-    if (receipts[i].txid != tx.Id())
+    if (receipts[i].txid != ids[i])
       return Corrupt("block " + id + ": receipt " + std::to_string(i) + " is for another tx");
     if (genesis != (tx.kind == TxKind::kGenesis))
       return Corrupt("block " + id + ": genesis txs appear only in the genesis block");
     if (!genesis && tx.chain_id != header.chain_id)
-      return Corrupt("block " + id + ": tx " + ShortId(tx.Id()) + " belongs to another chain");
+      return Corrupt("block " + id + ": tx " + ShortId(ids[i]) + " belongs to another chain");
   }
+  if (ids_out) *ids_out = std::move(ids);
   return Status::Ok();
 }
 

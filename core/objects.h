@@ -96,6 +96,8 @@ struct Block {
   std::vector<Receipt> receipts;
 
   Hash32 Id() const { return header.Id(); }
+  // Tx ids in block order (computed from the txs each call).
+  std::vector<Hash32> TxIds() const;
   // Blob forms stored in the block's git tree.
   Bytes EncodeTxs() const;
   Bytes EncodeReceipts() const;
@@ -106,7 +108,8 @@ struct Block {
   Hash32 ComputeReceiptRoot() const;
   // Structural checks that need no other block: roots, counts, receipts
   // matching txs, chain ids, parent count. Signatures are checked apart.
-  Status CheckStructure() const;
+  // When ids is given it receives the tx ids computed on the way.
+  Status CheckStructure(std::vector<Hash32>* ids = nullptr) const;
 };
 
 // Short display id: first 12 hex digits.

@@ -3,96 +3,27 @@
 #include "core/fsck.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "core/executor.h"
+#include "tests/unit/test_util.h"
 
 namespace aergo {
 namespace {
 
-namespace fs = std::filesystem;
-
-constexpr const char* kToken = R"sql(
-CREATE TABLE accounts (
-  owner   TEXT PRIMARY KEY,
-  balance INTEGER NOT NULL CHECK (balance >= 0)
-);
-CREATE FUNCTION open() AS
-  INSERT INTO accounts (owner, balance) VALUES (:sender, 0);
-END;
-CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
-  SELECT require(:sender = contract_owner(), 'only the owner may mint');
-  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
-    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
-END;
-CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
-  SELECT require(:amount > 0, 'amount must be positive');
-  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
-  SELECT require(changes() = 1, 'sender has no account');
-  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
-  SELECT require(changes() = 1, 'recipient has no account');
-END;
-)sql";
-
-SecretKey SeedKey(uint8_t fill) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(fill);
-  return SecretKey::FromSeed(seed.data());
-}
-
-class FsckTest : public ::testing::Test {
+class FsckTest : public testutil::RepoFixture {
  protected:
-  static void SetUpTestSuite() {
-    ASSERT_TRUE(CryptoInit().ok());
-    GitGlobalInit();
-  }
+  FsckTest() : RepoFixture("aergo-fsck-test", 0x11) {}
 
   void SetUp() override {
-    char tmpl[] = "/tmp/aergo-fsck-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto r = Repository::Init(dir_, admin_, InitParams{}, clock_);
-    ASSERT_TRUE(r.ok()) << r.status().message();
-    repo_ = std::move(r.value());
+    ASSERT_NO_FATAL_FAILURE(RepoFixture::SetUp());
     // Block 1: deploy + mint 100 to alice. Block 2: bob opens, alice pays 30.
-    Submit({repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken),
-            Call(admin_, "mint", {Value::Text(Addr(alice_)), Value::Integer(100)})});
-    block1_ = Commit("one");
-    Submit({Call(bob_, "open", {}),
-            Call(alice_, "transfer", {Value::Text(Addr(bob_)), Value::Integer(30)})});
-    block2_ = Commit("two");
+    BuildHistory("one", "two");
     auto row = repo_->BlockInfo(block2_.Id());
     ASSERT_TRUE(row.ok());
     oid2_ = row->oid;
   }
-
-  void TearDown() override {
-    repo_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  void Submit(const std::vector<Tx>& txs) {
-    auto r = repo_->Submit(txs);
-    ASSERT_TRUE(r.ok()) << r.status().message();
-    for (const auto& s : *r) ASSERT_TRUE(s.outcome.ok) << s.outcome.error;
-  }
-
-  Block Commit(const std::string& msg) {
-    clock_.Advance(1000);
-    auto b = repo_->Commit(admin_, msg);
-    EXPECT_TRUE(b.ok()) << b.status().message();
-    return b.ok() ? b.value() : Block{};
-  }
-
-  Tx Call(const SecretKey& key, const std::string& fn, std::vector<Value> args) {
-    return repo_->MakeTx(TxKind::kCall, key, "token", fn, std::move(args), "");
-  }
-
-  static std::string Addr(const SecretKey& k) { return AddressFromKey(k.public_key()); }
 
   // A block on top of block 2 with the given txs (all applied), correct tx
   // and receipt roots, and `state_root`, signed by the admin.
@@ -134,7 +65,7 @@ class FsckTest : public ::testing::Test {
     Status st = repo_->ReplayInto(&scratch.value(), &engine, block2_.Id(), true);
     EXPECT_TRUE(st.ok()) << st.message();
     for (const auto& tx : txs) {
-      CallOutcome out = ExecuteTx(engine.get(), scratch->get(), tx, 3, block2_.header.time_ms + 1000);
+      CallOutcome out = ExecuteTx(engine.get(), scratch->get(), tx, tx.Id(), 3, block2_.header.time_ms + 1000);
       EXPECT_TRUE(out.ok) << out.error;
     }
     auto root = engine->StateRoot();
@@ -159,13 +90,6 @@ class FsckTest : public ::testing::Test {
     return s;
   }
 
-  std::string dir_;
-  FixedClock clock_{1700000000000ull};
-  SecretKey admin_ = SeedKey(0x11);
-  SecretKey alice_ = SeedKey(0x12);
-  SecretKey bob_ = SeedKey(0x13);
-  std::unique_ptr<Repository> repo_;
-  Block block1_, block2_;
   Oid oid2_;
 };
 
@@ -181,7 +105,7 @@ TEST_F(FsckTest, CleanRepositoryPasses) {
 TEST_F(FsckTest, CleanWithTagsAndPendingPool) {
   ASSERT_TRUE(repo_->CreateTag("v1", block1_.Id()).ok());
   ASSERT_TRUE(repo_->CreateBranch("stale", block1_.Id()).ok());  // behind, not diverged
-  Submit({Call(admin_, "mint", {Value::Text(Addr(bob_)), Value::Integer(8)})});  // pending
+  SubmitOk({Call(admin_, "mint", {Value::Text(Addr(bob_)), Value::Integer(8)})});  // pending
   FsckReport rep = Fsck();
   EXPECT_TRUE(rep.ok()) << All(rep);
   EXPECT_EQ(rep.blocks, 3u);
@@ -195,8 +119,8 @@ TEST_F(FsckTest, CleanForkedHistoryPasses) {
   // other's replay.
   ASSERT_TRUE(repo_->CreateBranch("dev", block1_.Id()).ok());
   ASSERT_TRUE(repo_->Checkout("dev").ok());
-  Submit({Call(admin_, "mint", {Value::Text(Addr(bob_)), Value::Integer(7)})});
-  Block dev2 = Commit("dev");
+  SubmitOk({Call(admin_, "mint", {Value::Text(Addr(bob_)), Value::Integer(7)})});
+  Block dev2 = CommitOk("dev");
   // Each path replays cleanly on its own.
   for (const Hash32& tip : {block2_.Id(), dev2.Id()}) {
     auto scratch = Db::Open("", true);
