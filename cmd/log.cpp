@@ -1,6 +1,7 @@
 // aergo log [<rev>] [-n N] [--oneline] [--graph] [--json]
 // Walks the index (no block objects are read), newest first like git:
 // highest height first, ties by time then id.
+#include <map>
 #include <queue>
 #include <set>
 
@@ -85,6 +86,7 @@ int CmdLog(Context& ctx, const std::vector<std::string>& args) {
   todo.push(*first);
   queued.insert(*start);
   std::vector<std::optional<Hash32>> lanes;
+  std::map<PublicKey, std::string> addresses;  // base58 is not free; producers repeat
   std::string out;
   int64_t shown = 0;
   if (json) out += "[";
@@ -98,7 +100,9 @@ int CmdLog(Context& ctx, const std::vector<std::string>& args) {
       todo.push(*pr);
     }
     std::string id = ToHex(row.id);
-    std::string producer = AddressFromKey(row.producer);
+    auto known = addresses.find(row.producer);
+    if (known == addresses.end()) known = addresses.emplace(row.producer, AddressFromKey(row.producer)).first;
+    const std::string& producer = known->second;
     if (json) {
       std::vector<std::string> ps;
       for (const auto& p : row.parents) ps.push_back(JsonString(ToHex(p)));

@@ -29,6 +29,25 @@ using IterPtr =
 constexpr const char* kBlobNames[3] = {"header", "txs", "receipts"};
 }  // namespace
 
+// Start-up cost. Debian's libgit2 1.5 is built with mbedTLS and parses the
+// whole system CA bundle inside git_libgit2_init() — about 6-10 ms, most of
+// an aergo command's run time. aergo never uses libgit2's network
+// transports (remotes go through libcurl), so the executable interposes the
+// two CA loaders with no-ops (exported by the link option in
+// core/CMakeLists.txt). Should libgit2 ever open a TLS connection, it would
+// trust no certificate and fail closed. With an OpenSSL-built libgit2 these
+// functions are simply never called.
+extern "C" int mbedtls_x509_crt_parse_file(void* chain, const char* path) {
+  (void)chain;
+  (void)path;
+  return 0;
+}
+extern "C" int mbedtls_x509_crt_parse_path(void* chain, const char* path) {
+  (void)chain;
+  (void)path;
+  return 0;
+}
+
 std::string GitError() {
   const git_error* e = git_error_last();
   return e && e->message ? e->message : "unknown libgit2 error";

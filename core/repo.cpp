@@ -26,13 +26,16 @@ int LockTimeoutMs() {
   return std::atoi(t);
 }
 
-Status OpenDatabase(const std::string& path, Db* out) {
+// writer: a 64 MiB page cache and memory-mapped reads, for large commits
+// and replays that otherwise spend their time copying pages through
+// read(2); readers touch few pages and skip the mapping cost.
+Status OpenDatabase(const std::string& path, Db* out, bool writer) {
   AERGO_ASSIGN_OR_RETURN(*out, Db::Open(path, true));
-  // 64 MiB page cache and memory-mapped reads: large commits and replays
-  // otherwise spend their time copying pages through read(2).
-  return out->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; "
-      "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;");
+  AERGO_RETURN_IF_ERROR(
+      out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; "
+                "PRAGMA temp_store=MEMORY;"));
+  if (!writer) return Status::Ok();
+  return out->Exec("PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;");
 }
 
 bool IsHex(const std::string& s) {
@@ -78,7 +81,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, con
   Status st = [&]() -> Status {
     AERGO_ASSIGN_OR_RETURN(GitRepo git, GitRepo::Init((tmp / "git").string(), "master"));
     Db db;
-    AERGO_RETURN_IF_ERROR(OpenDatabase((tmp / "ledger.db").string(), &db));
+    AERGO_RETURN_IF_ERROR(OpenDatabase((tmp / "ledger.db").string(), &db, true));
     Index index(&db);
     AERGO_RETURN_IF_ERROR(index.Init());
     ContractEngine engine(db.get());
@@ -150,7 +153,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
                                                                     : RepoLock::Mode::kShared,
                                            LockTimeoutMs()));
   AERGO_ASSIGN_OR_RETURN(repo->git_, GitRepo::Open(aergo_dir + "/git"));
-  AERGO_RETURN_IF_ERROR(OpenDatabase(aergo_dir + "/ledger.db", &repo->db_));
+  AERGO_RETURN_IF_ERROR(OpenDatabase(aergo_dir + "/ledger.db", &repo->db_, mode == OpenMode::kWrite));
   repo->index_ = std::make_unique<Index>(&repo->db_);
   AERGO_ASSIGN_OR_RETURN(repo->config_, Config::Load(aergo_dir + "/config"));
   AERGO_ASSIGN_OR_RETURN(auto chain, repo->index_->GetMeta("chain_id"));
