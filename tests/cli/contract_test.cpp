@@ -2,7 +2,6 @@
 // query (table, --json, --csv), reset, the sandbox and the error paths.
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,73 +10,16 @@
 namespace aergo::clitest {
 namespace {
 
-bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
-
-std::string JStr(const std::string& j, const std::string& key, size_t from = 0) {
-  std::string pat = "\"" + key + "\": \"";
-  size_t a = j.find(pat, from);
-  if (a == std::string::npos) return "<missing " + key + ">";
-  a += pat.size();
-  return j.substr(a, j.find('"', a) - a);
-}
-
-long long JNum(const std::string& j, const std::string& key) {
-  std::string pat = "\"" + key + "\": ";
-  size_t a = j.find(pat);
-  if (a == std::string::npos) return -999;
-  return std::stoll(j.substr(a + pat.size()));
-}
-
-size_t Count(const std::string& s, const std::string& sub) {
-  size_t n = 0;
-  for (size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + 1)) ++n;
-  return n;
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-bool IsHex(const std::string& s, size_t n) {
-  return s.size() == n && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 // A receipt line of `call`'s text output: "<64 hex> ok".
 bool IsOkReceipt(const std::string& line) {
   return line.size() == 67 && IsHex(line.substr(0, 64), 64) && line.substr(64) == " ok";
 }
 
-const char* kBalances = "SELECT owner, balance FROM token.accounts ORDER BY owner";
-
-struct Token {
-  Sandbox sb;
-  std::string alice;
-
-  // Repository with token deployed; alice opened and minted 100, committed.
+// Repository with token deployed; alice opened and minted 100, committed.
+struct Token : TokenSandbox {
   Token() {
-    alice = sb.InitRepo();
-    sb.Write("repo/token.sql", kTokenContract);
-    Must({"deploy", "token", "token.sql"});
-    Must({"call", "token", "open"});
-    Must({"call", "token", "mint", alice, "100"});
+    DeployAndFund();
     Must({"commit", "-m", "setup"});
-  }
-  RunResult Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
-                const std::string& in = "") {
-    return sb.Run(args, sb.repo(), env, in);
-  }
-  void Must(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    ASSERT_EQ(r.code, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.err;
-  }
-  long long Pool() { return JNum(Run({"status", "--json"}).out, "pool"); }
-  std::string Balances() {
-    RunResult r = Run({"query", kBalances, "--json"});
-    EXPECT_EQ(r.code, 0) << r.err;
-    return r.out;
   }
 };
 
@@ -85,8 +27,7 @@ struct Token {
 
 TEST(CliContract, DeployCallCommitQuery) {
   Sandbox sb;
-  std::string alice = sb.InitRepo();
-  sb.Write("repo/token.sql", kTokenContract);
+  std::string alice = sb.InitTokenRepo();
   RunResult d = sb.Run({"deploy", "token", "token.sql", "--json"}, sb.repo());
   ASSERT_EQ(d.code, 0) << d.err;
   EXPECT_TRUE(IsHex(JStr(d.out, "txid"), 64)) << d.out;
@@ -594,8 +535,7 @@ TEST(CliContract, StepBudgetStopsARunawayCallCleanly) {
 
 TEST(CliContract, CallOnUncommittedDeployWorks) {
   Sandbox sb;
-  sb.InitRepo();
-  sb.Write("repo/token.sql", kTokenContract);
+  sb.InitTokenRepo();
   ASSERT_EQ(sb.Run({"deploy", "token", "token.sql"}, sb.repo()).code, 0);
   RunResult r = sb.Run({"call", "token", "open"}, sb.repo());
   EXPECT_EQ(r.code, 0) << r.err;

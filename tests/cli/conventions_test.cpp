@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,15 +12,6 @@
 
 namespace aergo::clitest {
 namespace {
-
-bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
 
 // Every command of the table, as listed by `aergo --help`.
 std::vector<std::string> ListedCommands(Sandbox& sb) {
@@ -348,8 +338,7 @@ TEST(CliConventions, AergoDirSelectsTheRepository) {
 
 TEST(CliConventions, QuietSilencesWritingCommands) {
   Sandbox sb;
-  std::string addr = sb.InitRepo();
-  sb.Write("repo/token.sql", kTokenContract);
+  std::string addr = sb.InitTokenRepo();
   std::vector<std::vector<std::string>> cmds = {
       {"-q", "deploy", "token", "token.sql"},
       {"-q", "call", "token", "open"},
@@ -368,8 +357,7 @@ TEST(CliConventions, QuietSilencesWritingCommands) {
   };
   for (const auto& c : cmds) {
     RunResult r = sb.Run(c, sb.repo());
-    std::string what;
-    for (const auto& a : c) what += a + " ";
+    std::string what = Joined(c);
     EXPECT_EQ(r.code, 0) << what << "\n" << r.err;
     EXPECT_EQ(r.out, "") << what << " should print nothing with -q";
   }
@@ -413,8 +401,7 @@ TEST(CliConventions, UsageErrorsShowTheCommandsUsageLine) {
   };
   for (const auto& c : cases) {
     RunResult r = sb.Run(c.args, sb.repo());
-    std::string what;
-    for (const auto& a : c.args) what += a + " ";
+    std::string what = Joined(c.args);
     EXPECT_EQ(r.code, 2) << what << "\n" << r.err;
     EXPECT_TRUE(Has(r.err, c.usage)) << what << "\n" << r.err;
     ExpectLowercaseError(r, what);
@@ -423,8 +410,7 @@ TEST(CliConventions, UsageErrorsShowTheCommandsUsageLine) {
 
 TEST(CliConventions, JsonOutputsAreWellFormed) {
   Sandbox sb;
-  std::string addr = sb.InitRepo();
-  sb.Write("repo/token.sql", kTokenContract);
+  std::string addr = sb.InitTokenRepo();
   std::vector<std::vector<std::string>> cmds = {
       {"deploy", "token", "token.sql", "--json"},
       {"call", "token", "open", "--json"},
@@ -447,8 +433,7 @@ TEST(CliConventions, JsonOutputsAreWellFormed) {
   };
   for (const auto& c : cmds) {
     RunResult r = sb.Run(c, sb.repo());
-    std::string what;
-    for (const auto& a : c) what += a + " ";
+    std::string what = Joined(c);
     EXPECT_EQ(r.code, 0) << what << "\n" << r.err;
     EXPECT_TRUE(IsJson(r.out)) << what << " printed invalid JSON:\n" << r.out;
   }

@@ -9,29 +9,23 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "tests/cli/harness.h"
+#include "tests/test_common.h"
 
 namespace aergo::clitest {
 namespace {
 
 namespace fs = std::filesystem;
 
-bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+using testcommon::ReadWholeFile;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
+// Overwrites a file, read-only ones (git objects) included.
 void WriteFile(const std::string& path, const std::string& data) {
   fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+  testcommon::WriteWholeFile(path, data);
 }
 
 struct GitInit {
@@ -72,27 +66,21 @@ void ExpectNoCrash(const RunResult& r, const std::string& what) {
   }
 }
 
-const char* kBalances = "SELECT owner, balance FROM token.accounts ORDER BY owner";
-
 // Token repository with 3 blocks (genesis, setup with 3 txs, one with 1 tx).
-struct Repo {
-  Sandbox sb;
-  std::string alice;
+struct Repo : TokenSandbox {
   Repo() {
-    alice = sb.InitRepo();
-    sb.Write("repo/token.sql", kTokenContract);
-    Must({"deploy", "token", "token.sql"});
-    Must({"call", "token", "open"});
-    Must({"call", "token", "mint", alice, "100"});
+    DeployAndFund();
     Must({"commit", "-m", "setup"});
     Must({"call", "token", "mint", "bob", "5"});
     Must({"commit", "-m", "second"});
   }
   std::string git() const { return sb.repo() + "/.aergo/git"; }
-  RunResult Run(const std::vector<std::string>& args) { return sb.Run(args, sb.repo()); }
-  void Must(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    ASSERT_EQ(r.code, 0) << args[0] << ": " << r.err;
+  // Runs fsck --json and expects it to fail, reporting a problem.
+  RunResult FsckJsonFails() {
+    RunResult j = Run({"fsck", "--json"});
+    EXPECT_EQ(j.code, 1) << j.out << j.err;
+    EXPECT_TRUE(Has(j.out, "\"ok\": false")) << "stdout: " << j.out << "\nstderr: " << j.err;
+    return j;
   }
   // Runs the usual read and write commands and checks none crashes.
   void NoCommandCrashes() {
@@ -104,12 +92,7 @@ struct Repo {
         {"branch", "b2"}, {"tag", "t2"},        {"checkout", "HEAD~1"}, {"checkout", "master"},
         {"reset"},
     };
-    for (const auto& c : cmds) {
-      RunResult r = Run(c);
-      std::string what;
-      for (const auto& a : c) what += a + " ";
-      ExpectNoCrash(r, what);
-    }
+    for (const auto& c : cmds) ExpectNoCrash(Run(c), Joined(c));
   }
 };
 
@@ -172,9 +155,7 @@ TEST(CliFsck, CorruptBlobOfHeadBlock) {
   ASSERT_TRUE(fs::exists(path)) << path;
   WriteFile(path, "this is not a zlib stream");
 
-  RunResult j = r.Run({"fsck", "--json"});
-  EXPECT_EQ(j.code, 1) << j.out << j.err;
-  EXPECT_TRUE(Has(j.out, "\"ok\": false")) << j.out;
+  RunResult j = r.FsckJsonFails();
   EXPECT_FALSE(Has(j.out, "\"problems\": []")) << j.out;
   EXPECT_TRUE(Has(j.out, commit) || Has(j.out, blob)) << "the problem names the object\n" << j.out;
   RunResult t = r.Run({"fsck"});
@@ -196,13 +177,11 @@ TEST(CliFsck, TruncatedHeadCommitObject) {
   std::string commit = GitOid(r.git(), "refs/heads/master");
   ASSERT_EQ(commit.size(), 40u);
   std::string path = LooseObjectPath(r.git(), commit);
-  std::string data = ReadFile(path);
+  std::string data = ReadWholeFile(path);
   ASSERT_GT(data.size(), 10u);
   WriteFile(path, data.substr(0, data.size() / 2));
 
-  RunResult j = r.Run({"fsck", "--json"});
-  EXPECT_EQ(j.code, 1) << j.out << j.err;
-  EXPECT_TRUE(Has(j.out, "\"ok\": false")) << j.out;
+  RunResult j = r.FsckJsonFails();
   EXPECT_TRUE(Has(j.out, commit)) << j.out;
   RunResult show = r.Run({"show", "HEAD"});
   EXPECT_EQ(show.code, 1) << show.out;
@@ -215,9 +194,7 @@ TEST(CliFsck, MissingObject) {
   std::string blob = GitOid(r.git(), "refs/heads/master~1:receipts");
   ASSERT_EQ(blob.size(), 40u);
   fs::remove(LooseObjectPath(r.git(), blob));
-  RunResult j = r.Run({"fsck", "--json"});
-  EXPECT_EQ(j.code, 1) << j.out << j.err;
-  EXPECT_TRUE(Has(j.out, "\"ok\": false")) << j.out;
+  RunResult j = r.FsckJsonFails();
   EXPECT_TRUE(Has(j.out, "receipts")) << j.out;
   RunResult show = r.Run({"show", "HEAD~1"});
   EXPECT_EQ(show.code, 1);
@@ -229,25 +206,21 @@ TEST(CliFsck, EveryObjectCorrupted) {
   size_t n = 0;
   for (const auto& e : fs::recursive_directory_iterator(r.git() + "/objects")) {
     if (!e.is_regular_file()) continue;
-    std::string data = ReadFile(e.path());
+    std::string data = ReadWholeFile(e.path());
     // Alternate: truncate, or flip the bytes in the middle.
     if (n++ % 2 == 0) data = data.substr(0, data.size() / 3);
     else for (size_t i = data.size() / 3; i < data.size(); ++i) data[i] = static_cast<char>(data[i] ^ 0x5a);
     WriteFile(e.path(), data);
   }
   ASSERT_GT(n, 5u);
-  RunResult j = r.Run({"fsck", "--json"});
-  EXPECT_EQ(j.code, 1) << j.out << j.err;
-  EXPECT_TRUE(Has(j.out, "\"ok\": false")) << j.out;
+  r.FsckJsonFails();
   r.NoCommandCrashes();
 }
 
 TEST(CliFsck, BranchRefToBogusOid) {
   Repo r;
   std::ofstream(r.git() + "/refs/heads/x") << "0123456789abcdef0123456789abcdef01234567\n";
-  RunResult j = r.Run({"fsck", "--json"});
-  EXPECT_EQ(j.code, 1) << j.out << j.err;
-  EXPECT_TRUE(Has(j.out, "\"ok\": false")) << j.out;
+  RunResult j = r.FsckJsonFails();
   EXPECT_TRUE(Has(j.out, "refs/heads/x")) << j.out;
   RunResult t = r.Run({"fsck"});
   EXPECT_EQ(t.code, 1);
@@ -276,10 +249,7 @@ TEST(CliFsck, CurrentBranchRefToNonBlockObject) {
   std::string tree = GitOid(r.git(), "refs/heads/master^{tree}");
   ASSERT_EQ(tree.size(), 40u);
   std::ofstream(r.git() + "/refs/heads/master", std::ios::trunc) << tree << "\n";
-  RunResult j = r.Run({"fsck", "--json"});
-  EXPECT_EQ(j.code, 1) << j.out << j.err;
-  EXPECT_TRUE(Has(j.out, "\"ok\": false")) << "fsck must still report, as JSON:\nstdout: " << j.out
-                                           << "\nstderr: " << j.err;
+  RunResult j = r.FsckJsonFails();  // fsck must still report, as JSON
   EXPECT_TRUE(Has(j.out, "refs/heads/master")) << j.out;
   RunResult t = r.Run({"fsck"});
   EXPECT_EQ(t.code, 1);
@@ -293,9 +263,7 @@ TEST(CliFsck, CurrentBranchRefToBogusOid) {
   Repo r;
   std::ofstream(r.git() + "/refs/heads/master", std::ios::trunc)
       << "0123456789abcdef0123456789abcdef01234567\n";
-  RunResult j = r.Run({"fsck", "--json"});
-  EXPECT_EQ(j.code, 1) << j.out << j.err;
-  EXPECT_TRUE(Has(j.out, "\"ok\": false")) << "stdout: " << j.out << "\nstderr: " << j.err;
+  r.FsckJsonFails();
   r.NoCommandCrashes();
 }
 
@@ -312,7 +280,7 @@ TEST(CliFsck, CorruptIndexDatabaseFailsCleanly) {
   Repo r;
   std::string db = r.sb.repo() + "/.aergo/ledger.db";
   for (const char* wal : {"-wal", "-shm"}) fs::remove(db + wal);
-  std::string data = ReadFile(db);
+  std::string data = ReadWholeFile(db);
   ASSERT_GT(data.size(), 100u);
   for (size_t i = 0; i < 100; ++i) data[i] = 'X';
   WriteFile(db, data);

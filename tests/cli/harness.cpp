@@ -1,6 +1,7 @@
 #include "tests/cli/harness.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,36 +15,58 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/test_common.h"
+
 extern char** environ;
 
 namespace aergo::clitest {
 
 namespace fs = std::filesystem;
 
-const char* kTokenContract = R"sql(-- the DESIGN's example token
-CREATE TABLE accounts (
-  owner   TEXT PRIMARY KEY,
-  balance INTEGER NOT NULL CHECK (balance >= 0)
-);
+const std::string kTokenContract =
+    std::string("-- the DESIGN's example token\n") + testcommon::kTokenContractSql;
 
-CREATE FUNCTION open() AS
-  INSERT INTO accounts (owner, balance) VALUES (:sender, 0);
-END;
+const char* kBalances = "SELECT owner, balance FROM token.accounts ORDER BY owner";
 
-CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
-  SELECT require(:sender = contract_owner(), 'only the owner may mint');
-  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
-    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
-END;
+bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
 
-CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
-  SELECT require(:amount > 0, 'amount must be positive');
-  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
-  SELECT require(changes() = 1, 'sender has no account');
-  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
-  SELECT require(changes() = 1, 'recipient has no account');
-END;
-)sql";
+size_t Count(const std::string& s, const std::string& sub) {
+  size_t n = 0;
+  for (size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + 1)) ++n;
+  return n;
+}
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+bool IsHex(const std::string& s, size_t n) {
+  return s.size() == n && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+std::string Joined(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& a : args) out += a + " ";
+  return out;
+}
+
+std::string JStr(const std::string& json, const std::string& key, size_t from) {
+  std::string pat = "\"" + key + "\": \"";
+  size_t a = json.find(pat, from);
+  if (a == std::string::npos) return "<missing " + key + ">";
+  a += pat.size();
+  return json.substr(a, json.find('"', a) - a);
+}
+
+long long JNum(const std::string& json, const std::string& key, size_t from) {
+  std::string pat = "\"" + key + "\": ";
+  size_t a = json.find(pat, from);
+  if (a == std::string::npos) return -999;
+  return std::stoll(json.substr(a + pat.size()));
+}
 
 Sandbox::Sandbox() {
   std::string tmpl = (fs::temp_directory_path() / "aergo-cli-XXXXXX").string();
@@ -157,10 +180,7 @@ void Sandbox::Write(const std::string& rel, const std::string& content) {
 }
 
 std::string Sandbox::Read(const std::string& rel) const {
-  std::ifstream in(fs::path(work()) / rel, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testcommon::ReadWholeFile((fs::path(work()) / rel).string());
 }
 
 std::string Sandbox::InitRepo(const std::string& key) {
@@ -172,6 +192,44 @@ std::string Sandbox::InitRepo(const std::string& key) {
   if (c.code != 0) throw std::runtime_error("config failed: " + c.err);
   size_t a = k.out.find("\"address\": \"");
   return k.out.substr(a + 12, k.out.find('"', a + 12) - a - 12);
+}
+
+std::string Sandbox::InitTokenRepo(const std::string& key) {
+  std::string address = InitRepo(key);
+  Write("repo/token.sql", kTokenContract);
+  return address;
+}
+
+TokenSandbox::TokenSandbox() : alice(sb.InitTokenRepo()) {}
+
+RunResult TokenSandbox::Run(const std::vector<std::string>& args,
+                            const std::map<std::string, std::string>& env, const std::string& in) {
+  return sb.Run(args, sb.repo(), env, in);
+}
+
+void TokenSandbox::Must(const std::vector<std::string>& args) {
+  RunResult r = Run(args);
+  ASSERT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
+}
+
+std::string TokenSandbox::Field(const std::vector<std::string>& args, const std::string& key) {
+  RunResult r = Run(args);
+  EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
+  return JStr(r.out, key);
+}
+
+void TokenSandbox::DeployAndFund() {
+  Must({"deploy", "token", "token.sql"});
+  Must({"call", "token", "open"});
+  Must({"call", "token", "mint", alice, "100"});
+}
+
+long long TokenSandbox::Pool() { return JNum(Run({"status", "--json"}).out, "pool"); }
+
+std::string TokenSandbox::Balances() {
+  RunResult r = Run({"query", kBalances, "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  return r.out;
 }
 
 }  // namespace aergo::clitest

@@ -39,13 +39,59 @@ class Sandbox {
   // Creates key `name` (unencrypted) and a repository in work()/repo with
   // user.key set; returns the key's address.
   std::string InitRepo(const std::string& key = "alice");
+  // InitRepo, then writes the token contract to repo/token.sql (not deployed).
+  std::string InitTokenRepo(const std::string& key = "alice");
   std::string repo() const { return work() + "/repo"; }
 
  private:
   std::string root_;
 };
 
+// A sandbox whose repository (InitTokenRepo, key alice) has the token
+// contract in token.sql, not yet deployed; commands run in the repository.
+struct TokenSandbox {
+  Sandbox sb;
+  std::string alice;  // the address of alice, the repository's signing key
+
+  TokenSandbox();
+
+  RunResult Run(const std::vector<std::string>& args,
+                const std::map<std::string, std::string>& env = {}, const std::string& in = "");
+  // Runs args and requires exit code 0.
+  void Must(const std::vector<std::string>& args);
+  // Runs args (a --json command), expects exit code 0, returns the string
+  // field `key` of the output.
+  std::string Field(const std::vector<std::string>& args, const std::string& key);
+  // Deploys token.sql as "token", opens alice's account and mints her 100
+  // (pending, not committed).
+  void DeployAndFund();
+  // The number of pending txs (status --json).
+  long long Pool();
+  // All balances, as query --json prints them (expects exit code 0).
+  std::string Balances();
+};
+
 // The DESIGN's example token contract.
-extern const char* kTokenContract;
+extern const std::string kTokenContract;
+
+// Every balance of the token contract, by owner.
+extern const char* kBalances;
+
+// Whether `s` contains `sub`.
+bool Has(const std::string& s, const std::string& sub);
+// How many times `sub` occurs in `s`.
+size_t Count(const std::string& s, const std::string& sub);
+// The lines of `s`, without their newlines.
+std::vector<std::string> Lines(const std::string& s);
+// Whether `s` is exactly n lowercase hex digits.
+bool IsHex(const std::string& s, size_t n);
+// The args joined, each followed by a space (for failure messages).
+std::string Joined(const std::vector<std::string>& args);
+
+// The string value of the first "key": "..." at or after `from`, or
+// "<missing key>".
+std::string JStr(const std::string& json, const std::string& key, size_t from = 0);
+// The number value of the first "key": N at or after `from`, or -999.
+long long JNum(const std::string& json, const std::string& key, size_t from = 0);
 
 }  // namespace aergo::clitest

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,23 +10,6 @@
 
 namespace aergo::clitest {
 namespace {
-
-bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
-
-std::string JStr(const std::string& j, const std::string& key, size_t from = 0) {
-  std::string pat = "\"" + key + "\": \"";
-  size_t a = j.find(pat, from);
-  if (a == std::string::npos) return "<missing " + key + ">";
-  a += pat.size();
-  return j.substr(a, j.find('"', a) - a);
-}
-
-long long JNum(const std::string& j, const std::string& key, size_t from = 0) {
-  std::string pat = "\"" + key + "\": ";
-  size_t a = j.find(pat, from);
-  if (a == std::string::npos) return -999;
-  return std::stoll(j.substr(a + pat.size()));
-}
 
 // Splits a JSON array of flat-ish objects at top-level "}, {".
 std::vector<std::string> Objects(const std::string& arr) {
@@ -49,32 +31,15 @@ std::vector<std::string> Objects(const std::string& arr) {
   return out;
 }
 
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-bool IsHex(const std::string& s, size_t n) {
-  return s.size() == n && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 // A repository with blocks 0 (genesis), 1 "setup" (3 txs), 2 "second"
 // (1 tx), 3 "third" (2 txs); ids[h] is the block id at height h.
-struct History {
-  Sandbox sb;
-  std::string alice;
+struct History : TokenSandbox {
   std::vector<std::string> ids;
   std::vector<std::string> txids;  // of block 2's and 3's txs, in order
 
   History() {
-    alice = sb.InitRepo();
-    sb.Write("repo/token.sql", kTokenContract);
     ids.push_back(Status("head"));
-    Must({"deploy", "token", "token.sql"});
-    Must({"call", "token", "open"});
-    Must({"call", "token", "mint", alice, "100"});
+    DeployAndFund();
     ids.push_back(Commit("setup"));
     txids.push_back(Txid({"call", "token", "mint", "bob", "5", "--json"}));
     ids.push_back(Commit("second"));
@@ -82,23 +47,8 @@ struct History {
     txids.push_back(Txid({"call", "token", "transfer", "carol", "3", "--json"}));
     ids.push_back(Commit("third"));
   }
-  RunResult Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
-    return sb.Run(args, sb.repo(), env);
-  }
-  void Must(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    ASSERT_EQ(r.code, 0) << args[0] << ": " << r.err;
-  }
-  std::string Txid(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    EXPECT_EQ(r.code, 0) << r.err;
-    return JStr(r.out, "txid");
-  }
-  std::string Commit(const std::string& msg) {
-    RunResult r = Run({"commit", "-m", msg, "--json"});
-    EXPECT_EQ(r.code, 0) << r.err;
-    return JStr(r.out, "block");
-  }
+  std::string Txid(const std::vector<std::string>& args) { return Field(args, "txid"); }
+  std::string Commit(const std::string& msg) { return Field({"commit", "-m", msg, "--json"}, "block"); }
   std::string Status(const std::string& field) { return JStr(Run({"status", "--json"}).out, field); }
   // The id `rev` resolves to, via show --json.
   std::string Resolve(const std::string& rev) {
@@ -112,8 +62,7 @@ struct History {
 
 TEST(CliCommit, JsonFieldsAndStatusAfter) {
   Sandbox sb;
-  sb.InitRepo();
-  sb.Write("repo/token.sql", kTokenContract);
+  sb.InitTokenRepo();
   ASSERT_EQ(sb.Run({"deploy", "token", "token.sql"}, sb.repo()).code, 0);
   ASSERT_EQ(sb.Run({"call", "token", "open"}, sb.repo()).code, 0);
   RunResult c = sb.Run({"commit", "-m", "one", "--json"}, sb.repo());

@@ -12,20 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
-
-std::string JStr(const std::string& j, const std::string& key, size_t from = 0) {
-  std::string pat = "\"" + key + "\": \"";
-  size_t a = j.find(pat, from);
-  if (a == std::string::npos) return "<missing " + key + ">";
-  a += pat.size();
-  return j.substr(a, j.find('"', a) - a);
-}
-
-bool IsHex(const std::string& s, size_t n) {
-  return s.size() == n && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 // The 64-hex word after "chain id " in init's text output.
 std::string ChainIdFromText(const std::string& out) {
   size_t a = out.find("chain id ");

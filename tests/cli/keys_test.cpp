@@ -12,28 +12,6 @@
 namespace aergo::clitest {
 namespace {
 
-bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
-
-// The string value of the first "key": "..." at or after `from`.
-std::string JStr(const std::string& j, const std::string& key, size_t from = 0) {
-  std::string pat = "\"" + key + "\": \"";
-  size_t a = j.find(pat, from);
-  if (a == std::string::npos) return "<missing " + key + ">";
-  a += pat.size();
-  return j.substr(a, j.find('"', a) - a);
-}
-
-long long JNum(const std::string& j, const std::string& key) {
-  std::string pat = "\"" + key + "\": ";
-  size_t a = j.find(pat);
-  if (a == std::string::npos) return -999;
-  return std::stoll(j.substr(a + pat.size()));
-}
-
-bool IsHex(const std::string& s, size_t n) {
-  return s.size() == n && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 int FileMode(const std::string& path) {
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) return -1;
@@ -42,8 +20,7 @@ int FileMode(const std::string& path) {
 
 // InitRepo + the token contract deployed and committed.
 std::string TokenRepo(Sandbox& sb) {
-  std::string addr = sb.InitRepo();
-  sb.Write("repo/token.sql", kTokenContract);
+  std::string addr = sb.InitTokenRepo();
   RunResult d = sb.Run({"deploy", "token", "token.sql"}, sb.repo());
   EXPECT_EQ(d.code, 0) << d.err;
   RunResult c = sb.Run({"commit", "-m", "deploy"}, sb.repo());

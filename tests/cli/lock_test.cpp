@@ -16,23 +16,6 @@
 namespace aergo::clitest {
 namespace {
 
-bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
-
-std::string JStr(const std::string& j, const std::string& key) {
-  std::string pat = "\"" + key + "\": \"";
-  size_t a = j.find(pat);
-  if (a == std::string::npos) return "<missing " + key + ">";
-  a += pat.size();
-  return j.substr(a, j.find('"', a) - a);
-}
-
-long long JNum(const std::string& j, const std::string& key) {
-  std::string pat = "\"" + key + "\": ";
-  size_t a = j.find(pat);
-  if (a == std::string::npos) return -999;
-  return std::stoll(j.substr(a + pat.size()));
-}
-
 // Holds flock(op) on the repository's lock file for its lifetime.
 class HeldLock {
  public:
@@ -56,26 +39,19 @@ class HeldLock {
   int fd_ = -1;
 };
 
-struct Repo {
-  Sandbox sb;
-  std::string alice;
+// Token repository with the contract deployed and committed.
+struct Repo : TokenSandbox {
   Repo() {
-    alice = sb.InitRepo();
-    sb.Write("repo/token.sql", kTokenContract);
     Must({"deploy", "token", "token.sql"});
     Must({"commit", "-m", "deploy"});
   }
   std::string lock() const { return sb.repo() + "/.aergo/lock"; }
+  // Runs in the repository with AERGO_LOCK_TIMEOUT_MS = timeout_ms if given.
   RunResult Run(const std::vector<std::string>& args, const std::string& timeout_ms = "") {
     std::map<std::string, std::string> env;
     if (!timeout_ms.empty()) env["AERGO_LOCK_TIMEOUT_MS"] = timeout_ms;
-    return sb.Run(args, sb.repo(), env);
+    return TokenSandbox::Run(args, env);
   }
-  void Must(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    ASSERT_EQ(r.code, 0) << args[0] << ": " << r.err;
-  }
-  long long Pool() { return JNum(Run({"status", "--json"}).out, "pool"); }
 };
 
 using Clock = std::chrono::steady_clock;

@@ -1,7 +1,6 @@
 // Branches, tags and checkout (state included).
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -10,68 +9,19 @@
 namespace aergo::clitest {
 namespace {
 
-bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
-
-std::string JStr(const std::string& j, const std::string& key, size_t from = 0) {
-  std::string pat = "\"" + key + "\": \"";
-  size_t a = j.find(pat, from);
-  if (a == std::string::npos) return "<missing " + key + ">";
-  a += pat.size();
-  return j.substr(a, j.find('"', a) - a);
-}
-
-long long JNum(const std::string& j, const std::string& key) {
-  std::string pat = "\"" + key + "\": ";
-  size_t a = j.find(pat);
-  if (a == std::string::npos) return -999;
-  return std::stoll(j.substr(a + pat.size()));
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-const char* kBalances = "SELECT owner, balance FROM token.accounts ORDER BY owner";
-
 // Token repository: block 1 "setup" (alice opened, 100 minted), block 2
 // "bob" (bob minted 10). ids[h] is the block at height h on master.
-struct Repo {
-  Sandbox sb;
-  std::string alice;
+struct Repo : TokenSandbox {
   std::vector<std::string> ids;
 
   Repo() {
-    alice = sb.InitRepo();
-    sb.Write("repo/token.sql", kTokenContract);
     ids.push_back(Field({"status", "--json"}, "head"));
-    Must({"deploy", "token", "token.sql"});
-    Must({"call", "token", "open"});
-    Must({"call", "token", "mint", alice, "100"});
+    DeployAndFund();
     ids.push_back(Field({"commit", "-m", "setup", "--json"}, "block"));
     Must({"call", "token", "mint", "bob", "10"});
     ids.push_back(Field({"commit", "-m", "bob", "--json"}, "block"));
   }
-  RunResult Run(const std::vector<std::string>& args, const std::string& in = "") {
-    return sb.Run(args, sb.repo(), {}, in);
-  }
-  void Must(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    ASSERT_EQ(r.code, 0) << args[0] << ": " << r.err;
-  }
-  std::string Field(const std::vector<std::string>& args, const std::string& key) {
-    RunResult r = Run(args);
-    EXPECT_EQ(r.code, 0) << args[0] << ": " << r.err;
-    return JStr(r.out, key);
-  }
   std::string Resolve(const std::string& rev) { return Field({"show", rev, "--json"}, "id"); }
-  std::string Balances() {
-    RunResult r = Run({"query", kBalances, "--json"});
-    EXPECT_EQ(r.code, 0) << r.err;
-    return r.out;
-  }
 };
 
 }  // namespace

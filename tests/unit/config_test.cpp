@@ -2,11 +2,10 @@
 #include "core/config.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "tests/unit/test_util.h"
 
 namespace aergo {
 namespace {
@@ -15,27 +14,12 @@ namespace fs = std::filesystem;
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/aergo-config-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/config";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string ReadFile() const {
-    std::ifstream in(path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  void WriteFile(const std::string& text) const {
-    std::ofstream out(path_, std::ios::trunc);
-    out << text;
-  }
-  std::string dir_, path_;
+  std::string ReadFile() const { return testutil::ReadWholeFile(path_); }
+  void WriteFile(const std::string& text) const { testutil::WriteWholeFile(path_, text); }
+
+  testutil::TempDir tmp_{"aergo-config-test"};
+  const std::string& dir_ = tmp_.path();
+  const std::string path_ = dir_ + "/config";
 };
 
 TEST_F(ConfigTest, MissingFileIsEmpty) {

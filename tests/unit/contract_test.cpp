@@ -12,34 +12,12 @@
 #include "core/crypto.h"
 #include "core/sql_lexer.h"
 #include "core/sqlite.h"
+#include "tests/unit/test_util.h"
 
 namespace aergo {
 namespace {
 
-// The example contract of DESIGN §6.
-constexpr const char* kToken = R"sql(CREATE TABLE accounts (
-  owner   TEXT PRIMARY KEY,
-  balance INTEGER NOT NULL CHECK (balance >= 0)
-);
-
-CREATE FUNCTION open() AS
-  INSERT INTO accounts (owner, balance) VALUES (:sender, 0);
-END;
-
-CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
-  SELECT require(:sender = contract_owner(), 'only the owner may mint');
-  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
-    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
-END;
-
-CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
-  SELECT require(:amount > 0, 'amount must be positive');
-  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
-  SELECT require(changes() = 1, 'sender has no account');
-  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
-  SELECT require(changes() = 1, 'recipient has no account');
-END;
-)sql";
+using testutil::kTokenContract;
 
 constexpr const char* kOwner = "Aowner";
 constexpr const char* kAlice = "Aalice";
@@ -48,7 +26,7 @@ constexpr const char* kBob = "Abob";
 // ---- parsing ----------------------------------------------------------------
 
 TEST(ContractParse, DesignExample) {
-  auto src = ParseContract(kToken, "token.sql");
+  auto src = ParseContract(kTokenContract, "token.sql");
   ASSERT_TRUE(src.ok()) << src.status().message();
   EXPECT_EQ(src->tables, std::vector<std::string>{"accounts"});
   EXPECT_TRUE(src->indexes.empty());
@@ -241,7 +219,7 @@ class ContractEngineTest : public ::testing::Test {
   }
 
   void DeployToken() {
-    CallOutcome out = engine_->Deploy("token", kToken, Env(kOwner));
+    CallOutcome out = engine_->Deploy("token", kTokenContract, Env(kOwner));
     ASSERT_TRUE(out.ok) << out.error;
   }
 
@@ -496,12 +474,12 @@ TEST_F(ContractEngineTest, ContractOwnerIsTheDeployer) {
 
 TEST_F(ContractEngineTest, DeployTwiceAndReservedNamesFail) {
   DeployToken();
-  CallOutcome out = engine_->Deploy("token", kToken, Env(kOwner));
+  CallOutcome out = engine_->Deploy("token", kTokenContract, Env(kOwner));
   EXPECT_FALSE(out.ok);
   EXPECT_EQ(out.error, "contract 'token' already exists");
-  out = engine_->Deploy("aergo", kToken, Env(kOwner));
+  out = engine_->Deploy("aergo", kTokenContract, Env(kOwner));
   EXPECT_EQ(out.error, "contract name 'aergo' is reserved");
-  out = engine_->Deploy("Token2", kToken, Env(kOwner));
+  out = engine_->Deploy("Token2", kTokenContract, Env(kOwner));
   EXPECT_EQ(out.error,
             "invalid contract name 'Token2' (use a-z, 0-9 and _, not starting with a digit, at "
             "most 64 characters)");
@@ -521,7 +499,7 @@ TEST_F(ContractEngineTest, ColumnNamedLikeATableIsRejected) {
 }
 
 TEST_F(ContractEngineTest, ValidateChangesNothing) {
-  Status st = engine_->Validate("token", kToken, "token.sql");
+  Status st = engine_->Validate("token", kTokenContract, "token.sql");
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_TRUE(engine_->Contracts()->empty());
   EXPECT_EQ(Rows("SELECT count(*) FROM token.accounts"),

@@ -8,25 +8,18 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "tests/unit/test_util.h"
 
 namespace aergo {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testutil::ReadWholeFile;
 
 void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
+  ASSERT_TRUE(testutil::WriteWholeFile(path, text)) << path;
 }
 
 mode_t ModeOf(const std::string& path) {
@@ -97,15 +90,7 @@ class KeyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(CryptoInit().ok());
-    char tmpl[] = "/tmp/aergo-keystore-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    home_ = root_ + "/home";
     store_ = std::make_unique<KeyStore>(home_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
   }
 
   std::string KeysDir() const { return home_ + "/keys"; }
@@ -135,8 +120,9 @@ class KeyStoreTest : public ::testing::Test {
     EXPECT_EQ(src.calls, 0);  // structural checks come before the prompt
   }
 
-  std::string root_;
-  std::string home_;
+  testutil::TempDir tmp_{"aergo-keystore"};
+  const std::string& root_ = tmp_.path();
+  const std::string home_ = root_ + "/home";
   std::unique_ptr<KeyStore> store_;
 };
 
@@ -163,7 +149,7 @@ TEST_F(KeyStoreTest, ClearKeyRoundTrip) {
   EXPECT_EQ(ModeOf(KeysDir()), 0700u);
   EXPECT_EQ(ModeOf(home_), 0700u);
 
-  const std::string text = ReadText(path);
+  const std::string text = ReadWholeFile(path);
   const std::string head = "aergo-key 1\npublic " + ToHex(created->public_key) + "\nkdf none\nsecret ";
   EXPECT_EQ(text.rfind(head, 0), 0u) << text;
   EXPECT_EQ(text.size(), head.size() + 64 + 1);
@@ -198,7 +184,7 @@ TEST_F(KeyStoreTest, EncryptedKeyRoundTrip) {
   const std::string path = store_->KeyPath("bob");
   EXPECT_EQ(ModeOf(path), 0600u);
   EXPECT_EQ(ModeOf(KeysDir()), 0700u);
-  const std::string text = ReadText(path);
+  const std::string text = ReadWholeFile(path);
   EXPECT_EQ(text.rfind("aergo-key 1\npublic " + ToHex(created->public_key) + "\nkdf argon2id13 " +
                            std::to_string(crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE) + " " +
                            std::to_string(crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE) + " ",
@@ -273,12 +259,12 @@ TEST_F(KeyStoreTest, HandWrittenEncryptedFileLoads) {
 
 TEST_F(KeyStoreTest, DuplicateName) {
   ASSERT_TRUE(store_->Create("alice", "").ok());
-  const std::string before = ReadText(store_->KeyPath("alice"));
+  const std::string before = ReadWholeFile(store_->KeyPath("alice"));
   auto again = store_->Create("alice", "");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), Code::kExists);
   EXPECT_EQ(again.status().message(), "key 'alice' already exists");
-  EXPECT_EQ(ReadText(store_->KeyPath("alice")), before);
+  EXPECT_EQ(ReadWholeFile(store_->KeyPath("alice")), before);
   std::vector<std::string> entries;
   for (const auto& e : fs::directory_iterator(KeysDir())) entries.push_back(e.path().filename());
   EXPECT_EQ(entries, std::vector<std::string>{"alice.key"});
@@ -351,7 +337,7 @@ TEST_F(KeyStoreTest, CorruptClearFiles) {
   ASSERT_TRUE(store_->Create("k", "").ok());
   ASSERT_TRUE(store_->Create("other", "").ok());
   const std::string path = store_->KeyPath("k");
-  const std::string good = ReadText(path);
+  const std::string good = ReadWholeFile(path);
   const std::string other_pub = ToHex(store_->Info("other")->public_key);
   const std::string pub = ToHex(store_->Info("k")->public_key);
 
@@ -421,7 +407,7 @@ TEST_F(KeyStoreTest, CorruptEncryptedFiles) {
   uint8_t seed[32];
   randombytes_buf(seed, sizeof seed);
   WriteCheapEncrypted(path, "pw", seed);
-  const std::string good = ReadText(path);
+  const std::string good = ReadWholeFile(path);
 
   for (size_t n = 0; n < good.size(); ++n) {
     WriteText(path, good.substr(0, n));

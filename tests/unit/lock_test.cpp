@@ -2,17 +2,15 @@
 #include "core/lock.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
+
+#include "tests/unit/test_util.h"
 
 namespace aergo {
 namespace {
-
-namespace fs = std::filesystem;
 
 // A child process that takes the lock in `mode`, reports back over a pipe,
 // and holds the lock until told to release it (or until it exits).
@@ -87,17 +85,18 @@ int InChild(Fn fn) {
 
 class LockTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/aergo-lock-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/lock";
+  // In a child process, tries to take the lock in `mode` within timeout_ms:
+  // 0 if it got it, 7 if the lock was busy, 1 on any other failure.
+  int AcquireInChild(RepoLock::Mode mode, int timeout_ms) {
+    return InChild([&] {
+      auto l = RepoLock::Acquire(path_, mode, timeout_ms);
+      return l.ok() ? 0 : (l.status().code() == Code::kBusy ? 7 : 1);
+    });
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string dir_, path_;
+
+  testutil::TempDir tmp_{"aergo-lock-test"};
+  const std::string& dir_ = tmp_.path();
+  const std::string path_ = dir_ + "/lock";
 };
 
 TEST_F(LockTest, ExclusiveBlocksSecondExclusiveUntilTimeout) {
@@ -157,11 +156,7 @@ TEST_F(LockTest, SharedPlusSharedIsFine) {
   ASSERT_TRUE(mine.ok()) << mine.status().message();
   EXPECT_EQ(mine->mode(), RepoLock::Mode::kShared);
   // A writer in a third process cannot get in while readers hold it.
-  int rc = InChild([&] {
-    auto w = RepoLock::Acquire(path_, RepoLock::Mode::kExclusive, 50);
-    return w.ok() ? 0 : (w.status().code() == Code::kBusy ? 7 : 1);
-  });
-  EXPECT_EQ(rc, 7);
+  EXPECT_EQ(AcquireInChild(RepoLock::Mode::kExclusive, 50), 7);
 }
 
 TEST_F(LockTest, UpgradeWaitsForOtherReaders) {
@@ -181,11 +176,7 @@ TEST_F(LockTest, UpgradeWaitsForOtherReaders) {
   EXPECT_EQ(mine->mode(), RepoLock::Mode::kExclusive);
   EXPECT_TRUE(mine->Upgrade(0).ok());  // already exclusive: no-op
   // Now exclusive: another process's reader is refused.
-  int rc = InChild([&] {
-    auto r = RepoLock::Acquire(path_, RepoLock::Mode::kShared, 50);
-    return r.ok() ? 0 : (r.status().code() == Code::kBusy ? 7 : 1);
-  });
-  EXPECT_EQ(rc, 7);
+  EXPECT_EQ(AcquireInChild(RepoLock::Mode::kShared, 50), 7);
 }
 
 TEST_F(LockTest, ReleasedOnDestructionAndMove) {

@@ -13,6 +13,8 @@
 #include <limits>
 #include <random>
 
+#include "tests/unit/test_util.h"
+
 namespace aergo {
 namespace {
 
@@ -30,11 +32,7 @@ SecretKey RfcKey() {
   return SecretKey::FromSeed(seed.data());
 }
 
-SecretKey SeedKey(uint8_t fill) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(fill);
-  return SecretKey::FromSeed(seed.data());
-}
+using testutil::SeedKey;
 
 Hash32 Filled(uint8_t v) {
   Hash32 h;
@@ -711,25 +709,36 @@ TEST_F(Objects, CheckStructureCatchesCountsChainAndGenesisTxs) {
 
 // ---- signatures ----
 
-TEST_F(Objects, TxSignatureFailsAfterAnyByteChange) {
-  Tx tx = SampleBlock().txs[1];
-  ASSERT_TRUE(tx.VerifySignature());
-  Bytes u = tx.EncodeUnsigned();
-  Bytes full = tx.Encode();
+// Flips each byte of obj's unsigned encoding in turn: `sig` by `signer` must
+// not verify over the flipped bytes, nor may a decoded copy of the full
+// encoding with that byte flipped. Returns how many of those copies decoded.
+template <typename T>
+int ExpectEachUnsignedByteBreaksSignature(const T& obj, std::string_view domain, const PublicKey& signer,
+                                          const Signature& sig) {
+  Bytes u = obj.EncodeUnsigned();
+  Bytes full = obj.Encode();
   int decoded = 0;
   for (size_t i = 0; i < u.size(); ++i) {
     Bytes m = u;
     m[i] ^= 0x01;
-    EXPECT_FALSE(VerifySignature(kDomainTx, tx.sender, m.data(), m.size(), tx.signature)) << i;
+    EXPECT_FALSE(VerifySignature(domain, signer, m.data(), m.size(), sig)) << i;
     Bytes mf = full;
     mf[i] ^= 0x01;
-    auto d = Tx::Decode(mf);
+    auto d = T::Decode(mf);
     if (d.ok()) {
       ++decoded;
       EXPECT_FALSE(d->VerifySignature()) << "byte " << i;
     }
   }
-  EXPECT_GT(decoded, 100);
+  return decoded;
+}
+
+TEST_F(Objects, TxSignatureFailsAfterAnyByteChange) {
+  Tx tx = SampleBlock().txs[1];
+  ASSERT_TRUE(tx.VerifySignature());
+  EXPECT_GT(ExpectEachUnsignedByteBreaksSignature(tx, kDomainTx, tx.sender, tx.signature), 100);
+  Bytes u = tx.EncodeUnsigned();
+  Bytes full = tx.Encode();
   for (size_t i = u.size(); i < full.size(); ++i) {  // the signature itself
     Bytes mf = full;
     mf[i] ^= 0x01;
@@ -742,22 +751,7 @@ TEST_F(Objects, TxSignatureFailsAfterAnyByteChange) {
 TEST_F(Objects, HeaderSignatureFailsAfterAnyByteChange) {
   BlockHeader h = SampleBlock().header;
   ASSERT_TRUE(h.VerifySignature());
-  Bytes u = h.EncodeUnsigned();
-  Bytes full = h.Encode();
-  int decoded = 0;
-  for (size_t i = 0; i < u.size(); ++i) {
-    Bytes m = u;
-    m[i] ^= 0x01;
-    EXPECT_FALSE(VerifySignature(kDomainBlock, h.producer, m.data(), m.size(), h.signature)) << i;
-    Bytes mf = full;
-    mf[i] ^= 0x01;
-    auto d = BlockHeader::Decode(mf);
-    if (d.ok()) {
-      ++decoded;
-      EXPECT_FALSE(d->VerifySignature()) << "byte " << i;
-    }
-  }
-  EXPECT_GT(decoded, 100);
+  EXPECT_GT(ExpectEachUnsignedByteBreaksSignature(h, kDomainBlock, h.producer, h.signature), 100);
 }
 
 TEST_F(Objects, TxSignatureIsNotABlockSignature) {

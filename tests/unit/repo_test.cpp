@@ -7,64 +7,20 @@
 
 #include <filesystem>
 
+#include "tests/unit/test_util.h"
+
 namespace aergo {
 namespace {
 
 namespace fs = std::filesystem;
 
-// The token contract of DESIGN §6.
-constexpr const char* kToken = R"sql(
-CREATE TABLE accounts (
-  owner   TEXT PRIMARY KEY,
-  balance INTEGER NOT NULL CHECK (balance >= 0)
-);
-
-CREATE FUNCTION open() AS
-  INSERT INTO accounts (owner, balance) VALUES (:sender, 0);
-END;
-
-CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
-  SELECT require(:sender = contract_owner(), 'only the owner may mint');
-  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
-    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
-END;
-
-CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
-  SELECT require(:amount > 0, 'amount must be positive');
-  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
-  SELECT require(changes() = 1, 'sender has no account');
-  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
-  SELECT require(changes() = 1, 'recipient has no account');
-END;
-)sql";
-
-SecretKey SeedKey(uint8_t fill) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(fill);
-  return SecretKey::FromSeed(seed.data());
-}
-
-class RepoTest : public ::testing::Test {
+class RepoTest : public testutil::RepoFixture {
  protected:
-  static void SetUpTestSuite() {
-    ASSERT_TRUE(CryptoInit().ok());
-    GitGlobalInit();
-  }
+  RepoTest() : RepoFixture("aergo-repo-test", 0x01) {}
 
   void SetUp() override {
-    char tmpl[] = "/tmp/aergo-repo-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto r = Repository::Init(dir_, admin_, InitParams{}, clock_);
-    ASSERT_TRUE(r.ok()) << r.status().message();
-    repo_ = std::move(r.value());
+    ASSERT_NO_FATAL_FAILURE(RepoFixture::SetUp());
     aergo_dir_ = repo_->path();
-  }
-
-  void TearDown() override {
-    repo_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   void Reopen() {
@@ -73,38 +29,6 @@ class RepoTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.status().message();
     repo_ = std::move(r.value());
   }
-
-  // Submits txs and requires every one to be kept.
-  void SubmitOk(const std::vector<Tx>& txs) {
-    auto r = repo_->Submit(txs);
-    ASSERT_TRUE(r.ok()) << r.status().message();
-    ASSERT_EQ(r->size(), txs.size());
-    for (const auto& s : *r) ASSERT_TRUE(s.outcome.ok) << s.outcome.error;
-  }
-
-  Block CommitOk(const std::string& message) {
-    clock_.Advance(1000);
-    auto b = repo_->Commit(admin_, message);
-    EXPECT_TRUE(b.ok()) << b.status().message();
-    return b.ok() ? b.value() : Block{};
-  }
-
-  Tx Call(const SecretKey& key, const std::string& fn, std::vector<Value> args) {
-    return repo_->MakeTx(TxKind::kCall, key, "token", fn, std::move(args), "");
-  }
-
-  // Block 1: deploy the token and mint 100 to alice.
-  // Block 2: bob opens an account, alice sends bob 30.
-  void BuildHistory() {
-    SubmitOk({repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken),
-              Call(admin_, "mint", {Value::Text(Addr(alice_)), Value::Integer(100)})});
-    block1_ = CommitOk("deploy and mint");
-    SubmitOk({Call(bob_, "open", {}),
-              Call(alice_, "transfer", {Value::Text(Addr(bob_)), Value::Integer(30)})});
-    block2_ = CommitOk("transfer");
-  }
-
-  static std::string Addr(const SecretKey& k) { return AddressFromKey(k.public_key()); }
 
   // Balance of the key's account in the checked-out state; -1 if no row.
   int64_t Balance(const SecretKey& k) {
@@ -120,13 +44,7 @@ class RepoTest : public ::testing::Test {
     return r.ok() ? r.value() : Hash32{};
   }
 
-  std::string dir_, aergo_dir_;
-  FixedClock clock_{1700000000000ull};
-  SecretKey admin_ = SeedKey(0x01);
-  SecretKey alice_ = SeedKey(0x02);
-  SecretKey bob_ = SeedKey(0x03);
-  std::unique_ptr<Repository> repo_;
-  Block block1_, block2_;
+  std::string aergo_dir_;
 };
 
 // ---- init ----
@@ -189,23 +107,19 @@ TEST_F(RepoTest, InitTwiceIsExists) {
 }
 
 TEST_F(RepoTest, DifferentInitsGiveDifferentChains) {
-  char tmpl[] = "/tmp/aergo-repo-test2-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string other_dir = tmpl;
+  testutil::TempDir other_dir("aergo-repo-test2");
   InitParams p;
   p.is_public = true;
-  auto other = Repository::Init(other_dir, admin_, p, clock_);
+  auto other = Repository::Init(other_dir.path(), admin_, p, clock_);
   ASSERT_TRUE(other.ok()) << other.status().message();
   EXPECT_NE((*other)->chain_id(), repo_->chain_id());  // random genesis salt
   EXPECT_EQ((*other)->config().Get("core.public"), "true");
-  other.value().reset();
-  fs::remove_all(other_dir);
 }
 
 // ---- submit and commit ----
 
 TEST_F(RepoTest, SubmitAndCommit) {
-  Tx deploy = repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken);
+  Tx deploy = DeployToken();
   EXPECT_EQ(deploy.chain_id, repo_->chain_id());
   EXPECT_EQ(deploy.time_ms, 1700000000000ull);
   EXPECT_TRUE(deploy.VerifySignature());
@@ -284,7 +198,7 @@ TEST_F(RepoTest, CommitOnEmptyPoolFails) {
 }
 
 TEST_F(RepoTest, CommitRejectsBadMessage) {
-  SubmitOk({repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken)});
+  SubmitOk({DeployToken()});
   auto b = repo_->Commit(admin_, std::string(kMaxMessageBytes + 1, 'm'));
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.status().code(), Code::kInvalid);
@@ -295,8 +209,7 @@ TEST_F(RepoTest, CommitRejectsBadMessage) {
 }
 
 TEST_F(RepoTest, ResetPoolDiscardsPendingEffects) {
-  SubmitOk({repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken),
-            Call(admin_, "mint", {Value::Text(Addr(alice_)), Value::Integer(100)})});
+  SubmitOk({DeployToken(), Call(admin_, "mint", {Value::Text(Addr(alice_)), Value::Integer(100)})});
   EXPECT_EQ(Balance(alice_), 100);
   auto n = repo_->ResetPool();
   ASSERT_TRUE(n.ok()) << n.status().message();
@@ -310,7 +223,7 @@ TEST_F(RepoTest, ResetPoolDiscardsPendingEffects) {
 // ---- refusals ----
 
 TEST_F(RepoTest, TxFromAnotherChainRefused) {
-  Tx tx = repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken);
+  Tx tx = DeployToken();
   tx.chain_id[0] ^= 0xff;
   tx.Sign(admin_);  // validly signed, wrong chain
   auto r = repo_->Submit({tx});
@@ -322,9 +235,9 @@ TEST_F(RepoTest, TxFromAnotherChainRefused) {
 }
 
 TEST_F(RepoTest, TxWithBadSignatureRefused) {
-  Tx tx = repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken);
+  Tx tx = DeployToken();
   tx.signature[10] ^= 0x01;
-  Tx forged = repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken);
+  Tx forged = DeployToken();
   forged.sender = alice_.public_key();  // signed by admin, claims alice
   auto r = repo_->Submit({tx, forged});
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -346,7 +259,7 @@ TEST_F(RepoTest, GenesisTxCannotBeSubmitted) {
 }
 
 TEST_F(RepoTest, SameTxTwiceRefused) {
-  Tx deploy = repo_->MakeTx(TxKind::kDeploy, admin_, "token", "", {}, kToken);
+  Tx deploy = DeployToken();
   SubmitOk({deploy});
   // In the pool already.
   auto r = repo_->Submit({deploy});
