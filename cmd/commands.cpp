@@ -13,7 +13,7 @@ const std::vector<Command>& Commands() {
       {"log", CmdLog, "aergo log [<rev>] [-n <N>] [--oneline] [--graph] [--json]",
        "show block history"},
       {"show", CmdShow, "aergo show <rev or txid> [--json]", "show a block or a transaction"},
-      {"branch", CmdBranch, "aergo branch [--json] | branch <name> [--block=<rev>] | branch -d <name>",
+      {"branch", CmdBranch, "aergo branch [--json] | branch <name> [--block=<rev>] | branch -d|-D <name>",
        "list, create or delete branches"},
       {"tag", CmdTag, "aergo tag [--json] | tag <name> [--block=<rev>] | tag -d <name>",
        "list, create or delete tags"},

@@ -11,13 +11,18 @@ int RefCommand(Context& ctx, const std::vector<std::string>& args, RefKind kind)
   opts.add_options()("name", po::value<std::string>(), "name")(
       "block", po::value<std::string>(), "revision to point at (default: HEAD)")(
       "delete,d", po::value<std::string>(), "delete the named ref");
+  if (branch)
+    opts.add_options()("force-delete,D", po::value<std::string>(),
+                       "delete a branch even if its merge pool holds pending txs");
   AddCommon(opts, true);
   po::positional_options_description pos;
   pos.add("name", 1);
   int code = 0;
   auto vm = Parse(ctx, args, opts, pos, &code);
   if (!vm) return code;
-  bool create = vm->count("name"), del = vm->count("delete");
+  bool force = vm->count("force-delete");
+  bool create = vm->count("name"), del = vm->count("delete") || force;
+  if (vm->count("delete") && force) return UsageError(ctx, "give -d or -D, not both");
   if (create && del) return UsageError(ctx, "give a name to create or -d <name>, not both");
   if (vm->count("block") && !create) return UsageError(ctx, "--block needs a name to create");
   auto repo_r = ctx.OpenRepo(create || del ? OpenMode::kWrite : OpenMode::kRead);
@@ -25,9 +30,9 @@ int RefCommand(Context& ctx, const std::vector<std::string>& args, RefKind kind)
   Repository& repo = **repo_r;
 
   if (del) {
-    std::string name = (*vm)["delete"].as<std::string>();
+    std::string name = (*vm)[force ? "force-delete" : "delete"].as<std::string>();
     auto target = branch ? repo.BranchHead(name) : repo.TagTarget(name);
-    Status st = branch ? repo.DeleteBranch(name) : repo.DeleteTag(name);
+    Status st = branch ? repo.DeleteBranch(name, force) : repo.DeleteTag(name);
     if (!st.ok()) return Fail(ctx, st);
     if (!ctx.quiet)
       *ctx.out << "Deleted " << noun << " " << name << " (was "

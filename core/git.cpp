@@ -325,6 +325,23 @@ Result<std::vector<std::pair<std::string, Oid>>> GitRepo::ListRefs(
   return out;
 }
 
+std::vector<std::string> GitRepo::RemoveStaleRefLocks() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> removed;
+  fs::path root = fs::path(git_repository_path(repo_));
+  std::error_code ec;
+  std::vector<fs::path> candidates = {root / "HEAD.lock", root / "packed-refs.lock"};
+  for (auto it = fs::recursive_directory_iterator(root / "refs", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() == ".lock") candidates.push_back(it->path());
+  }
+  for (const auto& p : candidates) {
+    std::error_code rm;
+    if (fs::remove(p, rm)) removed.push_back(fs::relative(p, root).generic_string());
+  }
+  return removed;
+}
+
 std::vector<std::string> GitRepo::UnreadableRefs() const {
   namespace fs = std::filesystem;
   std::vector<std::string> out;

@@ -77,6 +77,12 @@ class GitRepo {
   // (short name, target) for refs under prefix ("refs/heads/"), sorted.
   Result<std::vector<std::pair<std::string, Oid>>> ListRefs(const std::string& prefix) const;
 
+  // Removes ref lock files (refs/**/*.lock, HEAD.lock, packed-refs.lock)
+  // left by a process killed mid-update. Call only while holding the
+  // repository lock exclusively: then no live writer can own one.
+  // Returns the removed paths (relative to the git directory).
+  std::vector<std::string> RemoveStaleRefLocks();
+
   // Files under refs/ that libgit2 cannot read as refs (its iterator skips
   // them silently), as "refs/heads/x: <why>".
   std::vector<std::string> UnreadableRefs() const;

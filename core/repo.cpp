@@ -161,6 +161,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
   if (!cid) return Corrupt("repository '" + aergo_dir + "' has no chain id in its index");
   repo->chain_id_ = *cid;
   repo->engine_ = std::make_unique<ContractEngine>(repo->db_.get());
+  if (mode == OpenMode::kWrite) repo->git_.RemoveStaleRefLocks();
   Status reconciled = repo->Reconcile();
   if (!reconciled.ok() && mode != OpenMode::kInspect) return reconciled;
   return repo;
@@ -369,12 +370,17 @@ Status Repository::CreateBranch(const std::string& name, const Hash32& at) {
   return st;
 }
 
-Status Repository::DeleteBranch(const std::string& name) {
+Status Repository::DeleteBranch(const std::string& name, bool force) {
   AERGO_ASSIGN_OR_RETURN(auto head, BranchHead(name));
   if (!head) return NotFound("branch '" + name + "' not found");
   AERGO_ASSIGN_OR_RETURN(HeadRef h, git_.Head());
   if (h.branch && *h.branch == name)
     return Denied("cannot delete branch '" + name + "': it is checked out");
+  AERGO_ASSIGN_OR_RETURN(uint64_t pending, index_->PoolCount(name));
+  if (pending > 0 && !force)
+    return Denied("branch '" + name + "' has " + std::to_string(pending) +
+                  " pending tx(s) in its merge pool: commit or reset them on that branch, or "
+                  "delete with -D to discard them");
   {
     Txn txn(&db_);
     AERGO_RETURN_IF_ERROR(txn.status());
@@ -483,6 +489,7 @@ Status Repository::Reconcile() {
     // Something to repair: take the lock exclusively and look again.
     if (lock_.mode() != RepoLock::Mode::kExclusive) {
       AERGO_RETURN_IF_ERROR(lock_.Upgrade(LockTimeoutMs()));
+      git_.RemoveStaleRefLocks();  // a killed writer's, now that none can be live
       continue;
     }
     if (ref.branch && sb && *sb == want_branch && have) {
@@ -502,6 +509,9 @@ Status Repository::Reconcile() {
 Status Repository::Checkout(const std::string& rev) {
   AERGO_ASSIGN_OR_RETURN(auto branch, BranchHead(rev));
   if (branch) {
+    // Already there (Open reconciled the state): nothing to do.
+    AERGO_ASSIGN_OR_RETURN(HeadRef head, git_.Head());
+    if (head.branch && *head.branch == rev) return Status::Ok();
     AERGO_RETURN_IF_ERROR(Materialize(rev, *branch));
     return git_.SetHeadBranch(rev, "checkout: " + rev);
   }

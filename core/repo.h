@@ -92,7 +92,8 @@ class Repository {
   Result<std::optional<Hash32>> BranchHead(const std::string& name);
   Result<std::optional<Hash32>> TagTarget(const std::string& name);
   Status CreateBranch(const std::string& name, const Hash32& at);
-  Status DeleteBranch(const std::string& name);
+  // Refuses a branch whose merge pool holds pending txs unless force.
+  Status DeleteBranch(const std::string& name, bool force = false);
   Status CreateTag(const std::string& name, const Hash32& at);
   Status DeleteTag(const std::string& name);
   static bool IsValidRefName(const std::string& name);

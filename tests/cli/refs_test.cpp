@@ -295,3 +295,36 @@ TEST(CliCheckout, SameBranchIsANoOp) {
 }
 
 }  // namespace aergo::clitest
+
+namespace aergo::clitest {
+
+// Deleting a branch never silently discards its pending txs.
+TEST(CliBranch, DeleteRefusesPendingTxsUnlessForced) {
+  Repo r;
+  ASSERT_EQ(r.Run({"branch", "dev"}).code, 0);
+  ASSERT_EQ(r.Run({"checkout", "dev"}).code, 0);
+  r.Must({"call", "token", "mint", "carol", "1"});
+  ASSERT_EQ(r.Run({"checkout", "master"}).code, 0);
+  RunResult d = r.Run({"branch", "-d", "dev"});
+  EXPECT_EQ(d.code, 1);
+  EXPECT_TRUE(Has(d.err, "branch 'dev' has 1 pending tx(s) in its merge pool")) << d.err;
+  EXPECT_EQ(r.Resolve("dev"), r.ids[2]);
+  RunResult both = r.Run({"branch", "-d", "dev", "-D", "dev"});
+  EXPECT_EQ(both.code, 2);
+  RunResult forced = r.Run({"branch", "-D", "dev"});
+  EXPECT_EQ(forced.code, 0) << forced.err;
+  EXPECT_EQ(r.Run({"show", "dev"}).code, 1);
+  EXPECT_EQ(r.Run({"fsck"}).code, 0);
+}
+
+// Checking out the current branch keeps its pending txs and state.
+TEST(CliCheckout, CurrentBranchKeepsThePool) {
+  Repo r;
+  r.Must({"call", "token", "mint", "carol", "7"});
+  std::string before = r.Run({"query", "SELECT * FROM token.accounts ORDER BY owner", "--json"}).out;
+  ASSERT_EQ(r.Run({"checkout", "master"}).code, 0);
+  EXPECT_EQ(r.Pool(), 1);
+  EXPECT_EQ(r.Run({"query", "SELECT * FROM token.accounts ORDER BY owner", "--json"}).out, before);
+}
+
+}  // namespace aergo::clitest
