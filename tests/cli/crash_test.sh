@@ -45,7 +45,7 @@ for round in $(seq 1 "$ROUNDS"); do
   "$AERGO" status --json > status.json 2>status.err || fail "round $round: status failed: $(cat status.err)"
   "$AERGO" -q fsck >/dev/null 2>fsck.err || fail "round $round: fsck failed: $(cat fsck.err)"
   # Leave the pool empty for the next round whether or not the commit landed.
-  "$AERGO" -q reset >/dev/null 2>&1 || fail "round $round: reset failed"
+  "$AERGO" -q reset >/dev/null 2>reset.err || fail "round $round: reset failed: $(cat reset.err)"
 done
 
 "$AERGO" log --oneline > log.txt || fail "log"
