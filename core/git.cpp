@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -267,16 +268,25 @@ Result<std::optional<Oid>> GitRepo::ReadRef(const std::string& name) const {
   return std::optional<Oid>(o);
 }
 
+template <typename Op>
+int GitRepo::RetryStaleLock(const std::string& ref, Op op) {
+  int rc = op();
+  if (rc != GIT_ELOCKED || !exclusive_) return rc;
+  std::string dir = git_repository_path(repo_);
+  for (const std::string& lock : {ref + ".lock", std::string("packed-refs.lock")})
+    std::remove((dir + lock).c_str());
+  return op();
+}
+
 Status GitRepo::UpdateRef(const std::string& name, const Oid& target,
                           const std::optional<Oid>& expected, const std::string& log_message) {
   git_reference* raw = nullptr;
-  int rc;
-  if (expected) {
-    rc = git_reference_create_matching(&raw, repo_, name.c_str(), &target.raw, 1,
-                                       &expected->raw, log_message.c_str());
-  } else {
-    rc = git_reference_create(&raw, repo_, name.c_str(), &target.raw, 0, log_message.c_str());
-  }
+  int rc = RetryStaleLock(name, [&] {
+    return expected ? git_reference_create_matching(&raw, repo_, name.c_str(), &target.raw, 1,
+                                                    &expected->raw, log_message.c_str())
+                    : git_reference_create(&raw, repo_, name.c_str(), &target.raw, 0,
+                                           log_message.c_str());
+  });
   RefPtr ref(raw);
   if (rc == GIT_EEXISTS) return Exists("ref '" + name + "' already exists");
   if (rc == GIT_EMODIFIED) return Busy("ref '" + name + "' was changed by another process");
@@ -287,7 +297,9 @@ Status GitRepo::UpdateRef(const std::string& name, const Oid& target,
 Status GitRepo::ForceRef(const std::string& name, const Oid& target,
                          const std::string& log_message) {
   git_reference* raw = nullptr;
-  int rc = git_reference_create(&raw, repo_, name.c_str(), &target.raw, 1, log_message.c_str());
+  int rc = RetryStaleLock(name, [&] {
+    return git_reference_create(&raw, repo_, name.c_str(), &target.raw, 1, log_message.c_str());
+  });
   RefPtr ref(raw);
   if (rc != 0) return IoError("cannot update ref '" + name + "': " + GitError());
   return Status::Ok();
@@ -298,7 +310,7 @@ Status GitRepo::DeleteRef(const std::string& name) {
   int rc = git_reference_lookup(&raw, repo_, name.c_str());
   RefPtr ref(raw);
   if (rc == GIT_ENOTFOUND) return NotFound("ref '" + name + "' not found");
-  if (rc != 0 || git_reference_delete(ref.get()) != 0)
+  if (rc != 0 || RetryStaleLock(name, [&] { return git_reference_delete(ref.get()); }) != 0)
     return IoError("cannot delete ref '" + name + "': " + GitError());
   return Status::Ok();
 }
@@ -323,23 +335,6 @@ Result<std::vector<std::pair<std::string, Oid>>> GitRepo::ListRefs(
   if (rc != GIT_ITEROVER) return Corrupt("cannot list refs: " + GitError());
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
-}
-
-std::vector<std::string> GitRepo::RemoveStaleRefLocks() {
-  namespace fs = std::filesystem;
-  std::vector<std::string> removed;
-  fs::path root = fs::path(git_repository_path(repo_));
-  std::error_code ec;
-  std::vector<fs::path> candidates = {root / "HEAD.lock", root / "packed-refs.lock"};
-  for (auto it = fs::recursive_directory_iterator(root / "refs", ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file() && it->path().extension() == ".lock") candidates.push_back(it->path());
-  }
-  for (const auto& p : candidates) {
-    std::error_code rm;
-    if (fs::remove(p, rm)) removed.push_back(fs::relative(p, root).generic_string());
-  }
-  return removed;
 }
 
 std::vector<std::string> GitRepo::UnreadableRefs() const {
@@ -385,7 +380,7 @@ Result<HeadRef> GitRepo::Head() const {
 Status GitRepo::SetHeadBranch(const std::string& branch, const std::string& log_message) {
   (void)log_message;  // libgit2 records "checkout: moving from A to B" itself
   std::string target = "refs/heads/" + branch;
-  if (git_repository_set_head(repo_, target.c_str()) != 0)
+  if (RetryStaleLock("HEAD", [&] { return git_repository_set_head(repo_, target.c_str()); }) != 0)
     return IoError("cannot update HEAD: " + GitError());
   return Status::Ok();
 }
@@ -393,7 +388,7 @@ Status GitRepo::SetHeadBranch(const std::string& branch, const std::string& log_
 Status GitRepo::SetHeadDetached(const Oid& target, const std::string& log_message) {
   (void)log_message;
   AERGO_RETURN_IF_ERROR(CheckLoose(target.raw));
-  if (git_repository_set_head_detached(repo_, &target.raw) != 0)
+  if (RetryStaleLock("HEAD", [&] { return git_repository_set_head_detached(repo_, &target.raw); }) != 0)
     return IoError("cannot update HEAD: " + GitError());
   return Status::Ok();
 }

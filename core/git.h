@@ -77,11 +77,11 @@ class GitRepo {
   // (short name, target) for refs under prefix ("refs/heads/"), sorted.
   Result<std::vector<std::pair<std::string, Oid>>> ListRefs(const std::string& prefix) const;
 
-  // Removes ref lock files (refs/**/*.lock, HEAD.lock, packed-refs.lock)
-  // left by a process killed mid-update. Call only while holding the
-  // repository lock exclusively: then no live writer can own one.
-  // Returns the removed paths (relative to the git directory).
-  std::vector<std::string> RemoveStaleRefLocks();
+  // Declares that the caller holds the repository lock exclusively, so a
+  // ref lock file found in the way (refs/heads/x.lock, HEAD.lock,
+  // packed-refs.lock) can only be left by a process killed mid-update: ref
+  // writes then delete it and retry once, instead of failing forever.
+  void set_exclusive(bool exclusive) { exclusive_ = exclusive; }
 
   // Files under refs/ that libgit2 cannot read as refs (its iterator skips
   // them silently), as "refs/heads/x: <why>".
@@ -97,7 +97,12 @@ class GitRepo {
   // every loose object is inflated here first, bounded, before libgit2
   // reads it. Corrupt on any damage; Ok for packed or absent objects.
   Status CheckLoose(const git_oid& oid) const;
+  // Runs a ref write; on GIT_ELOCKED under the exclusive lock removes the
+  // stale lock files of `ref` and runs it once more.
+  template <typename Op>
+  int RetryStaleLock(const std::string& ref, Op op);
   git_repository* repo_ = nullptr;
+  bool exclusive_ = false;
 };
 
 // The last libgit2 error as text.

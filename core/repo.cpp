@@ -161,7 +161,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
   if (!cid) return Corrupt("repository '" + aergo_dir + "' has no chain id in its index");
   repo->chain_id_ = *cid;
   repo->engine_ = std::make_unique<ContractEngine>(repo->db_.get());
-  if (mode == OpenMode::kWrite) repo->git_.RemoveStaleRefLocks();
+  repo->git_.set_exclusive(mode == OpenMode::kWrite);
   Status reconciled = repo->Reconcile();
   if (!reconciled.ok() && mode != OpenMode::kInspect) return reconciled;
   return repo;
@@ -489,7 +489,7 @@ Status Repository::Reconcile() {
     // Something to repair: take the lock exclusively and look again.
     if (lock_.mode() != RepoLock::Mode::kExclusive) {
       AERGO_RETURN_IF_ERROR(lock_.Upgrade(LockTimeoutMs()));
-      git_.RemoveStaleRefLocks();  // a killed writer's, now that none can be live
+      git_.set_exclusive(true);
       continue;
     }
     if (ref.branch && sb && *sb == want_branch && have) {

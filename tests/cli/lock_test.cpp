@@ -186,3 +186,26 @@ TEST(CliLock, ZeroTimeoutFailsAtOnce) {
 }
 
 }  // namespace aergo::clitest
+
+namespace aergo::clitest {
+
+// A writer killed inside a ref update leaves libgit2's lock file behind; the
+// next writer (holding the repository lock, so no live owner can exist)
+// clears it instead of failing forever.
+TEST(CliLock, StaleRefLockFilesFromAKilledWriterAreCleared) {
+  TokenSandbox t;
+  t.DeployAndFund();
+  std::string git = t.sb.repo() + "/.aergo/git/";
+  t.sb.Write("../work/repo/.aergo/git/refs/heads/master.lock", "0000000000000000000000000000000000000000\n");
+  RunResult c = t.Run({"commit", "-m", "after a crash"});
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(access((git + "refs/heads/master.lock").c_str(), F_OK), -1);
+  ASSERT_EQ(t.Run({"branch", "dev"}).code, 0);
+  t.sb.Write("../work/repo/.aergo/git/HEAD.lock", "ref: refs/heads/nowhere\n");
+  RunResult co = t.Run({"checkout", "dev"});
+  EXPECT_EQ(co.code, 0) << co.err;
+  EXPECT_EQ(t.Field({"status", "--json"}, "branch"), "dev");
+  EXPECT_EQ(t.Run({"fsck"}).code, 0);
+}
+
+}  // namespace aergo::clitest
