@@ -30,13 +30,15 @@ using IterPtr =
 constexpr const char* kBlobNames[3] = {"header", "txs", "receipts"};
 }  // namespace
 
-// Start-up cost. Debian's libgit2 1.5 is built with mbedTLS and parses the
-// whole system CA bundle inside git_libgit2_init() — about 6-10 ms, most of
-// an aergo command's run time. aergo never uses libgit2's network
-// transports (remotes go through libcurl), so the executable interposes the
-// two CA loaders with no-ops (exported by the link option in
-// core/CMakeLists.txt). Should libgit2 ever open a TLS connection, it would
-// trust no certificate and fail closed. With an OpenSSL-built libgit2 these
+// Start-up cost. git_libgit2_init() prepares the network transports: Debian's
+// libgit2 1.5 (mbedTLS build) parses the whole system CA bundle (6-10 ms)
+// and calls libssh2_init(), which initialises OpenSSL 3 with its config and
+// providers (~1.5 ms) — most of an aergo command's run time. aergo never
+// uses libgit2's network transports (remotes go through libcurl), so the
+// executable interposes those three functions with no-ops (exported by the
+// link options in core/CMakeLists.txt). Should libgit2 ever open a TLS
+// connection, it would trust no certificate and fail closed; libssh2
+// initialises itself on first use. With a differently built libgit2 these
 // functions are simply never called.
 extern "C" int mbedtls_x509_crt_parse_file(void* chain, const char* path) {
   (void)chain;
@@ -46,6 +48,11 @@ extern "C" int mbedtls_x509_crt_parse_file(void* chain, const char* path) {
 extern "C" int mbedtls_x509_crt_parse_path(void* chain, const char* path) {
   (void)chain;
   (void)path;
+  return 0;
+}
+
+extern "C" int libssh2_init(int flags) {
+  (void)flags;
   return 0;
 }
 
