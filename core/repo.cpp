@@ -232,20 +232,20 @@ bool Repository::IsValidRefName(const std::string& n) {
   return true;
 }
 
-Result<std::optional<Hash32>> Repository::BranchHead(const std::string& name) {
+Result<std::optional<Hash32>> Repository::RefTarget(const char* prefix, const std::string& name) {
   if (!IsValidRefName(name)) return std::optional<Hash32>();
-  AERGO_ASSIGN_OR_RETURN(auto oid, git_.ReadRef(kHeads + name));
+  AERGO_ASSIGN_OR_RETURN(auto oid, git_.ReadRef(prefix + name));
   if (!oid) return std::optional<Hash32>();
   AERGO_ASSIGN_OR_RETURN(Hash32 id, IdForOid(*oid));
   return std::optional<Hash32>(id);
 }
 
+Result<std::optional<Hash32>> Repository::BranchHead(const std::string& name) {
+  return RefTarget(kHeads, name);
+}
+
 Result<std::optional<Hash32>> Repository::TagTarget(const std::string& name) {
-  if (!IsValidRefName(name)) return std::optional<Hash32>();
-  AERGO_ASSIGN_OR_RETURN(auto oid, git_.ReadRef(kTags + name));
-  if (!oid) return std::optional<Hash32>();
-  AERGO_ASSIGN_OR_RETURN(Hash32 id, IdForOid(*oid));
-  return std::optional<Hash32>(id);
+  return RefTarget(kTags, name);
 }
 
 Result<Hash32> Repository::ResolveBase(const std::string& base, bool* is_ref) {

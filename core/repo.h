@@ -127,6 +127,8 @@ class Repository {
   Result<std::vector<Hash32>> FirstParentChain(const Hash32& block);
   Result<Hash32> ResolveBase(const std::string& base, bool* is_ref);
   Result<Hash32> IdForOid(const Oid& oid);
+  // The block a ref under prefix ("refs/heads/") names, if the ref exists.
+  Result<std::optional<Hash32>> RefTarget(const char* prefix, const std::string& name);
   Result<Oid> OidFor(const Hash32& id);
   Status CheckNotInHistory(const Hash32& head, const Hash32& txid);
 

@@ -3,6 +3,7 @@
 # fresh ledger in a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 bash scripts/build.sh >/dev/null
 AERGO=$PWD/build/aergo
 T=$(mktemp -d)
@@ -22,24 +23,7 @@ cd "$T/ledger"
 run config user.key alice
 
 say "Deploy the token contract (DESIGN §6) and fund two accounts"
-cat > token.sql <<'SQL'
-CREATE TABLE accounts (
-  owner   TEXT PRIMARY KEY,
-  balance INTEGER NOT NULL CHECK (balance >= 0)
-);
-CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
-  SELECT require(:sender = contract_owner(), 'only the owner may mint');
-  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
-    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
-END;
-CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
-  SELECT require(:amount > 0, 'amount must be positive');
-  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
-  SELECT require(changes() = 1, 'sender has no account');
-  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
-  SELECT require(changes() = 1, 'recipient has no account');
-END;
-SQL
+cp "$ROOT/examples/token.sql" token.sql
 run deploy token token.sql
 ALICE=$("$AERGO" key show alice --json | sed -E 's/.*"address": "([^"]+)".*/\1/')
 run call token mint "$ALICE" 100
