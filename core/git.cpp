@@ -1,5 +1,7 @@
 #include "core/git.h"
 
+#include <git2/odb_backend.h>
+#include <git2/sys/repository.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -108,6 +110,7 @@ Result<GitRepo> GitRepo::Init(const std::string& path, const std::string& branch
       git_config_set_string(cfg.get(), "user.name", "aergo") != 0 ||
       git_config_set_string(cfg.get(), "user.email", "aergo@localhost") != 0)
     return IoError("git config: " + GitError());
+  AERGO_RETURN_IF_ERROR(repo.UseFastObjectStore());
   return repo;
 }
 
@@ -116,7 +119,26 @@ Result<GitRepo> GitRepo::Open(const std::string& path) {
   git_repository* r = nullptr;
   if (git_repository_open_bare(&r, path.c_str()) != 0)
     return IoError("cannot open object store '" + path + "': " + GitError());
-  return GitRepo(r);
+  GitRepo repo(r);
+  AERGO_RETURN_IF_ERROR(repo.UseFastObjectStore());
+  return repo;
+}
+
+Status GitRepo::UseFastObjectStore() {
+  std::string objects = std::string(git_repository_path(repo_)) + "objects";
+  git_odb* raw_odb = nullptr;
+  if (git_odb_new(&raw_odb) != 0) return IoError("object store: " + GitError());
+  std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>> odb(raw_odb);
+  git_odb_backend* loose = nullptr;
+  git_odb_backend* packs = nullptr;
+  // Priorities as libgit2's defaults: loose 1, packed 2 (higher is read first).
+  if (git_odb_backend_loose(&loose, objects.c_str(), Z_BEST_SPEED, 0, 0, 0) != 0 ||
+      git_odb_add_backend(odb.get(), loose, 1) != 0 ||
+      git_odb_backend_pack(&packs, objects.c_str()) != 0 ||
+      git_odb_add_backend(odb.get(), packs, 2) != 0)
+    return IoError("object store '" + objects + "': " + GitError());
+  git_repository_set_odb(repo_, odb.get());
+  return Status::Ok();
 }
 
 Result<Oid> GitRepo::WriteBlock(const Block& block, const std::vector<Oid>& parent_commits) {

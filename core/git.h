@@ -93,6 +93,11 @@ class GitRepo {
 
  private:
   explicit GitRepo(git_repository* r) : repo_(r) {}
+  // Replaces libgit2's default object database with the same two backends
+  // (loose, then packs) but loose objects deflated at Z_BEST_SPEED: block
+  // blobs are mostly keys and signatures, which do not compress, and
+  // libgit2 1.5 ignores core.compression.
+  Status UseFastObjectStore();
   // libgit2 1.5 can spin forever inflating a truncated loose object, so
   // every loose object is inflated here first, bounded, before libgit2
   // reads it. Corrupt on any damage; Ok for packed or absent objects.

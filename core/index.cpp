@@ -46,7 +46,7 @@ Result<Stmt*> Index::Cached(int slot, const char* sql) {
   return &cache_[slot];
 }
 
-Status Index::PutBlock(const Block& block, const Oid& oid) {
+Status Index::PutBlock(const Block& block, const Oid& oid, const std::vector<Hash32>* tx_ids) {
   std::string id = ToHex(block.Id());
   AERGO_ASSIGN_OR_RETURN(Stmt * s,
                          Cached(kPutBlock, "INSERT OR REPLACE INTO blocks VALUES(?,?,?,?,?,?,?,?,?)"));
@@ -59,7 +59,9 @@ Status Index::PutBlock(const Block& block, const Oid& oid) {
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "index block " + ShortId(block.Id()));
   AERGO_ASSIGN_OR_RETURN(Stmt * t, Cached(kPutTx, "INSERT OR REPLACE INTO tx_blocks VALUES(?,?,?)"));
-  std::vector<Hash32> ids = block.TxIds();
+  std::vector<Hash32> computed;
+  if (tx_ids == nullptr) computed = block.TxIds();
+  const std::vector<Hash32>& ids = tx_ids ? *tx_ids : computed;
   for (size_t i = 0; i < block.txs.size(); ++i) {
     t->Reset();
     t->Bind(1, ToHex(ids[i])).Bind(2, id).Bind(3, static_cast<int64_t>(i));

@@ -44,7 +44,8 @@ class Index {
   // Creates the schema if absent.
   Status Init();
 
-  Status PutBlock(const Block& block, const Oid& oid);
+  // tx_ids: the block's tx ids if the caller has them (else computed).
+  Status PutBlock(const Block& block, const Oid& oid, const std::vector<Hash32>* tx_ids = nullptr);
   Result<std::optional<BlockRow>> GetBlock(const Hash32& id);
   Result<std::optional<BlockRow>> GetBlockByOid(const Oid& oid);
   // Ids whose hex starts with prefix (up to limit).

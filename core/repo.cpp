@@ -674,7 +674,11 @@ Result<Block> Repository::Commit(const SecretKey& key, const std::string& messag
   h.time_ms = pool->time_ms;
   h.producer = key.public_key();
   h.tx_count = static_cast<uint32_t>(block.txs.size());
-  h.tx_root = block.ComputeTxRoot();
+  // The pool's receipts carry the tx ids, checked when each tx entered it.
+  std::vector<Hash32> tx_ids;
+  tx_ids.reserve(block.receipts.size());
+  for (const auto& rc : block.receipts) tx_ids.push_back(rc.txid);
+  h.tx_root = MerkleRoot(tx_ids);
   h.receipt_root = block.ComputeReceiptRoot();
   AERGO_ASSIGN_OR_RETURN(h.state_root, engine_->StateRoot());
   h.message = message;
@@ -685,7 +689,7 @@ Result<Block> Repository::Commit(const SecretKey& key, const std::string& messag
   {
     Txn txn(&db_);
     AERGO_RETURN_IF_ERROR(txn.status());
-    AERGO_RETURN_IF_ERROR(index_->PutBlock(block, oid));
+    AERGO_RETURN_IF_ERROR(index_->PutBlock(block, oid, &tx_ids));
     AERGO_RETURN_IF_ERROR(index_->ClearPool(branch));
     AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ToHex(block.Id())));
     AERGO_RETURN_IF_ERROR(txn.Commit());
