@@ -1,6 +1,8 @@
 #include "core/fsck.h"
 
-#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <map>
 #include <set>
 #include <thread>
@@ -11,41 +13,74 @@ namespace aergo {
 
 namespace {
 
-struct SigJob {
-  const Block* block;
-  int tx;  // -1: the header
-};
+// Verifies signatures on worker threads while the caller goes on decoding
+// and replaying. Blocks given to Add() must stay alive and in place until
+// Finish() (RunFsck keeps them in a std::map).
+class SignatureVerifier {
+ public:
+  explicit SignatureVerifier(unsigned threads) : bad_(threads) {
+    for (unsigned w = 0; w < threads; ++w) workers_.emplace_back([this, w] { Work(w); });
+  }
+  ~SignatureVerifier() { Finish(); }
 
-// Verifies every signature on `threads` workers; returns the failures.
-std::vector<std::string> VerifySignatures(const std::vector<SigJob>& jobs, unsigned threads) {
-  std::atomic<size_t> next{0};
-  std::vector<std::vector<std::string>> bad(threads);
-  auto work = [&](unsigned w) {
+  void Add(const Block* block) {
     constexpr size_t kChunk = 256;
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back({block, 0, 0, true});
+    for (size_t i = 0; i < block->txs.size(); i += kChunk)
+      queue_.push_back({block, i, std::min(block->txs.size(), i + kChunk), false});
+    ready_.notify_all();
+  }
+
+  // Waits for every queued check; returns the failures.
+  std::vector<std::string> Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    std::vector<std::string> out;
+    for (auto& v : bad_) out.insert(out.end(), v.begin(), v.end());
+    return out;
+  }
+
+ private:
+  struct Chunk {
+    const Block* block;
+    size_t begin, end;  // tx range
+    bool header;
+  };
+
+  void Work(unsigned w) {
     for (;;) {
-      size_t start = next.fetch_add(kChunk);
-      if (start >= jobs.size()) return;
-      size_t end = std::min(jobs.size(), start + kChunk);
-      for (size_t i = start; i < end; ++i) {
-        const SigJob& j = jobs[i];
-        if (j.tx < 0) {
-          if (!j.block->header.VerifySignature())
-            bad[w].push_back("block " + ToHex(j.block->Id()) + ": bad producer signature");
-        } else if (!j.block->txs[static_cast<size_t>(j.tx)].VerifySignature()) {
-          bad[w].push_back("block " + ToHex(j.block->Id()) + ": tx " +
-                           ToHex(j.block->txs[static_cast<size_t>(j.tx)].Id()) + " has a bad signature");
-        }
+      Chunk c;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+        if (queue_.empty()) return;
+        c = queue_.front();
+        queue_.pop_front();
+      }
+      if (c.header && !c.block->header.VerifySignature())
+        bad_[w].push_back("block " + ToHex(c.block->Id()) + ": bad producer signature");
+      for (size_t i = c.begin; i < c.end; ++i) {
+        const Tx& tx = c.block->txs[i];
+        if (!tx.VerifySignature())
+          bad_[w].push_back("block " + ToHex(c.block->Id()) + ": tx " + ToHex(tx.Id()) +
+                            " has a bad signature");
       }
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned w = 1; w < threads; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (auto& t : pool) t.join();
-  std::vector<std::string> out;
-  for (auto& v : bad) out.insert(out.end(), v.begin(), v.end());
-  return out;
-}
+  }
+
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<Chunk> queue_;
+  bool closed_ = false;
+  std::vector<std::vector<std::string>> bad_;  // per worker
+  std::vector<std::thread> workers_;
+};
 
 }  // namespace
 
@@ -58,8 +93,11 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
   AERGO_ASSIGN_OR_RETURN(auto rows, repo->index().AllBlocks());
   std::map<Hash32, BlockRow> by_id;
   for (const auto& r : rows) by_id[r.id] = r;
-  std::map<Hash32, Block> blocks;
+  std::map<Hash32, Block> blocks;  // node-based: stable addresses for the verifier
   std::map<Hash32, std::vector<Hash32>> tx_ids;  // per block, from CheckStructure
+  // Signatures are checked on every core from the first decoded block on,
+  // while this thread decodes, checks links and replays.
+  SignatureVerifier verifier(threads);
   std::map<Hash32, std::vector<Hash32>> children;  // first-parent children
   std::vector<Hash32> genesis;
   for (const auto& row : rows) {
@@ -102,7 +140,7 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
     }
     rep.txs += block.txs.size();
     tx_ids.emplace(row.id, std::move(ids));
-    blocks.emplace(row.id, std::move(block));
+    verifier.Add(&blocks.emplace(row.id, std::move(block)).first->second);
   }
   rep.blocks = rows.size();
   if (by_id.find(repo->chain_id()) == by_id.end())
@@ -127,17 +165,7 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
   if (!head.ok()) problem(head.status().message());
   else if (!head->target) problem("HEAD names a branch that does not exist");
 
-  // 3. Signatures on worker threads while this thread replays.
-  std::vector<SigJob> jobs;
-  jobs.reserve(rep.txs + blocks.size());
-  for (const auto& [id, b] : blocks) {
-    jobs.push_back({&b, -1});
-    for (size_t i = 0; i < b.txs.size(); ++i) jobs.push_back({&b, static_cast<int>(i)});
-  }
-  std::vector<std::string> sig_problems;
-  std::thread verifier([&] { sig_problems = VerifySignatures(jobs, threads); });
-
-  // 4. Replay every first-parent path from genesis in a scratch database.
+  // 3. Replay every first-parent path from genesis in a scratch database.
   std::vector<std::string> replay_problems;
   Status replay_status = [&]() -> Status {
     if (genesis.empty()) return Status::Ok();
@@ -198,12 +226,12 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
     }
     return Status::Ok();
   }();
-  verifier.join();
+  std::vector<std::string> sig_problems = verifier.Finish();
   AERGO_RETURN_IF_ERROR(replay_status);
   rep.problems.insert(rep.problems.end(), sig_problems.begin(), sig_problems.end());
   rep.problems.insert(rep.problems.end(), replay_problems.begin(), replay_problems.end());
 
-  // 5. The checked-out state matches its head when no txs are pending.
+  // 4. The checked-out state matches its head when no txs are pending.
   if (head.ok() && head->target) {
     auto h = repo->CurrentHead();
     auto pending = repo->PoolCount();
