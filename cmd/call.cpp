@@ -7,6 +7,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/submit.h"
+#include "core/parallel.h"
 
 namespace aergo::cli {
 
@@ -114,7 +115,11 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
   }
   struct Line { std::optional<size_t> tx; std::string error; };
   std::vector<Line> lines;
-  std::vector<Tx> txs;
+  struct Call {
+    std::string contract, function;
+    std::vector<Value> args;
+  };
+  std::vector<Call> calls;
   std::string text;
   size_t lineno = 0;
   while (std::getline(*in, text)) {
@@ -127,9 +132,15 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
     std::vector<std::string> text_args(w->begin() + 2, w->end());
     auto values = repo.engine().ConvertArgs((*w)[0], (*w)[1], text_args);
     if (!values.ok()) { lines.push_back({std::nullopt, where + values.status().message()}); continue; }
-    lines.push_back({txs.size(), ""});
-    txs.push_back(repo.MakeTx(TxKind::kCall, key.value(), (*w)[0], (*w)[1], std::move(*values), ""));
+    lines.push_back({calls.size(), ""});
+    calls.push_back({(*w)[0], (*w)[1], std::move(*values)});
   }
+  // Sign on every core: signing dominates building a large batch.
+  std::vector<Tx> txs(calls.size());
+  ParallelFor(calls.size(), 0, [&](size_t i) {
+    txs[i] = repo.MakeTx(TxKind::kCall, key.value(), calls[i].contract, calls[i].function,
+                         std::move(calls[i].args), "");
+  });
   auto res = repo.Submit(txs);
   if (!res.ok()) return Fail(ctx, res.status());
   bool all_ok = true;
