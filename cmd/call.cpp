@@ -81,15 +81,17 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
   if (!head->branch)
     return Fail(ctx, Denied("HEAD is detached at " + ShortId(head->block.id) +
                             " (a tag or block is read-only): checkout a branch first"));
+  // The key (perhaps a passphrase prompt) is loaded once the arguments are
+  // known to be good.
   std::optional<std::string> key_flag;
   if (vm->count("key")) key_flag = (*vm)["key"].as<std::string>();
-  auto key = ctx.SigningKey(key_flag, &repo);
-  if (!key.ok()) return Fail(ctx, key.status());
 
   if (!batch) {
     std::vector<std::string> text_args(words.begin() + 2, words.end());
     auto values = repo.engine().ConvertArgs(words[0], words[1], text_args);
     if (!values.ok()) return Fail(ctx, values.status());
+    auto key = ctx.SigningKey(key_flag, &repo);
+    if (!key.ok()) return Fail(ctx, key.status());
     Tx tx = repo.MakeTx(TxKind::kCall, key.value(), words[0], words[1], std::move(*values), "");
     auto res = repo.Submit({tx});
     if (!res.ok()) return Fail(ctx, res.status());
@@ -135,6 +137,8 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
     lines.push_back({calls.size(), ""});
     calls.push_back({(*w)[0], (*w)[1], std::move(*values)});
   }
+  auto key = ctx.SigningKey(key_flag, &repo);
+  if (!key.ok()) return Fail(ctx, key.status());
   // Sign on every core: signing dominates building a large batch.
   std::vector<Tx> txs(calls.size());
   ParallelFor(calls.size(), 0, [&](size_t i) {

@@ -17,6 +17,7 @@ int CmdCommit(Context& ctx, const std::vector<std::string>& args) {
   if (!repo.ok()) return Fail(ctx, repo.status());
   std::optional<std::string> key_flag;
   if (vm->count("key")) key_flag = (*vm)["key"].as<std::string>();
+  if (Status st = (*repo)->CheckCommittable(); !st.ok()) return Fail(ctx, st);
   auto key = ctx.SigningKey(key_flag, repo->get());
   if (!key.ok()) return Fail(ctx, key.status());
   auto block = (*repo)->Commit(key.value(), (*vm)["message"].as<std::string>());

@@ -545,6 +545,10 @@ static Status DetachedError(const Head& h) {
                 " (a tag or block is read-only): checkout a branch first");
 }
 
+static Status EmptyPoolError(const std::string& branch) {
+  return Failed("nothing to commit: the merge pool of branch '" + branch + "' is empty");
+}
+
 Status Repository::CheckNotInHistory(const Hash32& head, const Hash32& txid) {
   AERGO_ASSIGN_OR_RETURN(auto blocks, index_->BlocksWithTx(txid));
   for (const auto& b : blocks) {
@@ -647,6 +651,14 @@ Result<uint64_t> Repository::ResetPool() {
   return n;
 }
 
+Status Repository::CheckCommittable() {
+  AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
+  if (!head.branch) return DetachedError(head);
+  AERGO_ASSIGN_OR_RETURN(uint64_t pending, index_->PoolCount(*head.branch));
+  if (pending == 0) return EmptyPoolError(*head.branch);
+  return Status::Ok();
+}
+
 Result<Block> Repository::Commit(const SecretKey& key, const std::string& message) {
   if (message.size() > kMaxMessageBytes)
     return Invalid("commit message is " + std::to_string(message.size()) + " bytes, limit " +
@@ -657,8 +669,7 @@ Result<Block> Repository::Commit(const SecretKey& key, const std::string& messag
   const std::string& branch = *head.branch;
   AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(branch));
   AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(branch));
-  if (!pool || entries.empty())
-    return Failed("nothing to commit: the merge pool of branch '" + branch + "' is empty");
+  if (!pool || entries.empty()) return EmptyPoolError(branch);
   if (pool->base != head.block.id)
     return Corrupt("merge pool of branch '" + branch + "' was built on another block");
 

@@ -109,6 +109,9 @@ class Repository {
   // those that succeed in the merge pool. One SQLite transaction: all kept
   // or (on an I/O error) none. Refuses a detached head.
   Result<std::vector<Submitted>> Submit(const std::vector<Tx>& txs);
+  // Ok if Commit would have something to seal: an attached HEAD and a
+  // non-empty merge pool (checked before asking for a key).
+  Status CheckCommittable();
   // Seals the current branch's merge pool into a block signed by key.
   Result<Block> Commit(const SecretKey& key, const std::string& message);
   // Discards the current branch's pending txs; returns how many.

@@ -195,16 +195,24 @@ TEST(CliKeys, NoSigningKeyConfigured) {
   Sandbox sb;
   TokenRepo(sb);
   ASSERT_EQ(sb.Run({"config", "--unset", "user.key"}, sb.repo()).code, 0);
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"call", "token", "open"}, {"deploy", "t2", "token.sql"}, {"commit", "-m", "x"}}) {
+  auto expect_no_key = [&](const std::vector<std::string>& args) {
     RunResult r = sb.Run(args, sb.repo());
     EXPECT_EQ(r.code, 1) << args[0] << ": " << r.err;
     EXPECT_EQ(r.err.rfind("aergo: error: ", 0), 0u) << r.err;
     EXPECT_TRUE(Has(r.err, "--key")) << r.err;
     EXPECT_TRUE(Has(r.err, "AERGO_KEY")) << r.err;
     EXPECT_TRUE(Has(r.err, "user.key")) << r.err;
-  }
+  };
+  expect_no_key({"call", "token", "open"});
+  expect_no_key({"deploy", "t2", "token.sql"});
   EXPECT_EQ(Pool(sb), 0);
+  // With nothing pending, commit says so before it asks for a key (as git).
+  RunResult empty = sb.Run({"commit", "-m", "x"}, sb.repo());
+  EXPECT_EQ(empty.code, 1);
+  EXPECT_TRUE(Has(empty.err, "nothing to commit")) << empty.err;
+  ASSERT_EQ(sb.Run({"call", "token", "open", "--key", "alice"}, sb.repo()).code, 0);
+  expect_no_key({"commit", "-m", "x"});
+  EXPECT_EQ(Pool(sb), 1);
 }
 
 TEST(CliKeys, UserKeyFromAergoHomeConfig) {
