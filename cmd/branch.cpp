@@ -1,6 +1,6 @@
 // aergo branch [--json] | branch <name> [--block=<rev>] | branch -d <name>
 #include "cmd/commands.h"
-#include "cmd/refs.h"
+#include "cmd/util_refs.h"
 
 namespace aergo::cli {
 

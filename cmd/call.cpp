@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "cmd/commands.h"
-#include "cmd/submit.h"
+#include "cmd/util_receipts.h"
 #include "core/parallel.h"
 
 namespace aergo::cli {

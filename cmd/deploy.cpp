@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "cmd/commands.h"
-#include "cmd/submit.h"
+#include "cmd/util_receipts.h"
 
 namespace aergo::cli {
 

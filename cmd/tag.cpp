@@ -1,7 +1,7 @@
 // aergo tag [--json] | tag <name> [--block=<rev>] | tag -d <name>
 // Tags are immutable: creating an existing name is an error.
 #include "cmd/commands.h"
-#include "cmd/refs.h"
+#include "cmd/util_refs.h"
 
 namespace aergo::cli {
 

@@ -1,4 +1,4 @@
-#include "cmd/refs.h"
+#include "cmd/util_refs.h"
 
 #include "core/json.h"
 

@@ -1,4 +1,4 @@
-#include "cmd/submit.h"
+#include "cmd/util_receipts.h"
 
 #include "core/json.h"
 
