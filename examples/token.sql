@@ -1,5 +1,3 @@
--- The token contract from DESIGN §6: accounts with balances that never go
--- negative. Used by scripts/demo.sh and tests/bench/history_bench.sh.
 CREATE TABLE accounts (
   owner   TEXT PRIMARY KEY,
   balance INTEGER NOT NULL CHECK (balance >= 0)

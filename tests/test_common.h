@@ -8,31 +8,18 @@
 
 namespace aergo::testcommon {
 
-// The DESIGN's example token contract (DESIGN §6). Its first line is the
-// CREATE TABLE: unit tests check the line numbers the parser reports.
-inline constexpr const char* kTokenContractSql = R"sql(CREATE TABLE accounts (
-  owner   TEXT PRIMARY KEY,
-  balance INTEGER NOT NULL CHECK (balance >= 0)
-);
-
-CREATE FUNCTION open() AS
-  INSERT INTO accounts (owner, balance) VALUES (:sender, 0);
-END;
-
-CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
-  SELECT require(:sender = contract_owner(), 'only the owner may mint');
-  INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
-    ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
-END;
-
-CREATE FUNCTION transfer(recipient TEXT, amount INTEGER) AS
-  SELECT require(:amount > 0, 'amount must be positive');
-  UPDATE accounts SET balance = balance - :amount WHERE owner = :sender;
-  SELECT require(changes() = 1, 'sender has no account');
-  UPDATE accounts SET balance = balance + :amount WHERE owner = :recipient;
-  SELECT require(changes() = 1, 'recipient has no account');
-END;
-)sql";
+// The DESIGN's example token contract (DESIGN §6), read once from
+// examples/token.sql. Its first line is the CREATE TABLE: unit tests check
+// the line numbers the parser reports.
+inline const char* TokenContractSql() {
+  static const std::string text = [] {
+    std::ifstream in(std::string(AERGO_SOURCE_DIR) + "/examples/token.sql", std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }();
+  return text.c_str();
+}
 
 // The whole content of the file at `path` ("" if it cannot be read).
 inline std::string ReadWholeFile(const std::string& path) {

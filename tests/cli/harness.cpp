@@ -24,7 +24,7 @@ namespace aergo::clitest {
 namespace fs = std::filesystem;
 
 const std::string kTokenContract =
-    std::string("-- the DESIGN's example token\n") + testcommon::kTokenContractSql;
+    std::string("-- the DESIGN's example token\n") + testcommon::TokenContractSql();
 
 const char* kBalances = "SELECT owner, balance FROM token.accounts ORDER BY owner";
 

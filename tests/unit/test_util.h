@@ -26,7 +26,7 @@ using testcommon::ReadWholeFile;
 using testcommon::WriteWholeFile;
 
 // The token contract of DESIGN §6.
-inline constexpr const char* kTokenContract = testcommon::kTokenContractSql;
+inline const char* const kTokenContract = testcommon::TokenContractSql();
 
 // The key whose 32-byte seed is `fill` repeated.
 inline SecretKey SeedKey(uint8_t fill) {
