@@ -56,13 +56,8 @@ CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const H
       return ExecuteGenesis(engine, db, tx);
     case TxKind::kDeploy:
       return engine->Deploy(tx.contract, tx.payload, env);
-    case TxKind::kCall: {
-      auto fn = engine->Function(tx.contract, tx.function);
-      if (!fn.ok()) return CallOutcome{false, fn.status().message(), 0};
-      Status st = engine->CheckArgs(fn.value(), tx.args);
-      if (!st.ok()) return CallOutcome{false, st.message(), 0};
+    case TxKind::kCall:  // Call itself refuses a missing function or wrong arguments
       return engine->Call(tx.contract, tx.function, tx.args, env);
-    }
   }
   return CallOutcome{false, "unknown tx kind", 0};
 }
