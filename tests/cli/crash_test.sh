@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Crash test: kill -9 a committing writer at random points (ROUNDS times).
-# After every kill: the repository opens, fsck passes, and every block a
-# commit reported (printed) before it died is still on the branch.
+# Crash test: kill -9 a writer at random points (ROUNDS times): mostly
+# committing writers, also `call --batch` and `checkout`. After every kill:
+# the repository opens, fsck passes, a killed batch is in the merge pool
+# whole or not at all, and every block a commit reported (printed) before it
+# died is still on the branch.
 # Usage: crash_test.sh <path-to-aergo> [rounds]
 set -u
 AERGO=${1:?usage: crash_test.sh <aergo> [rounds]}
@@ -24,32 +26,56 @@ SQL
 "$AERGO" -q deploy token token.sql || fail "deploy"
 "$AERGO" -q commit -m deploy || fail "first commit"
 
-reported=()
-killed_mid=0
-for round in $(seq 1 "$ROUNDS"); do
-  # A pool of 1-200 txs so commits vary in length.
-  n=$(( (RANDOM % 200) + 1 ))
-  : > batch
-  for i in $(seq 1 $n); do echo "token mint acct$((RANDOM % 50)) $i" >> batch; done
-  "$AERGO" -q call --batch batch >/dev/null 2>&1 || fail "round $round: batch call (pool state broken?)"
-  "$AERGO" commit --json -m "round $round" > out.json 2>/dev/null &
-  pid=$!
-  # Random point: 0-24 ms into the commit (a commit takes ~10-40 ms here).
+"$AERGO" -q branch side || fail "branch side"
+pool() { sed -E 's/.*"pool": ([0-9]+).*/\1/' <("$AERGO" status --json); }
+# kill_at <cmd...>: runs aergo in the background and kill -9s it 0-24 ms in
+# (a commit, batch or checkout takes ~10-40 ms here).
+kill_at() {
+  "$AERGO" "$@" > out.json 2>/dev/null &
+  local pid=$!
   sleep "0.0$(printf '%02d' $((RANDOM % 25)))"
   if kill -9 "$pid" 2>/dev/null; then killed_mid=$((killed_mid + 1)); fi
   wait "$pid" 2>/dev/null
-  if grep -q '"block"' out.json; then
-    reported+=("$(sed -E 's/.*"block": "([0-9a-f]{64})".*/\1/' out.json)")
-  fi
+}
+
+reported=()
+killed_mid=0
+kinds=(0 0 0)
+for round in $(seq 1 "$ROUNDS"); do
+  # A pool of 1-200 txs so commands vary in length.
+  n=$(( (RANDOM % 200) + 1 ))
+  : > batch
+  for i in $(seq 1 $n); do echo "token mint acct$((RANDOM % 50)) $i" >> batch; done
+  kind=$(( round % 4 == 0 ? 1 + RANDOM % 2 : 0 ))  # mostly commits
+  kinds[$kind]=$((kinds[$kind] + 1))
+  case $kind in
+    0)  # a committing writer
+      "$AERGO" -q call --batch batch >/dev/null 2>&1 || fail "round $round: batch call (pool state broken?)"
+      kill_at commit --json -m "round $round"
+      if grep -q '"block"' out.json; then
+        reported+=("$(sed -E 's/.*"block": "([0-9a-f]{64})".*/\1/' out.json)")
+      fi ;;
+    1)  # a batch of calls: all of it in the merge pool, or none
+      before=$(pool)
+      kill_at call --batch batch
+      after=$(pool)
+      [ "$after" = "$before" ] || [ "$after" = "$((before + n))" ] \
+        || fail "round $round: killed batch of $n left the pool at $after (was $before)"
+      ;;
+    2)  # a branch switch (state rebuilt by replay)
+      target=side; grep -q '"branch": "side"' <("$AERGO" status --json) && target=master
+      kill_at checkout "$target" ;;
+  esac
   # The repository must open and verify after every crash.
   "$AERGO" status --json > status.json 2>status.err || fail "round $round: status failed: $(cat status.err)"
   "$AERGO" -q fsck >/dev/null 2>fsck.err || fail "round $round: fsck failed: $(cat fsck.err)"
-  # Leave the pool empty for the next round whether or not the commit landed.
+  # Leave the pool empty for the next round whether or not the command landed.
   "$AERGO" -q reset >/dev/null 2>reset.err || fail "round $round: reset failed: $(cat reset.err)"
 done
 
-"$AERGO" log --oneline > log.txt || fail "log"
+# Commits landed on whichever branch was checked out: look on both.
+{ "$AERGO" log --oneline master && "$AERGO" log --oneline side; } > log.txt || fail "log"
 for b in "${reported[@]}"; do
   grep -q "^${b:0:12} " log.txt || fail "reported block $b is lost"
 done
-echo "crash test: $ROUNDS rounds, $killed_mid killed while running, ${#reported[@]} reported commits all present, fsck clean"
+echo "crash test: $ROUNDS rounds (${kinds[0]} commits, ${kinds[1]} batches, ${kinds[2]} checkouts), $killed_mid killed while running, ${#reported[@]} reported commits all present, fsck clean"
