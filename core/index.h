@@ -66,10 +66,8 @@ class Index {
   Result<uint64_t> PoolCount(const std::string& branch);
   Result<bool> PoolHasTx(const std::string& branch, const Hash32& txid);
   Status AddPoolEntry(const std::string& branch, const Tx& tx, const Receipt& receipt);
+  // Drops a branch's pending txs and its pool record.
   Status ClearPool(const std::string& branch);
-  // Moves a branch's pool to a new name (branch rename is not offered yet;
-  // used when deleting: drops it).
-  Status DropPool(const std::string& branch) { return ClearPool(branch); }
 
   // Resets every cached statement so none holds a read open (DROP TABLE
   // needs that).

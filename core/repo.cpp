@@ -385,7 +385,7 @@ Status Repository::DeleteBranch(const std::string& name, bool force) {
   {
     Txn txn(&db_);
     AERGO_RETURN_IF_ERROR(txn.status());
-    AERGO_RETURN_IF_ERROR(index_->DropPool(name));
+    AERGO_RETURN_IF_ERROR(index_->ClearPool(name));
     AERGO_RETURN_IF_ERROR(txn.Commit());
   }
   return git_.DeleteRef(kHeads + name);
