@@ -756,6 +756,7 @@ Result<QueryResult> ContractEngine::Query(std::string_view sql) {
   if (!raw) return Invalid("query: empty statement");
   if (!IsBlankSql(tail) || !sqlite3_stmt_readonly(raw)) return Denied(kOnlyRead);
   QueryResult out;
+  Impl::Budget budget(&im, query_step_budget_);
   int ncol = sqlite3_column_count(raw);
   for (int c = 0; c < ncol; ++c) out.columns.push_back(sqlite3_column_name(raw, c));
   while ((rc = stmt.Step()) == SQLITE_ROW) {
@@ -766,7 +767,7 @@ Result<QueryResult> ContractEngine::Query(std::string_view sql) {
   }
   if (rc != SQLITE_DONE) {
     if (!im.denial.empty()) return Denied(im.denial);
-    return Failed(std::string("query: ") + sqlite3_errmsg(im.db));
+    return Failed("query: " + im.ErrorText());
   }
   return out;
 }

@@ -82,6 +82,9 @@ struct QueryResult {
 };
 
 inline constexpr uint64_t kDefaultStepBudget = 10'000'000;
+// Reads scan whole tables, so their budget is far larger; it exists to stop
+// runaway queries (a recursive CTE without end), not large ones.
+inline constexpr uint64_t kDefaultQueryStepBudget = 2'000'000'000;
 
 class ContractEngine {
  public:
@@ -122,7 +125,7 @@ class ContractEngine {
   Status CheckArgs(const ContractFunction& fn, const std::vector<Value>& args) const;
 
   // Runs one read-only statement; tables named "c.t". Anything but a single
-  // read is refused with kDenied.
+  // read is refused with kDenied; a read past the query step budget fails.
   Result<QueryResult> Query(std::string_view sql);
 
   // Canonical SHA-256 over every table with a dot in its name, in byte
@@ -134,11 +137,13 @@ class ContractEngine {
   Result<std::vector<std::string>> Contracts();
 
   void set_step_budget(uint64_t steps) { step_budget_ = steps; }
+  void set_query_step_budget(uint64_t steps) { query_step_budget_ = steps; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t step_budget_ = kDefaultStepBudget;
+  uint64_t query_step_budget_ = kDefaultQueryStepBudget;
 };
 
 }  // namespace aergo

@@ -676,3 +676,24 @@ TEST(ContractRules, NullableKeysHashCanonically) {
 
 }  // namespace
 }  // namespace aergo
+
+namespace aergo {
+namespace {
+
+// A runaway read stops at the query step budget instead of running forever.
+TEST(ContractRules, RunawayQueryStopsAtItsBudget) {
+  auto db = Db::Open(":memory:", true);
+  ASSERT_TRUE(db.ok());
+  ContractEngine engine(db->get());
+  ASSERT_TRUE(engine.InitSystemTables().ok());
+  engine.set_query_step_budget(100000);
+  auto r = engine.Query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                        "SELECT count(*) FROM c");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "query: step budget exceeded (100000 steps)");
+  auto ok = engine.Query("SELECT count(*) FROM aergo.directory");
+  EXPECT_TRUE(ok.ok()) << ok.status().message();
+}
+
+}  // namespace
+}  // namespace aergo
