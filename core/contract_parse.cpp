@@ -344,6 +344,12 @@ Status Parser::CheckFunctionStatement(Span s, const ContractFunction& fn) const 
   if (Sig(s.first).IsKeyword("vacuum")) {
     return Error(Sig(s.first).line, "VACUUM is not allowed in contracts");
   }
+  // The authorizer would only see the statistics table ANALYZE creates, and
+  // name the wrong statement.
+  if (Sig(s.first).IsKeyword("analyze") || Sig(s.first).IsKeyword("reindex")) {
+    return Error(Sig(s.first).line, std::string(Sig(s.first).IsKeyword("analyze") ? "ANALYZE" : "REINDEX") +
+                                        " is not allowed in contracts");
+  }
   for (size_t k = s.first; k <= s.last; ++k) {
     const SqlToken& t = Sig(k);
     if (t.kind != SqlToken::Kind::kParam) continue;

@@ -697,3 +697,22 @@ TEST(ContractRules, RunawayQueryStopsAtItsBudget) {
 
 }  // namespace
 }  // namespace aergo
+
+namespace aergo {
+namespace {
+
+TEST(ContractRules, AnalyzeAndReindexAreNamedWhenRefused) {
+  auto db = Db::Open(":memory:", true);
+  ASSERT_TRUE(db.ok());
+  ContractEngine engine(db->get());
+  ASSERT_TRUE(engine.InitSystemTables().ok());
+  for (const char* stmt : {"ANALYZE", "REINDEX"}) {
+    std::string src = std::string("CREATE TABLE a (k INTEGER PRIMARY KEY);\nCREATE FUNCTION f() AS\n  ") +
+                      stmt + ";\nEND;";
+    Status st = engine.Validate("c", src, "c.sql");
+    EXPECT_EQ(st.message(), std::string("c.sql:3: ") + stmt + " is not allowed in contracts");
+  }
+}
+
+}  // namespace
+}  // namespace aergo
