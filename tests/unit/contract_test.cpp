@@ -631,21 +631,29 @@ TEST_F(ContractEngineTest, StaleCacheIsNotUsedAfterRollback) {
 namespace aergo {
 namespace {
 
-TEST(ContractRules, TablesNeedAPrimaryKey) {
-  auto db = Db::Open(":memory:", true);
-  ASSERT_TRUE(db.ok());
-  ContractEngine engine(db->get());
-  ASSERT_TRUE(engine.InitSystemTables().ok());
+// A fresh in-memory state with the system tables, one engine on it.
+class ContractRules : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = Db::Open(":memory:", true);
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    engine_ = std::make_unique<ContractEngine>(db_.get());
+    ASSERT_TRUE(engine_->InitSystemTables().ok());
+  }
+  Db db_;
+  std::unique_ptr<ContractEngine> engine_;
+};
+
+TEST_F(ContractRules, TablesNeedAPrimaryKey) {
+  ContractEngine& engine = *engine_;
   Status st = engine.Validate("c", "CREATE TABLE a (k TEXT PRIMARY KEY);\nCREATE TABLE bag (x, y);", "c.sql");
   EXPECT_EQ(st.message(), "c.sql:2: table 'bag' needs a PRIMARY KEY (state roots and changes are keyed by it)");
   EXPECT_TRUE(engine.Validate("c", "CREATE TABLE a (k TEXT PRIMARY KEY);\nCREATE INDEX ai ON a(k);", "c.sql").ok());
 }
 
-TEST(ContractRules, LibmFunctionsAreRejected) {
-  auto db = Db::Open(":memory:", true);
-  ASSERT_TRUE(db.ok());
-  ContractEngine engine(db->get());
-  ASSERT_TRUE(engine.InitSystemTables().ok());
+TEST_F(ContractRules, LibmFunctionsAreRejected) {
+  ContractEngine& engine = *engine_;
   Status st = engine.Validate(
       "c", "CREATE TABLE a (k INTEGER PRIMARY KEY, r REAL);\nCREATE FUNCTION f() AS\n  INSERT INTO a VALUES (1, sin(1));\nEND;",
       "c.sql");
@@ -655,7 +663,7 @@ TEST(ContractRules, LibmFunctionsAreRejected) {
 }
 
 // Rows with NULL keys in a rowid table hash in a canonical order.
-TEST(ContractRules, NullableKeysHashCanonically) {
+TEST(ContractStateRoot, NullableKeysHashCanonically) {
   const char* src =
       "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);\n"
       "CREATE FUNCTION put(v INTEGER) AS INSERT INTO t VALUES (NULL, :v); END;";
@@ -674,18 +682,10 @@ TEST(ContractRules, NullableKeysHashCanonically) {
   EXPECT_EQ(roots[0], roots[1]);
 }
 
-}  // namespace
-}  // namespace aergo
-
-namespace aergo {
-namespace {
 
 // A runaway read stops at the query step budget instead of running forever.
-TEST(ContractRules, RunawayQueryStopsAtItsBudget) {
-  auto db = Db::Open(":memory:", true);
-  ASSERT_TRUE(db.ok());
-  ContractEngine engine(db->get());
-  ASSERT_TRUE(engine.InitSystemTables().ok());
+TEST_F(ContractRules, RunawayQueryStopsAtItsBudget) {
+  ContractEngine& engine = *engine_;
   engine.set_query_step_budget(100000);
   auto r = engine.Query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
                         "SELECT count(*) FROM c");
@@ -695,17 +695,9 @@ TEST(ContractRules, RunawayQueryStopsAtItsBudget) {
   EXPECT_TRUE(ok.ok()) << ok.status().message();
 }
 
-}  // namespace
-}  // namespace aergo
 
-namespace aergo {
-namespace {
-
-TEST(ContractRules, AnalyzeAndReindexAreNamedWhenRefused) {
-  auto db = Db::Open(":memory:", true);
-  ASSERT_TRUE(db.ok());
-  ContractEngine engine(db->get());
-  ASSERT_TRUE(engine.InitSystemTables().ok());
+TEST_F(ContractRules, AnalyzeAndReindexAreNamedWhenRefused) {
+  ContractEngine& engine = *engine_;
   for (const char* stmt : {"ANALYZE", "REINDEX"}) {
     std::string src = std::string("CREATE TABLE a (k INTEGER PRIMARY KEY);\nCREATE FUNCTION f() AS\n  ") +
                       stmt + ";\nEND;";
