@@ -21,5 +21,6 @@ int CmdCall(Context&, const std::vector<std::string>&);
 int CmdReset(Context&, const std::vector<std::string>&);
 int CmdQuery(Context&, const std::vector<std::string>&);
 int CmdHelp(Context&, const std::vector<std::string>&);
+int CmdDiff(Context&, const std::vector<std::string>&);
 
 }  // namespace aergo::cli

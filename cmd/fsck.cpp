@@ -1,4 +1,4 @@
-// aergo fsck [--json]: exit 1 with a precise list on any corruption.
+// aergo fsck [--fast] [--json]: exit 1 with a precise list on any corruption.
 #include "cmd/commands.h"
 #include "core/fsck.h"
 #include "core/json.h"
@@ -8,7 +8,8 @@ namespace aergo::cli {
 int CmdFsck(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("threads", po::value<unsigned>()->default_value(0),
-                     "signature-verification threads (0: one per core)");
+                     "signature-verification threads (0: one per core)")(
+      "fast", "apply each block's stored changes instead of re-executing its txs");
   AddCommon(opts, true);
   po::positional_options_description pos;
   int code = 0;
@@ -16,7 +17,10 @@ int CmdFsck(Context& ctx, const std::vector<std::string>& args) {
   if (!vm) return code;
   auto repo = ctx.OpenRepo(OpenMode::kInspect);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  auto rep = RunFsck(repo->get(), (*vm)["threads"].as<unsigned>());
+  FsckOptions options;
+  options.threads = (*vm)["threads"].as<unsigned>();
+  options.fast = vm->count("fast") > 0;
+  auto rep = RunFsck(repo->get(), options);
   if (!rep.ok()) return Fail(ctx, rep.status());
   if (vm->count("json")) {
     std::vector<std::string> ps;

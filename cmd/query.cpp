@@ -1,6 +1,9 @@
-// aergo query "<SELECT ...>" [--json | --csv]: read-only SQL over the state.
+// aergo query [--at <rev>] "<SELECT ...>" [--json | --csv]: read-only SQL
+// over the checked-out state, or over the state as of any block (an overlay
+// of the rows that differ; core/state_at.h).
 #include "cmd/commands.h"
 #include "core/json.h"
+#include "core/state_at.h"
 
 namespace aergo::cli {
 
@@ -23,7 +26,8 @@ size_t DisplayWidth(const std::string& s) {
 
 int CmdQuery(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
-  opts.add_options()("sql", po::value<std::string>(), "SELECT statement")("csv", "print CSV");
+  opts.add_options()("sql", po::value<std::string>(), "SELECT statement")("csv", "print CSV")(
+      "at", po::value<std::string>(), "read the state as of this block (any revision)");
   AddCommon(opts, true);
   po::positional_options_description pos;
   pos.add("sql", 1);
@@ -34,7 +38,18 @@ int CmdQuery(Context& ctx, const std::vector<std::string>& args) {
   if (vm->count("json") && vm->count("csv")) return UsageError(ctx, "choose --json or --csv");
   auto repo = ctx.OpenRepo(OpenMode::kRead);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  auto res = (*repo)->engine().Query((*vm)["sql"].as<std::string>());
+  std::unique_ptr<StateOverlay> overlay;
+  if (vm->count("at")) {
+    auto id = (*repo)->Resolve((*vm)["at"].as<std::string>());
+    if (!id.ok()) return Fail(ctx, id.status());
+    auto from_live = (*repo)->ChangesFromLive(*id);
+    if (!from_live.ok()) return Fail(ctx, from_live.status());
+    auto o = StateOverlay::Create((*repo)->db().get(), *from_live);
+    if (!o.ok()) return Fail(ctx, o.status());
+    overlay = std::move(*o);
+  }
+  auto res = (*repo)->engine().Query((*vm)["sql"].as<std::string>(),
+                                     overlay ? &overlay->tables() : nullptr);
   if (!res.ok()) return Fail(ctx, res.status());
   const auto& cols = res->columns;
   std::string out;

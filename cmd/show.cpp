@@ -1,7 +1,9 @@
-// aergo show <rev or txid> [--json]: a block (header, txs, receipts) or one tx.
+// aergo show <rev or txid> [--changes] [--json]: a block (header, txs,
+// receipts; with --changes the rows it changed) or one tx.
 #include <algorithm>
 
 #include "cmd/commands.h"
+#include "cmd/util_changes.h"
 #include "core/json.h"
 
 namespace aergo::cli {
@@ -52,7 +54,8 @@ std::string TxText(const Tx& tx, const Receipt* rc, const std::optional<Hash32>&
 
 int CmdShow(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
-  opts.add_options()("object", po::value<std::string>(), "revision or tx id");
+  opts.add_options()("object", po::value<std::string>(), "revision or tx id")(
+      "changes", "also show the rows the block changed");
   AddCommon(opts, true);
   po::positional_options_description pos;
   pos.add("object", 1);
@@ -73,6 +76,12 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
     if (!block.ok()) return Fail(ctx, block.status());
     const auto& h = block->header;
     std::string id = ToHex(block->Id());
+    std::optional<ChangeSet> changes;
+    if (vm->count("changes")) {
+      auto c = ChangeSet::Decode(block->changes, "changes of block " + id);
+      if (!c.ok()) return Fail(ctx, c.status());
+      changes = std::move(*c);
+    }
     if (json) {
       std::vector<std::string> ps, txs;
       for (const auto& p : h.parents) ps.push_back(JsonString(ToHex(p)));
@@ -84,7 +93,12 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
                << ", \"tx_root\": " << JsonString(ToHex(h.tx_root)) << ", \"receipt_root\": "
                << JsonString(ToHex(h.receipt_root)) << ", \"state_root\": "
                << JsonString(ToHex(h.state_root)) << ", \"message\": " << JsonString(h.message)
-               << ", \"txs\": [" << Join(txs, ", ") << "]}\n";
+               << ", \"txs\": [" << Join(txs, ", ") << "]";
+      if (changes) {
+        std::string c = ChangesJson(*changes);
+        *ctx.out << ", \"changes\": " << c.substr(0, c.size() - 1);
+      }
+      *ctx.out << "}\n";
       return kExitOk;
     }
     *ctx.out << "block " << id << "\n";
@@ -103,6 +117,7 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
       if (!rc.error.empty()) *ctx.out << "  (" << rc.error << ")";
     }
     *ctx.out << "\n";
+    if (changes) *ctx.out << "\nChanges:\n" << ChangesText(*changes);
     return kExitOk;
   }
 

@@ -6,6 +6,11 @@
 // Step budget: during Call and Deploy a progress handler runs every
 // kProgressOps VM instructions and aborts once the count exceeds the budget.
 //
+// Storage: CreateSchema (shared by Deploy, Validate and CreateTables) runs
+// the DDL and creates every table whose PRIMARY KEY would be a separate
+// index (not the rowid alias) WITHOUT ROWID, so a table's layout follows
+// from its source alone: no NULL keys, no hidden rowids, scans in key order.
+//
 // Caching: each contract's parsed source and, per function, its prepared
 // statements with a binding plan are cached after first use. A cached
 // contract is revalidated on each call by its deploy txid in
@@ -15,6 +20,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "core/contract_internal.h"
@@ -66,6 +72,28 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 
 std::string LineError(const std::string& file, int line, const std::string& reason) {
   return file + ":" + std::to_string(line) + ": " + reason;
+}
+
+Status CheckContractName(const std::string& name) {
+  if (name == "aergo") return Exists("contract name 'aergo' is reserved");
+  if (!IsValidContractName(name)) {
+    return Invalid("invalid contract name '" + name +
+                   "' (use a-z, 0-9 and _, not starting with a digit, at most 64 characters)");
+  }
+  return Status::Ok();
+}
+
+// Parsed source to the engine's view of a contract: name, file for
+// messages, and its own table and index names.
+LoadedContract Describe(const std::string& name, const std::string& owner, const std::string& file,
+                        const ContractSource& src) {
+  LoadedContract lc;
+  lc.name = name;
+  lc.owner = owner;
+  lc.file = file;
+  lc.names.insert(src.tables.begin(), src.tables.end());
+  lc.names.insert(src.indexes.begin(), src.indexes.end());
+  return lc;
 }
 
 }  // namespace
@@ -125,6 +153,8 @@ struct ContractEngine::Impl : contract_internal::Sandbox {
   Status CheckColumns(const LoadedContract& lc, const std::string& file, int line);
   Status CheckPrimaryKey(const std::string& table, const std::string& shown, const std::string& file,
                          int line);
+  Status RunDdl(const LoadedContract& lc, const std::string& sql, int line);
+  Status CreateSchema(const LoadedContract& lc, const ContractSource& src);
   Status Install(const std::string& name, std::string_view source, const std::string& file,
                  const CallEnv& env, bool record, uint64_t budget);
   Status RunCalls(CompiledFunction& fn, const std::vector<Value>& args, const CallEnv& env);
@@ -386,43 +416,164 @@ Status ContractEngine::Impl::CheckPrimaryKey(const std::string& table, const std
                                              const std::string& file, int line) {
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db,
-                         "SELECT (SELECT type FROM pragma_table_list WHERE name = ?1), "
-                         "(SELECT wr FROM pragma_table_list WHERE name = ?1), name, pk, \"notnull\", "
-                         "upper(type) FROM pragma_table_info(?1) WHERE pk > 0",
+                         "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE pk > 0) "
+                         "FROM pragma_table_list WHERE schema = 'main' AND name = ?1 AND "
+                         "type = 'table'",
                          -1, &raw, nullptr) != SQLITE_OK) {
-    return IoError(std::string("table_info: ") + sqlite3_errmsg(db));
+    return IoError(std::string("table_list: ") + sqlite3_errmsg(db));
   }
   Stmt stmt(raw);
   stmt.Bind(1, table);
-  std::vector<std::string> nullable;
-  int pk_cols = 0;
-  bool is_table = true, without_rowid = false, integer_key = false;
-  while (stmt.Step() == SQLITE_ROW) {
-    is_table = stmt.Text(0) == "table";
-    without_rowid = stmt.Int(1) != 0;
-    ++pk_cols;
-    integer_key = stmt.Text(5) == "INTEGER";
-    if (stmt.Int(4) == 0) nullable.push_back(stmt.Text(2));
+  // No row: an index, or a table not created yet.
+  if (stmt.Step() != SQLITE_ROW || stmt.Int(0) != 0) return Status::Ok();
+  return Invalid(LineError(file, line, "table '" + shown +
+                                           "' needs a PRIMARY KEY (state roots and changes are "
+                                           "keyed by it)"));
+}
+
+namespace {
+
+// The significant tokens of one CREATE TABLE statement, without trailing
+// ';', and the index (into `sig`) of the ')' closing its column list, or
+// npos for CREATE TABLE ... AS SELECT.
+struct TableDdl {
+  std::vector<SqlToken> tokens;
+  std::vector<size_t> sig;
+  size_t close = std::string::npos;
+};
+
+Result<TableDdl> ScanTableDdl(const std::string& sql) {
+  TableDdl d;
+  AERGO_ASSIGN_OR_RETURN(d.tokens, TokenizeSql(sql));
+  for (size_t i = 0; i < d.tokens.size(); ++i) {
+    if (d.tokens[i].significant()) d.sig.push_back(i);
   }
-  if (pk_cols == 0) {
-    // No key columns: an index (skip) or a table without a primary key.
-    sqlite3_stmt* t = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_list WHERE name = ?1 AND type = 'table'",
-                           -1, &t, nullptr) != SQLITE_OK)
-      return IoError(std::string("table_list: ") + sqlite3_errmsg(db));
-    Stmt is(t);
-    is.Bind(1, table);
-    if (is.Step() != SQLITE_ROW) return Status::Ok();
-    return Invalid(LineError(file, line, "table '" + shown +
-                                             "' needs a PRIMARY KEY (state roots and changes are "
-                                             "keyed by it)"));
+  while (!d.sig.empty() && d.tokens[d.sig.back()].IsPunct(";")) d.sig.pop_back();
+  // CREATE TABLE [IF NOT EXISTS] name ( ... ): the column list follows the name.
+  size_t k = 2;
+  if (k < d.sig.size() && d.tokens[d.sig[k]].IsKeyword("if")) k += 3;
+  ++k;  // the name
+  if (k >= d.sig.size() || !d.tokens[d.sig[k]].IsPunct("(")) return d;
+  int depth = 0;
+  for (; k < d.sig.size(); ++k) {
+    const SqlToken& t = d.tokens[d.sig[k]];
+    if (t.IsPunct("(")) ++depth;
+    if (t.IsPunct(")") && --depth == 0) {
+      d.close = k;
+      break;
+    }
   }
-  // A rowid table's TEXT key may hold NULLs (an SQLite legacy); the state
-  // root orders such rows by their remaining columns, so this is allowed.
-  (void)is_table;
-  (void)without_rowid;
-  (void)integer_key;
-  (void)nullable;
+  return d;
+}
+
+// The statement with the table option WITHOUT ROWID added: " WITHOUT ROWID"
+// after the column list when it ends the statement, else ", WITHOUT ROWID"
+// after the options already there (STRICT). A trailing ';' is dropped.
+std::string AppendWithoutRowid(const std::string& sql, const TableDdl& d) {
+  const SqlToken& last = d.tokens[d.sig.back()];
+  std::string out = sql.substr(0, last.pos + last.text.size());
+  out += d.close + 1 == d.sig.size() ? " WITHOUT ROWID" : ", WITHOUT ROWID";
+  return out;
+}
+
+// Runs the first statement of sql on db; true if it succeeded.
+bool TryCreate(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
+  Stmt stmt(raw);
+  return rc == SQLITE_OK && raw && sqlite3_step(raw) == SQLITE_DONE;
+}
+
+// True if `table` on db is a rowid table whose PRIMARY KEY is a separate
+// index (the key is not the rowid alias).
+Result<bool> HasSeparateKeyIndex(sqlite3* db, const std::string& table) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT wr = 0 AND EXISTS (SELECT 1 FROM pragma_index_list(?1) "
+                         "WHERE origin = 'pk') "
+                         "FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
+                         -1, &raw, nullptr) != SQLITE_OK) {
+    return IoError(std::string("table_list: ") + sqlite3_errmsg(db));
+  }
+  Stmt stmt(raw);
+  stmt.Bind(1, table);
+  return stmt.Step() == SQLITE_ROW && stmt.Int(0) != 0;
+}
+
+}  // namespace
+
+// Runs one rewritten CREATE TABLE / CREATE INDEX under kDeploy. Errors name
+// the contract file and the statement's line.
+Status ContractEngine::Impl::RunDdl(const LoadedContract& lc, const std::string& sql, int line) {
+  Scope scope(this, Mode::kDeploy, lc.name, lc.owner);
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
+  Stmt stmt(raw);
+  if (rc == SQLITE_OK && raw) rc = sqlite3_step(raw);
+  if (rc == SQLITE_OK || rc == SQLITE_DONE) return Status::Ok();
+  return Status::Error(denial.empty() ? Code::kInvalid : Code::kDenied,
+                       LineError(lc.file, line, ErrorText()));
+}
+
+// Runs the contract's DDL in declaration order, rewritten to storage names,
+// and checks columns and keys after each statement. Storage rule: a CREATE
+// TABLE whose table would be a rowid table with a separate PRIMARY KEY
+// index gets WITHOUT ROWID appended. SQLite itself decides that, on a
+// private in-memory database where the statement is tried first, so the
+// real table is created once, in its final form (a DROP would fail while
+// any statement of the caller's connection is active). The result is
+// checked on the real table. Used by Install and CreateTables, so both
+// leave identical sqlite_master entries.
+Status ContractEngine::Impl::CreateSchema(const LoadedContract& lc, const ContractSource& src) {
+  AERGO_RETURN_IF_ERROR(RefreshPlainTables());
+  std::optional<Db> scratch;
+  size_t next_table = 0;  // src.tables lists tables in DDL order
+  for (size_t i = 0; i < src.ddl.size(); ++i) {
+    int line = src.ddl_lines[i];
+    AERGO_ASSIGN_OR_RETURN(std::vector<SqlToken> tokens, TokenizeSql(src.ddl[i]));
+    std::string sql = RewriteSqlNames(tokens, lc.names, lc.name + ".", {});
+    const SqlToken* second = nullptr;
+    int seen = 0;
+    for (const SqlToken& t : tokens) {
+      if (t.significant() && ++seen == 2) {
+        second = &t;
+        break;
+      }
+    }
+    std::string table;
+    if (second && second->IsKeyword("table")) {
+      if (next_table >= src.tables.size()) return Corrupt("contract source: table list mismatch");
+      table = lc.name + "." + src.tables[next_table++];
+      AERGO_ASSIGN_OR_RETURN(TableDdl d, ScanTableDdl(sql));
+      if (d.close != std::string::npos) {  // not CREATE TABLE ... AS SELECT
+        if (!scratch) {
+          AERGO_ASSIGN_OR_RETURN(Db opened, Db::Open(":memory:", true));
+          sqlite3_create_function_v2(opened.get(), "require", 2,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                     nullptr, RequireFn, nullptr, nullptr, nullptr);
+          scratch = std::move(opened);
+        }
+        // A statement the scratch database refuses is run as written: the
+        // real database reports the error, or the check below refuses it.
+        if (TryCreate(scratch->get(), sql)) {
+          AERGO_ASSIGN_OR_RETURN(bool convert, HasSeparateKeyIndex(scratch->get(), table));
+          AERGO_RETURN_IF_ERROR(scratch->Exec("DROP TABLE " + QuoteIdent(table)));
+          if (convert) sql = AppendWithoutRowid(sql, d);
+        }
+      }
+    }
+    AERGO_RETURN_IF_ERROR(RunDdl(lc, sql, line));
+    if (!table.empty()) {
+      AERGO_ASSIGN_OR_RETURN(bool rowid_key, HasSeparateKeyIndex(db, table));
+      if (rowid_key) {
+        return Invalid(LineError(lc.file, line,
+                                 "table '" + src.tables[next_table - 1] +
+                                     "' is a rowid table with a separate PRIMARY KEY index, "
+                                     "which contract tables may not be"));
+      }
+    }
+    AERGO_RETURN_IF_ERROR(CheckColumns(lc, lc.file, line));
+  }
   return Status::Ok();
 }
 
@@ -432,11 +583,7 @@ Status ContractEngine::Impl::CheckPrimaryKey(const std::string& table, const std
 Status ContractEngine::Impl::Install(const std::string& name, std::string_view source,
                                      const std::string& file, const CallEnv& env, bool record,
                                      uint64_t step_budget) {
-  if (name == "aergo") return Exists("contract name 'aergo' is reserved");
-  if (!IsValidContractName(name)) {
-    return Invalid("invalid contract name '" + name +
-                   "' (use a-z, 0-9 and _, not starting with a digit, at most 64 characters)");
-  }
+  AERGO_RETURN_IF_ERROR(CheckContractName(name));
   AERGO_ASSIGN_OR_RETURN(ContractSource src, ParseContract(source, file));
   {
     sqlite3_stmt* raw = nullptr;
@@ -448,33 +595,9 @@ Status ContractEngine::Impl::Install(const std::string& name, std::string_view s
     exists.Bind(1, name);
     if (exists.Step() == SQLITE_ROW) return Exists("contract '" + name + "' already exists");
   }
-  AERGO_RETURN_IF_ERROR(RefreshPlainTables());
-  LoadedContract lc;
-  lc.name = name;
-  lc.owner = env.sender;
-  lc.file = file;
-  lc.names.insert(src.tables.begin(), src.tables.end());
-  lc.names.insert(src.indexes.begin(), src.indexes.end());
+  LoadedContract lc = Describe(name, env.sender, file, src);
   Budget budget(this, step_budget);
-  for (size_t i = 0; i < src.ddl.size(); ++i) {
-    int line = src.ddl_lines[i];
-    AERGO_ASSIGN_OR_RETURN(std::vector<SqlToken> tokens, TokenizeSql(src.ddl[i]));
-    std::string sql = RewriteSqlNames(tokens, lc.names, name + ".", {});
-    Status st;
-    {
-      Scope scope(this, Mode::kDeploy, name, env.sender);
-      sqlite3_stmt* raw = nullptr;
-      int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
-      Stmt stmt(raw);
-      if (rc == SQLITE_OK && raw) rc = sqlite3_step(raw);
-      if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-        st = Status::Error(denial.empty() ? Code::kInvalid : Code::kDenied,
-                           LineError(file, line, ErrorText()));
-      }
-    }
-    AERGO_RETURN_IF_ERROR(st);
-    AERGO_RETURN_IF_ERROR(CheckColumns(lc, file, line));
-  }
+  AERGO_RETURN_IF_ERROR(CreateSchema(lc, src));
   AERGO_ASSIGN_OR_RETURN(std::set<std::string> qualified, DottedTables());
   for (ContractFunction& f : src.functions) {
     CompiledFunction cf;
@@ -600,6 +723,76 @@ CallOutcome ContractEngine::Deploy(std::string_view name, std::string_view sourc
   out.ok = st.ok();
   out.error = st.message();
   return out;
+}
+
+Status ContractEngine::CreateTables(std::string_view name, std::string_view source) {
+  std::string n(name);
+  std::string context = "create tables of contract '" + n + "'";
+  Impl& im = *impl_;
+  Status st = CheckContractName(n);
+  if (!st.ok()) return st.Context(context);
+  Result<ContractSource> src = ParseContract(source, n + ".sql");
+  if (!src.ok()) return src.status().Context(context);
+  Savepoint sp(im.db, "aergo_create_tables");
+  st = sp.status();
+  if (st.ok()) {
+    // The owner is not needed: contract_owner() cannot appear in DDL.
+    LoadedContract lc = Describe(n, "", n + ".sql", *src);
+    Impl::Budget budget(&im, step_budget_);
+    st = im.CreateSchema(lc, *src);
+  }
+  if (st.ok()) st = sp.Release();
+  im.cache.erase(n);
+  return st.Context(context);
+}
+
+Status ContractEngine::DropTables(std::string_view name) {
+  std::string n(name);
+  Impl& im = *impl_;
+  if (n == "aergo") return Denied("the tables of the system contract 'aergo' are never dropped");
+  AERGO_RETURN_IF_ERROR(CheckContractName(n));
+  im.cache.erase(n);  // finalizes its statements, which would keep the tables busy
+  // SQLite refuses DROP TABLE while any cursor is open, and a failed drop
+  // would roll back the savepoint, which aborts the caller's statements:
+  // check before changing anything.
+  for (sqlite3_stmt* p = sqlite3_next_stmt(im.db, nullptr); p; p = sqlite3_next_stmt(im.db, p)) {
+    if (!sqlite3_stmt_busy(p)) continue;
+    const char* text = sqlite3_sql(p);
+    return IoError("drop tables of contract '" + n +
+                   "': a statement of the connection is still active (not reset): " +
+                   (text ? text : "?"));
+  }
+  std::vector<std::pair<std::string, std::string>> drops;  // (kind, name)
+  {
+    sqlite3_stmt* raw = nullptr;
+    const char* sql =
+        "SELECT type, name FROM sqlite_master WHERE type IN ('index', 'table') AND "
+        "substr(name, 1, length(?1)) = ?1 ORDER BY type = 'table', name";
+    if (sqlite3_prepare_v2(im.db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+      return IoError("drop tables of contract '" + n + "': " + sqlite3_errmsg(im.db));
+    }
+    Stmt stmt(raw);
+    stmt.Bind(1, n + ".");
+    int rc;
+    while ((rc = stmt.Step()) == SQLITE_ROW) drops.emplace_back(stmt.Text(0), stmt.Text(1));
+    if (rc != SQLITE_DONE) {
+      return IoError("drop tables of contract '" + n + "': " + sqlite3_errmsg(im.db));
+    }
+  }
+  Savepoint sp(im.db, "aergo_drop_tables");
+  AERGO_RETURN_IF_ERROR(sp.status());
+  for (const auto& [kind, object] : drops) {
+    // Indexes come first; none of them belongs to another contract's table.
+    std::string sql = (kind == "table" ? "DROP TABLE IF EXISTS " : "DROP INDEX IF EXISTS ") +
+                      QuoteIdent(object);
+    char* err = nullptr;
+    if (sqlite3_exec(im.db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "failed";
+      sqlite3_free(err);
+      return IoError("drop tables of contract '" + n + "': " + kind + " '" + object + "': " + msg);
+    }
+  }
+  return sp.Release();
 }
 
 CallOutcome ContractEngine::Call(std::string_view contract, std::string_view function,
@@ -737,9 +930,14 @@ Status ContractEngine::CheckArgs(const ContractFunction& fn, const std::vector<V
   return Status::Ok();
 }
 
-Result<QueryResult> ContractEngine::Query(std::string_view sql) {
+Result<QueryResult> ContractEngine::Query(std::string_view sql, const std::set<std::string>* tables) {
   Impl& im = *impl_;
-  AERGO_ASSIGN_OR_RETURN(std::set<std::string> qualified, im.DottedTables());
+  std::set<std::string> qualified;
+  if (tables) {
+    qualified = *tables;
+  } else {
+    AERGO_ASSIGN_OR_RETURN(qualified, im.DottedTables());
+  }
   Result<std::vector<SqlToken>> tokens = TokenizeSql(sql);
   if (!tokens.ok()) return Invalid("query: " + tokens.status().message());
   std::string text = RewriteSqlNames(*tokens, {}, "", qualified);
@@ -773,8 +971,8 @@ Result<QueryResult> ContractEngine::Query(std::string_view sql) {
 }
 
 // Layout: contract_state.cpp.
-Result<Hash32> ContractEngine::StateRoot() {
-  return contract_internal::ComputeStateRoot(impl_->db);
+Result<Hash32> ContractEngine::StateDigest() {
+  return contract_internal::ComputeStateDigest(impl_->db);
 }
 
 Result<std::vector<std::string>> ContractEngine::Contracts() {

@@ -1,5 +1,5 @@
 // AERGOSQL contracts: parsing, sandboxed deployment, calls, read-only
-// queries and the canonical state root (DESIGN §6; state root: docs/formats/state.md;
+// queries and the canonical state digest (DESIGN §6; docs/formats/state.md;
 // the language: man/aergo-deploy.1).
 //
 // Storage naming: a contract's table `t` of contract `c` is the SQLite table
@@ -20,6 +20,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -106,7 +107,27 @@ class ContractEngine {
   // (name, owner, source, txid) in "aergo.contracts". Atomic: on failure
   // nothing changes and the outcome carries the error. A contract that
   // already exists fails.
+  // Storage: a table whose PRIMARY KEY is not the rowid alias (a single
+  // INTEGER PRIMARY KEY column) is created WITHOUT ROWID (the option is
+  // appended to its CREATE TABLE), so key columns never hold NULL and full
+  // scans run in key order.
   CallOutcome Deploy(std::string_view name, std::string_view source, const CallEnv& env);
+
+  // Creates the tables and indexes of contract `name` from its source
+  // exactly as Deploy does (same name rewriting, same storage rule, same
+  // statement order, so sqlite_master holds the same SQL), without
+  // compiling its functions or recording it in "aergo.contracts": for
+  // building a state from recorded row changes. Atomic (savepoint).
+  // Errors read "create tables of contract '<name>': <reason>".
+  Status CreateTables(std::string_view name, std::string_view source);
+
+  // Drops every table and index named "<name>.*" and forgets the cached
+  // contract; "aergo.contracts" is not touched. The system contract
+  // "aergo" is refused (kDenied). Atomic (savepoint). SQLite cannot drop a
+  // table under an open cursor: while any statement of the connection is
+  // active (stepped and not reset) this fails with kIo, naming that
+  // statement, and changes nothing.
+  Status DropTables(std::string_view name);
 
   // Calls contract.function with typed args. Atomic (savepoint): on any
   // failure nothing changes. Arguments must already match the declared
@@ -126,12 +147,17 @@ class ContractEngine {
 
   // Runs one read-only statement; tables named "c.t". Anything but a single
   // read is refused with kDenied; a read past the query step budget fails.
-  Result<QueryResult> Query(std::string_view sql);
+  // tables: the state tables the query may name as c.t (default: those of
+  // the connection's main schema); a StateOverlay passes those of the
+  // block it shows.
+  Result<QueryResult> Query(std::string_view sql, const std::set<std::string>* tables = nullptr);
 
-  // Canonical SHA-256 over every table with a dot in its name, in byte
-  // order of table name, rows in primary-key order, values in the Value
-  // encoding (docs/formats/state.md).
-  Result<Hash32> StateRoot();
+  // State digest: canonical SHA-256 over the full content of every table
+  // with a dot in its name, in byte order of table name, rows in
+  // primary-key order, values in the Value encoding (docs/formats/state.md).
+  // Not in any header (state roots chain the blocks' changes,
+  // docs/formats/changes.md); fsck and tests compare states with it.
+  Result<Hash32> StateDigest();
 
   // Names of deployed contracts, sorted.
   Result<std::vector<std::string>> Contracts();

@@ -1,7 +1,7 @@
 // Internals shared by the contract engine's source files; not a public API.
 //   contract_parse.cpp    ParseContract, names, signatures
 //   contract_sandbox.cpp  the authorizer (Sandbox), the function denylist
-//   contract_state.cpp    the state root
+//   contract_state.cpp    the state digest
 //   contract.cpp          ContractEngine
 #pragma once
 
@@ -73,7 +73,7 @@ struct Sandbox {
   std::string DdlVerdict(int action, std::string_view a3, std::string_view a4) const;
 };
 
-// The canonical state root of db (layout in contract_state.cpp).
-Result<Hash32> ComputeStateRoot(sqlite3* db);
+// The canonical state digest of db (layout in contract_state.cpp).
+Result<Hash32> ComputeStateDigest(sqlite3* db);
 
 }  // namespace aergo::contract_internal

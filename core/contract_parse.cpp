@@ -14,8 +14,9 @@
 //
 // Static checks made here (so they name the line before anything runs):
 // ROLLBACK anywhere (INSERT OR ROLLBACK / ON CONFLICT ROLLBACK would end the
-// caller's transaction); AUTOINCREMENT (its counter lives in sqlite_sequence,
-// outside the ledger state, so replicas could disagree on later rowids);
+// caller's transaction); AUTOINCREMENT in table and index definitions (its
+// counter lives in sqlite_sequence, outside the ledger state, so a state
+// rebuilt from row changes would assign different rowids);
 // parameters in DDL; non-deterministic functions in DDL (DEFAULT
 // (random()) and DEFAULT CURRENT_TIMESTAMP never reach the authorizer);
 // in functions, VACUUM (the authorizer never sees it) and any parameter
@@ -315,8 +316,8 @@ Status Parser::CheckDdl(Span s) const {
     const SqlToken& t = Sig(k);
     if (t.IsKeyword("autoincrement")) {
       return Error(t.line,
-                   "AUTOINCREMENT is not allowed in contracts (its counter is not part of the "
-                   "ledger state); INTEGER PRIMARY KEY alone assigns rowids deterministically");
+                   "AUTOINCREMENT is not allowed: its counter lives in sqlite_sequence, outside "
+                   "the ledger state");
     }
     if (t.kind == SqlToken::Kind::kParam) {
       return Error(t.line, "parameters are not allowed in table and index definitions");

@@ -8,7 +8,7 @@
 
 namespace aergo::contract_internal {
 
-// State root (docs/formats/state.md). SHA-256 over the concatenation of:
+// State digest (docs/formats/state.md). SHA-256 over the concatenation of:
 //   "AERGO-STATE-V1"                       14 ASCII bytes, no length, no NUL
 //   for each table whose name contains '.', in byte order of name
 //   (sqlite_master type 'table'; system tables "aergo.*" included):
@@ -28,7 +28,7 @@ namespace aergo::contract_internal {
 // key, not WITHOUT ROWID) order by the key, then every column likewise. Values
 // are read as stored (column affinity applied), as ColumnValue reports them.
 // With no contract tables the root is SHA-256("AERGO-STATE-V1").
-Result<Hash32> ComputeStateRoot(sqlite3* db) {
+Result<Hash32> ComputeStateDigest(sqlite3* db) {
   crypto_hash_sha256_state h;
   crypto_hash_sha256_init(&h);
   auto feed = [&h](const Bytes& b) { crypto_hash_sha256_update(&h, b.data(), b.size()); };

@@ -1,5 +1,6 @@
 #include "core/executor.h"
 
+#include "core/recorder.h"
 #include "core/sqlite.h"
 
 namespace aergo {
@@ -62,21 +63,26 @@ CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const H
   return CallOutcome{false, "unknown tx kind", 0};
 }
 
-Status ReplayBlock(ContractEngine* engine, sqlite3* db, const Block& block,
-                   const std::vector<Hash32>* given_ids) {
+Result<ChangeSet> ReplayBlock(ContractEngine* engine, sqlite3* db, ChangeRecorder* recorder,
+                              const Block& block, const std::vector<Hash32>* given_ids) {
   AddressCache addresses;
   std::vector<Hash32> computed;
   if (given_ids == nullptr) computed = block.TxIds();
   const std::vector<Hash32>& ids = given_ids ? *given_ids : computed;
+  recorder->Clear();
   for (size_t i = 0; i < block.txs.size(); ++i) {
     if (block.receipts[i].status == ReceiptStatus::kExcluded) continue;
+    recorder->Begin();
     CallOutcome out = ExecuteTx(engine, db, block.txs[i], ids[i], block.header.height,
                                 block.header.time_ms, &addresses);
-    if (!out.ok)
+    if (!out.ok) {
+      recorder->Drop();
       return Corrupt("block " + ShortId(block.Id()) + " tx " + ShortId(ids[i]) +
                      " fails on replay: " + out.error);
+    }
+    AERGO_RETURN_IF_ERROR(recorder->Keep());
   }
-  return Status::Ok();
+  return recorder->Take();
 }
 
 Status ClearState(sqlite3* db) {

@@ -6,7 +6,9 @@
 
 #include <map>
 
+#include "core/changes.h"
 #include "core/contract.h"
+#include "core/recorder.h"
 #include "core/objects.h"
 
 namespace aergo {
@@ -19,12 +21,13 @@ using AddressCache = std::map<PublicKey, std::string>;
 CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const Hash32& txid,
                       uint64_t height, uint64_t block_time_ms, AddressCache* addresses = nullptr);
 
-// Replays a stored block's txs (applied and resolved receipts) and checks
-// that each still succeeds; Corrupt naming the block and tx otherwise. Does
-// not compare the state root (callers do, with engine->StateRoot()).
-// ids: the block's tx ids if the caller has them (else computed).
-Status ReplayBlock(ContractEngine* engine, sqlite3* db, const Block& block,
-                   const std::vector<Hash32>* ids = nullptr);
+// Replays a stored block's txs (applied and resolved receipts), checks
+// that each still succeeds (Corrupt naming the block and tx otherwise) and
+// returns the changes they made, as recorded. Callers compare them with the
+// block's stored changes. recorder: installed on db (it is cleared first).
+// ids: the block's tx ids if the caller has them.
+Result<ChangeSet> ReplayBlock(ContractEngine* engine, sqlite3* db, ChangeRecorder* recorder,
+                              const Block& block, const std::vector<Hash32>* ids = nullptr);
 
 // Drops every state table (names with a dot).
 Status ClearState(sqlite3* db);

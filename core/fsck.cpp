@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/executor.h"
+#include "core/state.h"
 
 namespace aergo {
 
@@ -84,7 +85,8 @@ class SignatureVerifier {
 
 }  // namespace
 
-Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
+Result<FsckReport> RunFsck(Repository* repo, const FsckOptions& options) {
+  unsigned threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   FsckReport rep;
   auto problem = [&](std::string p) { rep.problems.push_back(std::move(p)); };
@@ -109,8 +111,13 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
     std::vector<Hash32> ids;
     if (Status st = block.CheckStructure(&ids); !st.ok()) { problem(st.message()); continue; }
     if (h.height != row.height || h.parents != row.parents || h.time_ms != row.time_ms ||
-        h.producer != row.producer || h.tx_count != row.txs || h.message != row.message)
+        h.producer != row.producer || h.tx_count != row.txs || h.message != row.message ||
+        h.state_root != row.state_root)
       problem("block " + id + ": index row disagrees with the stored header");
+    auto copy = repo->index().GetChanges(row.id);
+    if (!copy.ok()) problem(copy.status().message());
+    else if (!copy.value() || *copy.value() != block.changes)
+      problem("block " + id + ": index copy of its changes differs from the stored changes");
     if (h.parents.empty()) {
       genesis.push_back(row.id);
       if (row.id != repo->chain_id()) problem("block " + id + ": a second genesis block");
@@ -165,14 +172,30 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
   if (!head.ok()) problem(head.status().message());
   else if (!head->target) problem("HEAD names a branch that does not exist");
 
-  // 3. Replay every first-parent path from genesis in a scratch database.
+  // 3. Replay (or, fast, apply the changes of) every first-parent path from
+  // genesis in a scratch database, checking the checked-out state on the way.
   std::vector<std::string> replay_problems;
+  std::optional<Repository::StatePosition> live;
+  std::optional<ChangeSet> live_pool;
+  std::string live_problem;
+  bool live_checked = false;
+  if (auto pos = repo->LiveState(); pos.ok() && pos.value()) {
+    live = *pos.value();
+    if (live->branch) {
+      auto pc = repo->PoolChanges(*live->branch);
+      if (pc.ok()) live_pool = std::move(pc.value());
+      else live_problem = pc.status().message();
+    }
+  } else {
+    live_problem = "the checked-out state has no known position";
+  }
   Status replay_status = [&]() -> Status {
     if (genesis.empty()) return Status::Ok();
     AERGO_ASSIGN_OR_RETURN(Db scratch, Db::Open("", true));
     // A memory journal: fast, and (unlike journal_mode=OFF) ROLLBACK TO works,
     // which the fork-point savepoints below depend on.
     AERGO_RETURN_IF_ERROR(scratch.Exec("PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF"));
+    ChangeRecorder recorder(scratch.get());
     ContractEngine engine(scratch.get());
     struct Frame {
       Hash32 id;
@@ -207,15 +230,40 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
         if (++on_path[txid] == 2)
           replay_problems.push_back("block " + id + ": tx " + ToHex(txid) +
                                     " appears twice in one branch's history");
-      Status st = ReplayBlock(&engine, scratch.get(), b, &ids);
+      Hash32 parent_root{};
+      if (!b.header.parents.empty()) {
+        auto parent = blocks.find(b.header.parents[0]);
+        if (parent != blocks.end()) parent_root = parent->second.header.state_root;
+      }
+      Status st;
+      if (options.fast) {
+        // Apply the stored changes: they must decode canonically, chain to
+        // the header's state root and start from the state they claim.
+        auto stored = ChangeSet::Decode(b.changes, "changes of block " + id);
+        st = stored.status();
+        if (st.ok() && ChainStateRoot(parent_root, b.changes) != b.header.state_root)
+          st = Corrupt("block " + id + ": state root does not match its changes");
+        if (st.ok()) st = ApplyChanges(scratch.get(), &engine, *stored);
+        if (!st.ok() && st.message().rfind("block ", 0) != 0) st = Corrupt("block " + id + ": " + st.message());
+      } else {
+        auto made = ReplayBlock(&engine, scratch.get(), &recorder, b, &ids);
+        st = made.ok() ? CheckReplayedChanges(b, *made, parent_root) : made.status();
+      }
       if (!st.ok()) {
         replay_problems.push_back(st.message());
         continue;  // its descendants cannot be checked
       }
-      AERGO_ASSIGN_OR_RETURN(Hash32 root, engine.StateRoot());
-      if (root != b.header.state_root) {
-        replay_problems.push_back("block " + id + ": state root mismatch on replay");
-        continue;
+      if (live && f.id == live->block) {
+        // The checked-out state: this block plus the merge pool, if any.
+        AERGO_RETURN_IF_ERROR(scratch.Exec("SAVEPOINT fsck_live"));
+        Status pst = live_pool ? ApplyChanges(scratch.get(), &engine, *live_pool) : Status::Ok();
+        auto want = pst.ok() ? engine.StateDigest() : Result<Hash32>(pst);
+        AERGO_RETURN_IF_ERROR(scratch.Exec("ROLLBACK TO fsck_live; RELEASE fsck_live"));
+        auto have = repo->engine().StateDigest();
+        if (!want.ok()) live_problem = "the merge pool's changes do not apply to block " + id + ": " + want.status().message();
+        else if (!have.ok()) live_problem = have.status().message();
+        else if (*want != *have) live_problem = "checked-out state does not match block " + id + (live_pool ? " plus its merge pool" : "");
+        live_checked = true;
       }
       auto kids = children.find(f.id);
       if (kids == children.end()) continue;
@@ -231,18 +279,10 @@ Result<FsckReport> RunFsck(Repository* repo, unsigned threads) {
   rep.problems.insert(rep.problems.end(), sig_problems.begin(), sig_problems.end());
   rep.problems.insert(rep.problems.end(), replay_problems.begin(), replay_problems.end());
 
-  // 4. The checked-out state matches its head when no txs are pending.
-  if (head.ok() && head->target) {
-    auto h = repo->CurrentHead();
-    auto pending = repo->PoolCount();
-    if (h.ok() && pending.ok() && pending.value() == 0) {
-      auto it = blocks.find(h->block.id);
-      auto root = repo->engine().StateRoot();
-      if (it != blocks.end() && root.ok() && root.value() != it->second.header.state_root)
-        problem("checked-out state does not match block " + ToHex(h->block.id) +
-                " (state root differs)");
-    }
-  }
+  // 4. The checked-out state is the state of its position.
+  if (!live_problem.empty()) problem(live_problem);
+  else if (live && !live_checked && blocks.count(live->block))
+    problem("checked-out block " + ToHex(live->block) + " could not be checked");
   return rep;
 }
 

@@ -29,7 +29,7 @@ using ConfigPtr = std::unique_ptr<git_config, Deleter<git_config, git_config_fre
 using IterPtr =
     std::unique_ptr<git_reference_iterator, Deleter<git_reference_iterator, git_reference_iterator_free>>;
 
-constexpr const char* kBlobNames[3] = {"header", "txs", "receipts"};
+constexpr const char* kBlobNames[4] = {"header", "txs", "receipts", "changes"};
 }  // namespace
 
 // Start-up cost. git_libgit2_init() prepares the network transports: Debian's
@@ -142,14 +142,15 @@ Status GitRepo::UseFastObjectStore() {
 }
 
 Result<Oid> GitRepo::WriteBlock(const Block& block, const std::vector<Oid>& parent_commits) {
-  Bytes blobs[3] = {block.header.Encode(), block.EncodeTxs(), block.EncodeReceipts()};
+  const Bytes blobs[4] = {block.header.Encode(), block.EncodeTxs(), block.EncodeReceipts(),
+                         block.changes};
   git_treebuilder* raw_tb = nullptr;
   if (git_treebuilder_new(&raw_tb, repo_, nullptr) != 0) return IoError("tree: " + GitError());
   BuilderPtr tb(raw_tb);
   git_odb* raw_odb = nullptr;
   if (git_repository_odb(&raw_odb, repo_) != 0) return IoError("object store: " + GitError());
   std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>> odb(raw_odb);
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 4; ++i) {
     git_oid oid;
     if (git_odb_hash(&oid, blobs[i].data(), blobs[i].size(), GIT_OBJECT_BLOB) != 0)
       return IoError("cannot hash block blob: " + GitError());
@@ -252,11 +253,11 @@ Result<BlockBlobs> GitRepo::ReadBlockBlobs(const Oid& commit) const {
   if (git_commit_tree(&raw_t, c.get()) != 0)
     return Corrupt("block object " + commit.Hex() + " has no readable tree: " + GitError());
   TreePtr tree(raw_t);
-  if (git_tree_entrycount(tree.get()) != 3)
-    return Corrupt("block object " + commit.Hex() + " tree does not hold exactly 3 entries");
+  if (git_tree_entrycount(tree.get()) != 4)
+    return Corrupt("block object " + commit.Hex() + " tree does not hold exactly 4 entries");
   BlockBlobs out;
-  Bytes* dst[3] = {&out.header, &out.txs, &out.receipts};
-  for (int i = 0; i < 3; ++i) {
+  Bytes* dst[4] = {&out.header, &out.txs, &out.receipts, &out.changes};
+  for (int i = 0; i < 4; ++i) {
     const git_tree_entry* e = git_tree_entry_byname(tree.get(), kBlobNames[i]);
     if (e == nullptr || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
       return Corrupt("block object " + commit.Hex() + " lacks blob '" + kBlobNames[i] + "'");

@@ -1,7 +1,7 @@
 // libgit2 storage for blocks and refs (DESIGN §4, docs/ARCHITECTURE.md).
 //
-// A block is a git commit whose tree holds three blobs — `header`, `txs`,
-// `receipts` — in their canonical encodings, and whose parents are the
+// A block is a git commit whose tree holds four blobs — `header`, `txs`,
+// `receipts`, `changes` — in their canonical encodings, and whose parents are the
 // commits of the parent blocks. The commit's oid is only a storage key; the
 // SHA-256 block id is what users see. Refs: refs/heads/* (branches),
 // refs/tags/* (tags), HEAD (symbolic to a branch, or detached). Ref updates
@@ -37,9 +37,9 @@ struct HeadRef {
   std::optional<Oid> target;          // unset when the branch is unborn
 };
 
-// The three blobs of a block as stored, before decoding.
+// The four blobs of a block as stored, before decoding.
 struct BlockBlobs {
-  Bytes header, txs, receipts;
+  Bytes header, txs, receipts, changes;
 };
 
 class GitRepo {

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHO
 CREATE TABLE IF NOT EXISTS blocks(
   id TEXT PRIMARY KEY, oid TEXT NOT NULL UNIQUE, height INTEGER NOT NULL,
   parent1 TEXT, parent2 TEXT, time_ms INTEGER NOT NULL, producer TEXT NOT NULL,
-  txs INTEGER NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
+  txs INTEGER NOT NULL, message TEXT NOT NULL, state_root TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tx_blocks(
   txid BLOB NOT NULL, block BLOB NOT NULL, pos INTEGER NOT NULL,
   PRIMARY KEY(txid, block)) WITHOUT ROWID;
@@ -18,16 +18,26 @@ CREATE TABLE IF NOT EXISTS pool(branch TEXT NOT NULL, seq INTEGER NOT NULL,
   txid TEXT NOT NULL, tx BLOB NOT NULL, receipt BLOB NOT NULL,
   PRIMARY KEY(branch, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pool_txid ON pool(txid);
+CREATE TABLE IF NOT EXISTS changes(block BLOB PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pool_changes(branch TEXT PRIMARY KEY, data BLOB NOT NULL);
 )sql";
 
 enum Slot {
   kPutBlock, kPutTx, kGetBlock, kGetBlockByOid, kFindBlocks, kFindTxs, kBlocksWithTx, kGetMeta,
   kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolCount, kPoolHasTx, kAddPool, kClearPool,
-  kClearPools, kMaxSeq, kCount, kAll, kOtherPools, kClearAllPool,
+  kClearPools, kMaxSeq, kCount, kAll, kOtherPools, kClearAllPool, kPutChanges, kGetChanges, kGetPoolChanges,
+  kSetPoolChanges, kClearPoolChanges, kCountChanges,
+};
+
+// Resets a cached statement when a reader returns, so no statement stays
+// active between calls (DROP TABLE on the connection needs that).
+struct ResetOnExit {
+  Stmt* s;
+  ~ResetOnExit() { s->Reset(); }
 };
 
 constexpr const char* kBlockCols =
-    "id, oid, height, parent1, parent2, time_ms, producer, txs, message";
+    "id, oid, height, parent1, parent2, time_ms, producer, txs, message, state_root";
 }  // namespace
 
 std::optional<Hash32> ParseHash(const std::string& hex) {
@@ -49,13 +59,13 @@ Result<Stmt*> Index::Cached(int slot, const char* sql) {
 Status Index::PutBlock(const Block& block, const Oid& oid, const std::vector<Hash32>* tx_ids) {
   std::string id = ToHex(block.Id());
   AERGO_ASSIGN_OR_RETURN(Stmt * s,
-                         Cached(kPutBlock, "INSERT OR REPLACE INTO blocks VALUES(?,?,?,?,?,?,?,?,?)"));
+                         Cached(kPutBlock, "INSERT OR REPLACE INTO blocks VALUES(?,?,?,?,?,?,?,?,?,?)"));
   const auto& h = block.header;
   s->Bind(1, id).Bind(2, oid.Hex()).Bind(3, static_cast<int64_t>(h.height));
   if (h.parents.size() > 0) s->Bind(4, ToHex(h.parents[0])); else s->BindNull(4);
   if (h.parents.size() > 1) s->Bind(5, ToHex(h.parents[1])); else s->BindNull(5);
   s->Bind(6, static_cast<int64_t>(h.time_ms)).Bind(7, ToHex(h.producer))
-      .Bind(8, static_cast<int64_t>(h.tx_count)).Bind(9, h.message);
+      .Bind(8, static_cast<int64_t>(h.tx_count)).Bind(9, h.message).Bind(10, ToHex(h.state_root));
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "index block " + ShortId(block.Id()));
   AERGO_ASSIGN_OR_RETURN(Stmt * t, Cached(kPutTx, "INSERT OR REPLACE INTO tx_blocks VALUES(?,?,?)"));
@@ -69,7 +79,7 @@ Status Index::PutBlock(const Block& block, const Oid& oid, const std::vector<Has
     rc = t->Step();
     if (rc != SQLITE_DONE) return db_->StepError(rc, "index txs of block " + ShortId(block.Id()));
   }
-  return Status::Ok();
+  return PutChanges(block_id, block.changes);
 }
 
 Result<BlockRow> Index::ReadRow(Stmt* s) {
@@ -91,12 +101,15 @@ Result<BlockRow> Index::ReadRow(Stmt* s) {
     return Corrupt("index row for block '" + s->Text(0) + "' has a malformed producer");
   r.txs = static_cast<uint32_t>(s->Int(7));
   r.message = s->Text(8);
+  if (!FromHex(s->Text(9), &r.state_root))
+    return Corrupt("index row for block '" + s->Text(0) + "' has a malformed state root");
   return r;
 }
 
 Result<std::optional<BlockRow>> Index::GetBlock(const Hash32& id) {
   AERGO_ASSIGN_OR_RETURN(
       Stmt * s, Cached(kGetBlock, (std::string("SELECT ") + kBlockCols + " FROM blocks WHERE id=?").c_str()));
+  ResetOnExit guard_s{s};
   s->Bind(1, ToHex(id));
   int rc = s->Step();
   if (rc == SQLITE_DONE) return std::optional<BlockRow>();
@@ -109,6 +122,7 @@ Result<std::optional<BlockRow>> Index::GetBlockByOid(const Oid& oid) {
   AERGO_ASSIGN_OR_RETURN(
       Stmt * s, Cached(kGetBlockByOid,
                        (std::string("SELECT ") + kBlockCols + " FROM blocks WHERE oid=?").c_str()));
+  ResetOnExit guard_s{s};
   s->Bind(1, oid.Hex());
   int rc = s->Step();
   if (rc == SQLITE_DONE) return std::optional<BlockRow>();
@@ -185,6 +199,7 @@ Result<std::vector<Hash32>> Index::BlocksWithTx(const Hash32& txid) {
 
 Result<uint64_t> Index::BlockCount() {
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kCount, "SELECT count(*) FROM blocks"));
+  ResetOnExit guard_s{s};
   if (s->Step() != SQLITE_ROW) return IoError("read index: " + db_->Error());
   return static_cast<uint64_t>(s->Int(0));
 }
@@ -204,6 +219,7 @@ Result<std::vector<BlockRow>> Index::AllBlocks() {
 
 Result<std::optional<std::string>> Index::GetMeta(const std::string& key) {
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetMeta, "SELECT value FROM meta WHERE key=?"));
+  ResetOnExit guard_s{s};
   s->Bind(1, key);
   int rc = s->Step();
   if (rc == SQLITE_DONE) return std::optional<std::string>();
@@ -221,6 +237,7 @@ Status Index::SetMeta(const std::string& key, const std::string& value) {
 
 Result<std::optional<PoolInfo>> Index::GetPool(const std::string& branch) {
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetPool, "SELECT base, time_ms FROM pools WHERE branch=?"));
+  ResetOnExit guard_s{s};
   s->Bind(1, branch);
   int rc = s->Step();
   if (rc == SQLITE_DONE) return std::optional<PoolInfo>();
@@ -264,6 +281,7 @@ Result<std::vector<PoolEntry>> Index::PoolEntries(const std::string& branch) {
 
 Result<uint64_t> Index::PoolCount(const std::string& branch) {
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kPoolCount, "SELECT count(*) FROM pool WHERE branch=?"));
+  ResetOnExit guard_s{s};
   s->Bind(1, branch);
   if (s->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
   return static_cast<uint64_t>(s->Int(0));
@@ -272,6 +290,7 @@ Result<uint64_t> Index::PoolCount(const std::string& branch) {
 Result<bool> Index::PoolHasTx(const std::string& branch, const Hash32& txid) {
   AERGO_ASSIGN_OR_RETURN(Stmt * s,
                          Cached(kPoolHasTx, "SELECT 1 FROM pool WHERE txid=? AND branch=?"));
+  ResetOnExit guard_s{s};
   s->Bind(1, ToHex(txid)).Bind(2, branch);
   int rc = s->Step();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_->StepError(rc, "read merge pool");
@@ -281,6 +300,7 @@ Result<bool> Index::PoolHasTx(const std::string& branch, const Hash32& txid) {
 Status Index::AddPoolEntry(const std::string& branch, const Tx& tx, const Receipt& receipt) {
   AERGO_ASSIGN_OR_RETURN(Stmt * m,
                          Cached(kMaxSeq, "SELECT coalesce(max(seq), -1) + 1 FROM pool WHERE branch=?"));
+  ResetOnExit guard_m{m};
   m->Bind(1, branch);
   if (m->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
   int64_t seq = m->Int(0);
@@ -300,6 +320,7 @@ Status Index::ClearPool(const std::string& branch) {
   AERGO_ASSIGN_OR_RETURN(Stmt * o, Cached(kOtherPools,
                                           "SELECT EXISTS(SELECT 1 FROM pool WHERE branch < ?1) OR "
                                           "EXISTS(SELECT 1 FROM pool WHERE branch > ?1)"));
+  ResetOnExit guard_o{o};
   o->Bind(1, branch);
   if (o->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
   bool others = o->Int(0) != 0;
@@ -317,6 +338,57 @@ Status Index::ClearPool(const std::string& branch) {
   p->Bind(1, branch);
   rc = p->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "clear merge pool");
+  AERGO_ASSIGN_OR_RETURN(Stmt * c, Cached(kClearPoolChanges, "DELETE FROM pool_changes WHERE branch=?"));
+  c->Bind(1, branch);
+  rc = c->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "clear merge pool");
+  return Status::Ok();
+}
+
+Status Index::PutChanges(const Hash32& block, const Bytes& changes) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kPutChanges, "INSERT OR REPLACE INTO changes VALUES(?,?)"));
+  s->BindBlob(1, block.data(), 32).BindBlob(2, changes.data(), changes.size());
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "index changes of block " + ShortId(block));
+  return Status::Ok();
+}
+
+Result<std::optional<Bytes>> Index::GetChanges(const Hash32& block) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetChanges, "SELECT data FROM changes WHERE block=?"));
+  ResetOnExit guard_s{s};
+  s->BindBlob(1, block.data(), 32);
+  int rc = s->Step();
+  if (rc == SQLITE_DONE) return std::optional<Bytes>();
+  if (rc != SQLITE_ROW) return db_->StepError(rc, "read changes of block " + ShortId(block));
+  std::optional<Bytes> out(s->Blob(0));
+  s->Reset();
+  return out;
+}
+
+Result<uint64_t> Index::ChangesCount() {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kCountChanges, "SELECT count(*) FROM changes"));
+  ResetOnExit guard_s{s};
+  if (s->Step() != SQLITE_ROW) return IoError("read index: " + db_->Error());
+  return static_cast<uint64_t>(s->Int(0));
+}
+
+Result<std::optional<Bytes>> Index::GetPoolChanges(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetPoolChanges, "SELECT data FROM pool_changes WHERE branch=?"));
+  ResetOnExit guard_s{s};
+  s->Bind(1, branch);
+  int rc = s->Step();
+  if (rc == SQLITE_DONE) return std::optional<Bytes>();
+  if (rc != SQLITE_ROW) return db_->StepError(rc, "read merge pool changes");
+  std::optional<Bytes> out(s->Blob(0));
+  s->Reset();
+  return out;
+}
+
+Status Index::SetPoolChanges(const std::string& branch, const Bytes& changes) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kSetPoolChanges, "INSERT OR REPLACE INTO pool_changes VALUES(?,?)"));
+  s->Bind(1, branch).BindBlob(2, changes.data(), changes.size());
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool changes");
   return Status::Ok();
 }
 

@@ -25,6 +25,7 @@ struct BlockRow {
   PublicKey producer{};
   uint32_t txs = 0;
   std::string message;
+  Hash32 state_root{};
 };
 
 struct PoolInfo {
@@ -44,6 +45,7 @@ class Index {
   // Creates the schema if absent.
   Status Init();
 
+  // Indexes the block, its txs and a copy of its changes.
   // tx_ids: the block's tx ids if the caller has them (else computed).
   Status PutBlock(const Block& block, const Oid& oid, const std::vector<Hash32>* tx_ids = nullptr);
   Result<std::optional<BlockRow>> GetBlock(const Hash32& id);
@@ -66,8 +68,17 @@ class Index {
   Result<uint64_t> PoolCount(const std::string& branch);
   Result<bool> PoolHasTx(const std::string& branch, const Hash32& txid);
   Status AddPoolEntry(const std::string& branch, const Tx& tx, const Receipt& receipt);
-  // Drops a branch's pending txs and its pool record.
+  // Drops a branch's pending txs, their changes and its pool record.
   Status ClearPool(const std::string& branch);
+
+  // A copy of each block's encoded changes (the `changes` blob of its git
+  // tree), so walking many blocks' changes reads no objects.
+  Status PutChanges(const Hash32& block, const Bytes& changes);
+  Result<std::optional<Bytes>> GetChanges(const Hash32& block);
+  Result<uint64_t> ChangesCount();
+  // The net changes a branch's merge pool made on its base (encoded ChangeSet).
+  Result<std::optional<Bytes>> GetPoolChanges(const std::string& branch);
+  Status SetPoolChanges(const std::string& branch, const Bytes& changes);
 
   // Resets every cached statement so none holds a read open (DROP TABLE
   // needs that).
@@ -79,7 +90,7 @@ class Index {
   Result<Stmt*> Cached(int slot, const char* sql);
   Result<BlockRow> ReadRow(Stmt* s);
   Db* db_;
-  Stmt cache_[24];
+  Stmt cache_[32];
 };
 
 // Parses 64 hex digits; nullopt otherwise.

@@ -94,6 +94,10 @@ struct Block {
   BlockHeader header;
   std::vector<Tx> txs;
   std::vector<Receipt> receipts;
+  // The state changes its txs made on the first parent's state, encoded
+  // canonically (core/changes.h); the header's state root commits to them.
+  // Decode leaves it empty; the repository fills it from the `changes` blob.
+  Bytes changes;
 
   Hash32 Id() const { return header.Id(); }
   // Tx ids in block order (computed from the txs each call).

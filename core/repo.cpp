@@ -12,6 +12,8 @@
 
 #include "core/executor.h"
 #include "core/parallel.h"
+#include "core/recorder.h"
+#include "core/state.h"
 
 namespace aergo {
 
@@ -20,6 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kHeads = "refs/heads/";
 constexpr const char* kTags = "refs/tags/";
+// Index and block format; 2: blocks carry their state changes.
+constexpr const char* kFormat = "2";
 
 int LockTimeoutMs() {
   const char* t = std::getenv("AERGO_LOCK_TIMEOUT_MS");
@@ -100,8 +104,11 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, con
 
     Txn txn(&db);
     AERGO_RETURN_IF_ERROR(txn.status());
+    ChangeRecorder recorder(db.get());
+    recorder.Begin();
     CallOutcome out = ExecuteTx(&engine, db.get(), tx, tx.Id(), 0, now);
     if (!out.ok) return IoError("genesis failed: " + out.error);
+    AERGO_RETURN_IF_ERROR(recorder.Keep());
     Block block;
     block.txs.push_back(tx);
     block.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, ""});
@@ -112,14 +119,15 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, con
     h.tx_count = 1;
     h.tx_root = block.ComputeTxRoot();
     h.receipt_root = block.ComputeReceiptRoot();
-    AERGO_ASSIGN_OR_RETURN(h.state_root, engine.StateRoot());
+    block.changes = recorder.Take().Encode();
+    h.state_root = ChainStateRoot(Hash32{}, block.changes);
     h.message = "genesis";
     h.Sign(key);
     AERGO_ASSIGN_OR_RETURN(Oid oid, git.WriteBlock(block, {}));
     AERGO_RETURN_IF_ERROR(index.PutBlock(block, oid));
     std::string id = ToHex(block.Id());
     AERGO_RETURN_IF_ERROR(index.SetMeta("chain_id", id));
-    AERGO_RETURN_IF_ERROR(index.SetMeta("format", "1"));
+    AERGO_RETURN_IF_ERROR(index.SetMeta("format", kFormat));
     AERGO_RETURN_IF_ERROR(index.SetMeta("state_branch", "master"));
     AERGO_RETURN_IF_ERROR(index.SetMeta("state_block", id));
     AERGO_RETURN_IF_ERROR(txn.Commit());
@@ -158,9 +166,14 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
   repo->index_ = std::make_unique<Index>(&repo->db_);
   AERGO_ASSIGN_OR_RETURN(repo->config_, Config::Load(aergo_dir + "/config"));
   AERGO_ASSIGN_OR_RETURN(auto chain, repo->index_->GetMeta("chain_id"));
+  AERGO_ASSIGN_OR_RETURN(auto format, repo->index_->GetMeta("format"));
+  if (!format || *format != kFormat)
+    return Corrupt("repository '" + aergo_dir + "' has format " + format.value_or("(none)") +
+                   "; this aergo reads format " + kFormat + " only (re-create the repository)");
   auto cid = chain ? ParseHash(*chain) : std::nullopt;
   if (!cid) return Corrupt("repository '" + aergo_dir + "' has no chain id in its index");
   repo->chain_id_ = *cid;
+  repo->recorder_ = std::make_unique<ChangeRecorder>(repo->db_.get());
   repo->engine_ = std::make_unique<ContractEngine>(repo->db_.get());
   repo->git_.set_exclusive(mode == OpenMode::kWrite);
   Status reconciled = repo->Reconcile();
@@ -203,6 +216,7 @@ Result<Block> Repository::ReadBlock(const BlockRow& row) {
   AERGO_ASSIGN_OR_RETURN(BlockBlobs blobs, git_.ReadBlockBlobs(row.oid));
   auto block = Block::Decode(blobs.header, blobs.txs, blobs.receipts);
   if (!block.ok()) return Corrupt("block " + ToHex(row.id) + ": " + block.status().message());
+  block->changes = std::move(blobs.changes);
   if (block->Id() != row.id)
     return Corrupt("block " + ToHex(row.id) + ": stored header hashes to " + ToHex(block->Id()));
   return block;
@@ -405,78 +419,6 @@ Status Repository::DeleteTag(const std::string& name) {
   return git_.DeleteRef(kTags + name);
 }
 
-// ---- state ----
-
-Result<std::vector<Hash32>> Repository::FirstParentChain(const Hash32& block) {
-  std::vector<Hash32> chain;
-  Hash32 cur = block;
-  for (;;) {
-    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(cur));
-    chain.push_back(cur);
-    if (row.parents.empty()) break;
-    cur = row.parents[0];
-  }
-  std::reverse(chain.begin(), chain.end());
-  return chain;
-}
-
-Status Repository::ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine,
-                              const Hash32& block, bool verify_roots) {
-  engine->reset();  // finalizes its cached statements before tables are dropped
-  if (db == &db_) index_->ResetStatements();
-  AERGO_RETURN_IF_ERROR(ClearState(db->get()));
-  *engine = std::make_unique<ContractEngine>(db->get());
-  AERGO_ASSIGN_OR_RETURN(auto chain, FirstParentChain(block));
-  for (const auto& id : chain) {
-    AERGO_ASSIGN_OR_RETURN(Block b, ReadBlock(id));
-    AERGO_RETURN_IF_ERROR(ReplayBlock(engine->get(), db->get(), b));
-    if (verify_roots || id == block) {
-      AERGO_ASSIGN_OR_RETURN(Hash32 root, (*engine)->StateRoot());
-      if (root != b.header.state_root)
-        return Corrupt("block " + ToHex(id) + ": state root mismatch on replay");
-    }
-  }
-  return Status::Ok();
-}
-
-// Rebuilds the checked-out state for (branch, block) and records it in meta.
-// Pool entries are re-executed; any that no longer apply are dropped.
-Status Repository::Materialize(const std::optional<std::string>& branch, const Hash32& block) {
-  Txn txn(&db_);
-  AERGO_RETURN_IF_ERROR(txn.status());
-  AERGO_ASSIGN_OR_RETURN(auto cur_branch, index_->GetMeta("state_branch"));
-  AERGO_ASSIGN_OR_RETURN(auto cur_block, index_->GetMeta("state_block"));
-  uint64_t cur_pool = 0;
-  if (cur_branch && !cur_branch->empty()) {
-    AERGO_ASSIGN_OR_RETURN(cur_pool, index_->PoolCount(*cur_branch));
-  }
-  // Reuse the materialized state when it is exactly the target block.
-  bool reuse = cur_block && *cur_block == ToHex(block) && cur_pool == 0;
-  if (!reuse) AERGO_RETURN_IF_ERROR(ReplayInto(&db_, &engine_, block, false));
-  if (branch) {
-    AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(*branch));
-    if (pool) {
-      AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(*branch));
-      AERGO_ASSIGN_OR_RETURN(BlockRow head, BlockInfo(block));
-      AERGO_RETURN_IF_ERROR(index_->ClearPool(*branch));
-      PoolInfo info{block, std::max(pool->time_ms, head.time_ms)};
-      bool any = false;
-      AddressCache addresses;
-      for (const auto& e : entries) {
-        CallOutcome out = ExecuteTx(engine_.get(), db_.get(), e.tx, e.receipt.txid, head.height + 1,
-                                    info.time_ms, &addresses);
-        if (!out.ok) continue;
-        AERGO_RETURN_IF_ERROR(index_->AddPoolEntry(*branch, e.tx, e.receipt));
-        any = true;
-      }
-      if (any) AERGO_RETURN_IF_ERROR(index_->OpenPool(*branch, info));
-    }
-  }
-  AERGO_RETURN_IF_ERROR(index_->SetMeta("state_branch", branch.value_or("")));
-  AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ToHex(block)));
-  return txn.Commit();
-}
-
 Status Repository::Reconcile() {
   for (int attempt = 0; attempt < 2; ++attempt) {
     AERGO_ASSIGN_OR_RETURN(HeadRef ref, git_.Head());
@@ -505,21 +447,6 @@ Status Repository::Reconcile() {
     return Materialize(ref.branch, want);
   }
   return Status::Ok();
-}
-
-Status Repository::Checkout(const std::string& rev) {
-  AERGO_ASSIGN_OR_RETURN(auto branch, BranchHead(rev));
-  if (branch) {
-    // Already there (Open reconciled the state): nothing to do.
-    AERGO_ASSIGN_OR_RETURN(HeadRef head, git_.Head());
-    if (head.branch && *head.branch == rev) return Status::Ok();
-    AERGO_RETURN_IF_ERROR(Materialize(rev, *branch));
-    return git_.SetHeadBranch(rev, "checkout: " + rev);
-  }
-  AERGO_ASSIGN_OR_RETURN(Hash32 id, Resolve(rev));
-  AERGO_ASSIGN_OR_RETURN(Oid oid, OidFor(id));
-  AERGO_RETURN_IF_ERROR(Materialize(std::nullopt, id));
-  return git_.SetHeadDetached(oid, "checkout: " + rev);
 }
 
 // ---- merge pool ----
@@ -583,7 +510,9 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
   // interrupted (a call over its step budget). Then the batch restarts with
   // that tx marked failed; the others re-execute deterministically.
   std::vector<std::optional<CallOutcome>> poisoned(txs.size());
+  ChangeRecorder& recorder = *recorder_;
   for (;;) {
+    recorder.Clear();
     Txn txn(&db_);
     AERGO_RETURN_IF_ERROR(txn.status());
     AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(branch));
@@ -603,6 +532,7 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
       Status hist = CheckNotInHistory(head.block.id, s.txid);
       if (hist.code() == Code::kExists) { fail(hist.message()); continue; }
       AERGO_RETURN_IF_ERROR(hist);
+      recorder.Begin();
       s.outcome = ExecuteTx(engine_.get(), db_.get(), txs[i], s.txid, head.block.height + 1,
                             info.time_ms, &addresses);
       if (sqlite3_get_autocommit(db_.get())) {  // the transaction is gone
@@ -613,13 +543,23 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
         restart = true;
         break;
       }
-      if (s.outcome.ok) {
-        AERGO_RETURN_IF_ERROR(
-            index_->AddPoolEntry(branch, txs[i], Receipt{s.txid, ReceiptStatus::kApplied, ""}));
-        ++kept;
+      if (!s.outcome.ok) {
+        recorder.Drop();
+        continue;
       }
+      AERGO_RETURN_IF_ERROR(recorder.Keep());
+      AERGO_RETURN_IF_ERROR(
+          index_->AddPoolEntry(branch, txs[i], Receipt{s.txid, ReceiptStatus::kApplied, ""}));
+      ++kept;
     }
     if (restart) continue;  // ~Txn rolls back whatever is left
+    if (kept > 0) {
+      // The pool's net changes on its base, extended by this batch's.
+      AERGO_ASSIGN_OR_RETURN(ChangeSet pool_changes, PoolChanges(branch));
+      AERGO_RETURN_IF_ERROR(pool_changes.Then(recorder.Take()));
+      pool_changes.Normalize();
+      AERGO_RETURN_IF_ERROR(index_->SetPoolChanges(branch, pool_changes.Encode()));
+    }
     if (new_pool && kept > 0) AERGO_RETURN_IF_ERROR(index_->OpenPool(branch, info));
     AERGO_RETURN_IF_ERROR(txn.Commit());
     return out;
@@ -637,17 +577,14 @@ Result<uint64_t> Repository::ResetPool() {
   if (!head.branch) return DetachedError(head);
   AERGO_ASSIGN_OR_RETURN(uint64_t n, index_->PoolCount(*head.branch));
   if (n == 0) return n;
-  {
-    Txn txn(&db_);
-    AERGO_RETURN_IF_ERROR(txn.status());
-    AERGO_RETURN_IF_ERROR(index_->ClearPool(*head.branch));
-    // The state still holds the discarded txs' effects: mark it stale in
-    // the same transaction, so a crash before the rebuild below is repaired
-    // by Reconcile on the next open.
-    AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ""));
-    AERGO_RETURN_IF_ERROR(txn.Commit());
-  }
-  AERGO_RETURN_IF_ERROR(Materialize(head.branch, head.block.id));
+  // Undo the pool's changes and drop it in one transaction.
+  Txn txn(&db_);
+  AERGO_RETURN_IF_ERROR(txn.status());
+  AERGO_ASSIGN_OR_RETURN(ChangeSet pool, PoolChanges(*head.branch));
+  index_->ResetStatements();
+  AERGO_RETURN_IF_ERROR(ApplyChanges(db_.get(), engine_.get(), pool.Inverted()));
+  AERGO_RETURN_IF_ERROR(index_->ClearPool(*head.branch));
+  AERGO_RETURN_IF_ERROR(txn.Commit());
   return n;
 }
 
@@ -693,7 +630,9 @@ Result<Block> Repository::Commit(const SecretKey& key, const std::string& messag
   for (const auto& rc : block.receipts) tx_ids.push_back(rc.txid);
   h.tx_root = MerkleRoot(tx_ids);
   h.receipt_root = block.ComputeReceiptRoot();
-  AERGO_ASSIGN_OR_RETURN(h.state_root, engine_->StateRoot());
+  AERGO_ASSIGN_OR_RETURN(auto pool_changes, index_->GetPoolChanges(branch));
+  block.changes = pool_changes ? std::move(*pool_changes) : ChangeSet().Encode();
+  h.state_root = ChainStateRoot(head.block.state_root, block.changes);
   h.message = message;
   h.Sign(key);
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/changes.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/contract.h"
@@ -27,6 +28,7 @@
 #include "core/index.h"
 #include "core/lock.h"
 #include "core/objects.h"
+#include "core/recorder.h"
 #include "core/sqlite.h"
 
 namespace aergo {
@@ -118,15 +120,37 @@ class Repository {
   Result<uint64_t> ResetPool();
   Result<uint64_t> PoolCount();
 
-  // Rebuilds a state database at `block` by replaying its first-parent
-  // chain (used by checkout, reconcile and fsck).
+  // Versioned state (core/repo_state.cpp).
+  // The changes block `id` made on its first parent's state.
+  Result<ChangeSet> BlockChanges(const Hash32& id);
+  // Net changes that turn the state at `from` (nullopt: the empty state)
+  // into the state at `to`, through their first-parent common ancestor.
+  Result<ChangeSet> ChangesBetween(const std::optional<Hash32>& from, const Hash32& to);
+  // Net changes of a branch's merge pool on its base (empty if none).
+  Result<ChangeSet> PoolChanges(const std::string& branch);
+  // Net changes that turn the checked-out state (head plus merge pool)
+  // into the state at `to`.
+  Result<ChangeSet> ChangesFromLive(const Hash32& to);
+  // Where the checked-out state is: a block, plus the merge pool of
+  // `branch` when set. nullopt when unknown (it is then rebuilt on open).
+  struct StatePosition {
+    Hash32 block{};
+    std::optional<std::string> branch;
+  };
+  Result<std::optional<StatePosition>> LiveState();
+
+  // Rebuilds a state database at `block` by executing its first-parent
+  // chain from genesis, checking each block's replayed changes and state
+  // root against the stored ones (all blocks when verify_all, else the
+  // last). For verification; checkout applies changes instead.
   Status ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine, const Hash32& block,
-                    bool verify_roots);
+                    bool verify_all);
 
  private:
   Repository() = default;
   Status Reconcile();
   Status Materialize(const std::optional<std::string>& branch, const Hash32& block);
+  Status Repool(const std::string& branch, const PoolInfo& old, const Hash32& block);
   Result<std::vector<Hash32>> FirstParentChain(const Hash32& block);
   Result<Hash32> ResolveBase(const std::string& base, bool* is_ref);
   Result<Hash32> IdForOid(const Oid& oid);
@@ -141,9 +165,17 @@ class Repository {
   GitRepo git_;
   Db db_;
   std::unique_ptr<Index> index_;
+  // Installed on db_ for the repository's lifetime (see recorder.h);
+  // records only between Begin() and Keep()/Drop().
+  std::unique_ptr<ChangeRecorder> recorder_;
   std::unique_ptr<ContractEngine> engine_;
   Config config_;
   Hash32 chain_id_{};
 };
+
+// Ok if `made` (changes recorded replaying b) equals b's stored changes and
+// those chain from parent_root to b's state root; else Corrupt naming the
+// block and the first table that differs.
+Status CheckReplayedChanges(const Block& b, const ChangeSet& made, const Hash32& parent_root);
 
 }  // namespace aergo

@@ -533,6 +533,44 @@ TEST(CliContract, StepBudgetStopsARunawayCallCleanly) {
   EXPECT_EQ(q.out, "a\n1\n2\n");
 }
 
+// Tables keyed by anything but INTEGER PRIMARY KEY are stored WITHOUT
+// ROWID: NULL keys are refused, and a state rebuilt by replay is the same.
+TEST(CliContract, TableStorageRules) {
+  Token t;
+  t.sb.Write("repo/auto.sql", "CREATE TABLE t (\n  id INTEGER PRIMARY KEY AUTOINCREMENT);\n");
+  RunResult a = t.Run({"deploy", "auto", "auto.sql"});
+  EXPECT_EQ(a.code, 1);
+  EXPECT_TRUE(Has(a.err,
+                  "aergo: error: auto.sql:2: AUTOINCREMENT is not allowed: its counter lives in "
+                  "sqlite_sequence, outside the ledger state"))
+      << a.err;
+
+  t.sb.Write("repo/kv.sql",
+             "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER);\n"
+             "CREATE TABLE log (id INTEGER PRIMARY KEY, k TEXT);\n"
+             "CREATE FUNCTION put(k TEXT, v INTEGER) AS\n"
+             "  INSERT INTO kv VALUES (:k, :v);\n"
+             "  INSERT INTO log (k) VALUES (:k);\n"
+             "END;\n"
+             "CREATE FUNCTION nokey(v INTEGER) AS INSERT INTO kv (v) VALUES (:v); END;\n");
+  ASSERT_EQ(t.Run({"deploy", "kv", "kv.sql"}).code, 0);
+  ASSERT_EQ(t.Run({"call", "kv", "put", "b", "2"}).code, 0);
+  ASSERT_EQ(t.Run({"call", "kv", "put", "a", "1"}).code, 0);
+  RunResult n = t.Run({"call", "kv", "nokey", "3"});
+  EXPECT_EQ(n.code, 1);
+  EXPECT_TRUE(Has(n.err, "NOT NULL constraint failed: kv.kv.k")) << n.err;
+  ASSERT_EQ(t.Run({"commit", "-m", "kv"}).code, 0);
+
+  const std::string kv = "k,v\na,1\nb,2\n";
+  const std::string log = "id,k\n1,b\n2,a\n";
+  EXPECT_EQ(t.Run({"query", "SELECT * FROM kv.kv", "--csv"}).out, kv);
+  EXPECT_EQ(t.Run({"query", "SELECT * FROM kv.log ORDER BY id", "--csv"}).out, log);
+  ASSERT_EQ(t.Run({"reset"}).code, 0);
+  EXPECT_EQ(t.Run({"query", "SELECT * FROM kv.kv", "--csv"}).out, kv);
+  EXPECT_EQ(t.Run({"query", "SELECT * FROM kv.log ORDER BY id", "--csv"}).out, log);
+  EXPECT_EQ(t.Run({"fsck"}).code, 0);
+}
+
 TEST(CliContract, CallOnUncommittedDeployWorks) {
   Sandbox sb;
   sb.InitTokenRepo();

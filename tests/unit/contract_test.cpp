@@ -110,8 +110,8 @@ TEST(ContractParse, ErrorsNameFileAndLine) {
        "digit, at most 64 characters, not 'aergo')"},
       {"CREATE TABLE main.t (x);", "token.sql:1: table name must not be qualified: 'main.'"},
       {"CREATE TABLE t (\n  id INTEGER PRIMARY KEY AUTOINCREMENT);",
-       "token.sql:2: AUTOINCREMENT is not allowed in contracts (its counter is not part of the "
-       "ledger state); INTEGER PRIMARY KEY alone assigns rowids deterministically"},
+       "token.sql:2: AUTOINCREMENT is not allowed: its counter lives in sqlite_sequence, "
+       "outside the ledger state"},
       {"CREATE TABLE t (x, at TEXT\n DEFAULT CURRENT_TIMESTAMP);",
        "token.sql:2: CURRENT_TIMESTAMP is not allowed in contracts: not deterministic (reads the "
        "clock; use :block_time)"},
@@ -517,7 +517,7 @@ TEST_F(ContractEngineTest, StateRootIsCanonical) {
   }
   Bytes expect = {'A', 'E', 'R', 'G', 'O', '-', 'S', 'T', 'A', 'T', 'E', '-', 'V', '1'};
   expect.insert(expect.end(), w.bytes().begin(), w.bytes().end());
-  EXPECT_EQ(*engine_->StateRoot(), Sha256(expect));
+  EXPECT_EQ(*engine_->StateDigest(), Sha256(expect));
 
   const char* kv =
       "CREATE TABLE kv (k TEXT PRIMARY KEY, v);\n"
@@ -533,26 +533,26 @@ TEST_F(ContractEngineTest, StateRootIsCanonical) {
   CallEnv env = Env(kOwner);
   ASSERT_TRUE(engine_->Deploy("kv", kv, env).ok);
   ASSERT_TRUE(other.Deploy("kv", kv, env).ok);
-  EXPECT_EQ(*engine_->StateRoot(), *other.StateRoot());
+  EXPECT_EQ(*engine_->StateDigest(), *other.StateDigest());
   for (const char* k : {"b", "a", "c"}) {
     ASSERT_TRUE(engine_->Call("kv", "put", {Value::Text(k), Value::Integer(k[0])}, env).ok);
   }
   for (const char* k : {"c", "b", "a"}) {
     ASSERT_TRUE(other.Call("kv", "put", {Value::Text(k), Value::Integer(k[0])}, env).ok);
   }
-  Hash32 root = *engine_->StateRoot();
-  EXPECT_EQ(root, *other.StateRoot());
+  Hash32 root = *engine_->StateDigest();
+  EXPECT_EQ(root, *other.StateDigest());
   ASSERT_TRUE(other.Call("kv", "put", {Value::Text("d"), Value::Integer(1)}, env).ok);
-  EXPECT_NE(root, *other.StateRoot());
+  EXPECT_NE(root, *other.StateDigest());
   ASSERT_TRUE(db2->Exec("DELETE FROM \"kv.kv\" WHERE k = 'd'").ok());
-  EXPECT_NE(root, *other.StateRoot());  // bag still holds (1, 'd')
+  EXPECT_NE(root, *other.StateDigest());  // bag still holds (1, 'd')
   ASSERT_TRUE(db2->Exec("DELETE FROM \"kv.bag\" WHERE y = 'd'").ok());
-  EXPECT_EQ(root, *other.StateRoot());
+  EXPECT_EQ(root, *other.StateDigest());
   ASSERT_TRUE(db2->Exec("UPDATE \"kv.kv\" SET v = 98.0 WHERE k = 'b'").ok());
-  EXPECT_NE(root, *other.StateRoot());  // 98 and 98.0 encode differently
+  EXPECT_NE(root, *other.StateDigest());  // 98 and 98.0 encode differently
   // Index tables (no dot) are not state.
   ASSERT_TRUE(db_.Exec("CREATE TABLE blocks (id TEXT); INSERT INTO blocks VALUES ('x')").ok());
-  EXPECT_EQ(*engine_->StateRoot(), root);
+  EXPECT_EQ(*engine_->StateDigest(), root);
 }
 
 TEST_F(ContractEngineTest, ConvertAndCheckArgs) {
@@ -662,26 +662,20 @@ TEST_F(ContractRules, LibmFunctionsAreRejected) {
   EXPECT_TRUE(engine.Validate("c", "CREATE TABLE a (k INTEGER PRIMARY KEY, r REAL);\nCREATE FUNCTION f() AS\n  INSERT INTO a VALUES (1, sqrt(2));\nEND;", "c.sql").ok());
 }
 
-// Rows with NULL keys in a rowid table hash in a canonical order.
-TEST(ContractStateRoot, NullableKeysHashCanonically) {
+// A NULL key is refused by SQLite itself: the table is stored WITHOUT ROWID.
+TEST_F(ContractRules, NullKeysAreRefused) {
   const char* src =
       "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);\n"
       "CREATE FUNCTION put(v INTEGER) AS INSERT INTO t VALUES (NULL, :v); END;";
-  Hash32 roots[2];
-  int orders[2][3] = {{1, 2, 3}, {3, 1, 2}};
-  for (int i = 0; i < 2; ++i) {
-    auto db = Db::Open(":memory:", true);
-    ASSERT_TRUE(db.ok());
-    ContractEngine engine(db->get());
-    ASSERT_TRUE(engine.InitSystemTables().ok());
-    CallEnv env{"Aowner", 1, 1, std::string(64, 'a')};
-    ASSERT_TRUE(engine.Deploy("n", src, env).ok);
-    for (int v : orders[i]) ASSERT_TRUE(engine.Call("n", "put", {Value::Integer(v)}, env).ok);
-    roots[i] = *engine.StateRoot();
-  }
-  EXPECT_EQ(roots[0], roots[1]);
+  CallEnv env{"Aowner", 1, 1, std::string(64, 'a')};
+  ASSERT_TRUE(engine_->Deploy("n", src, env).ok);
+  CallOutcome out = engine_->Call("n", "put", {Value::Integer(1)}, env);
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error, "NOT NULL constraint failed: n.t.k");
+  auto rows = engine_->Query("SELECT count(*) FROM n.t");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->rows[0][0], Value::Integer(0));
 }
-
 
 // A runaway read stops at the query step budget instead of running forever.
 TEST_F(ContractRules, RunawayQueryStopsAtItsBudget) {
@@ -704,6 +698,254 @@ TEST_F(ContractRules, AnalyzeAndReindexAreNamedWhenRefused) {
     Status st = engine.Validate("c", src, "c.sql");
     EXPECT_EQ(st.message(), std::string("c.sql:3: ") + stmt + " is not allowed in contracts");
   }
+}
+
+}  // namespace
+}  // namespace aergo
+
+namespace aergo {
+namespace {
+
+// How contract tables are stored (docs/formats/state.md).
+class ContractStorage : public ContractRules {
+ protected:
+  CallEnv env_{"Aowner", 1, 1, std::string(64, 'a')};
+
+  // pragma_table_list.wr of the stored table, or -1 if it does not exist.
+  int64_t WithoutRowid(const std::string& table) { return WithoutRowid(db_, table); }
+  static int64_t WithoutRowid(Db& db, const std::string& table) {
+    Stmt s = std::move(
+        *db.Prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1"));
+    s.Bind(1, table);
+    return s.Step() == SQLITE_ROW ? s.Int(0) : -1;
+  }
+
+  // "type|name|sql" of every schema entry of contract c's tables, sorted.
+  static std::vector<std::string> Schema(Db& db, const std::string& c) {
+    Stmt s = std::move(*db.Prepare(
+        "SELECT type, name, sql FROM sqlite_master WHERE substr(tbl_name, 1, length(?1)) = ?1 "
+        "ORDER BY type, name"));
+    s.Bind(1, c + ".");
+    std::vector<std::string> out;
+    while (s.Step() == SQLITE_ROW) out.push_back(s.Text(0) + "|" + s.Text(1) + "|" + s.Text(2));
+    return out;
+  }
+
+  std::string Rows(const std::string& sql) {
+    auto r = engine_->Query(sql);
+    if (!r.ok()) return "error: " + r.status().message();
+    std::string out;
+    for (const auto& row : r->rows) {
+      if (!out.empty()) out += ";";
+      for (size_t i = 0; i < row.size(); ++i) out += (i ? "|" : "") + ValueToDisplay(row[i]);
+    }
+    return out;
+  }
+};
+
+TEST_F(ContractStorage, TextKeysAreStoredWithoutRowid) {
+  const char* src =
+      "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER);\n"
+      "CREATE TABLE s (k TEXT NOT NULL PRIMARY KEY, v INTEGER) STRICT;\n"
+      "CREATE TABLE w (k TEXT PRIMARY KEY, v) WITHOUT ROWID;\n"
+      "CREATE FUNCTION put(k TEXT, v INTEGER) AS\n"
+      "  INSERT INTO kv VALUES (:k, :v);\n"
+      "  INSERT INTO s VALUES (:k, :v);\n"
+      "END;";
+  ASSERT_TRUE(engine_->Deploy("c", src, env_).ok);
+  EXPECT_EQ(WithoutRowid("c.kv"), 1);
+  EXPECT_EQ(WithoutRowid("c.s"), 1);
+  EXPECT_EQ(WithoutRowid("c.w"), 1);
+  EXPECT_EQ(Schema(db_, "c"),
+            (std::vector<std::string>{
+                "table|c.kv|CREATE TABLE \"c.kv\" (k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID",
+                "table|c.s|CREATE TABLE \"c.s\" (k TEXT NOT NULL PRIMARY KEY, v INTEGER) STRICT, "
+                "WITHOUT ROWID",
+                "table|c.w|CREATE TABLE \"c.w\" (k TEXT PRIMARY KEY, v) WITHOUT ROWID"}));
+  for (const char* k : {"b", "c", "a"}) {
+    CallOutcome out = engine_->Call("c", "put", {Value::Text(k), Value::Integer(k[0])}, env_);
+    ASSERT_TRUE(out.ok) << out.error;
+  }
+  // A full scan follows the key, not the insertion order.
+  EXPECT_EQ(Rows("SELECT k FROM c.kv"), "a;b;c");
+  EXPECT_EQ(Rows("SELECT k FROM c.s"), "a;b;c");
+  EXPECT_EQ(Rows("SELECT rowid FROM c.kv"), "error: query: no such column: rowid");
+}
+
+TEST_F(ContractStorage, IntegerPrimaryKeyStaysARowidTable) {
+  const char* src =
+      "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n"
+      "CREATE TABLE ints (n INT PRIMARY KEY);\n"
+      "CREATE FUNCTION add(body TEXT) AS INSERT INTO notes (body) VALUES (:body); END;";
+  ASSERT_TRUE(engine_->Deploy("c", src, env_).ok);
+  EXPECT_EQ(WithoutRowid("c.notes"), 0);
+  EXPECT_EQ(WithoutRowid("c.ints"), 1);  // INT is not the rowid alias
+  EXPECT_EQ(Schema(db_, "c"),
+            (std::vector<std::string>{
+                "table|c.ints|CREATE TABLE \"c.ints\" (n INT PRIMARY KEY) WITHOUT ROWID",
+                "table|c.notes|CREATE TABLE \"c.notes\" (id INTEGER PRIMARY KEY, body TEXT NOT "
+                "NULL)"}));
+  for (const char* b : {"x", "y"}) {
+    CallOutcome out = engine_->Call("c", "add", {Value::Text(b)}, env_);
+    ASSERT_TRUE(out.ok) << out.error;
+  }
+  EXPECT_EQ(Rows("SELECT id, body FROM c.notes ORDER BY id"), "1|x;2|y");
+}
+
+TEST_F(ContractStorage, CompositeKeys) {
+  const char* src =
+      "CREATE TABLE pairs (a INTEGER, b TEXT, v INTEGER, PRIMARY KEY (a, b));\n"
+      "CREATE INDEX pairs_v ON pairs (v);\n"
+      "CREATE FUNCTION put(a INTEGER, b TEXT, v INTEGER) AS\n"
+      "  INSERT INTO pairs VALUES (:a, :b, :v);\n"
+      "END;";
+  ASSERT_TRUE(engine_->Deploy("c", src, env_).ok);
+  EXPECT_EQ(WithoutRowid("c.pairs"), 1);
+  auto put = [&](int64_t a, const char* b, int64_t v) {
+    return engine_->Call("c", "put", {Value::Integer(a), Value::Text(b), Value::Integer(v)}, env_);
+  };
+  ASSERT_TRUE(put(2, "x", 1).ok);
+  ASSERT_TRUE(put(1, "y", 2).ok);
+  ASSERT_TRUE(put(1, "x", 3).ok);
+  CallOutcome dup = put(1, "x", 4);
+  EXPECT_FALSE(dup.ok);
+  EXPECT_EQ(dup.error, "UNIQUE constraint failed: c.pairs.a, c.pairs.b");
+  EXPECT_EQ(Rows("SELECT a, b, v FROM c.pairs ORDER BY a, b"), "1|x|3;1|y|2;2|x|1");
+  EXPECT_EQ(Rows("SELECT a, b FROM c.pairs WHERE v = 2"), "1|y");
+}
+
+TEST_F(ContractStorage, AutoincrementIsRefusedNamingFileAndLine) {
+  const char* src =
+      "CREATE TABLE a (k TEXT PRIMARY KEY);\n"
+      "CREATE TABLE log (\n"
+      "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+      "  body TEXT);";
+  CallOutcome out = engine_->Deploy("c", src, env_);
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error,
+            "c.sql:3: AUTOINCREMENT is not allowed: its counter lives in sqlite_sequence, outside "
+            "the ledger state");
+  Status st = engine_->Validate("c", src, "mine.sql");
+  EXPECT_EQ(st.code(), Code::kInvalid);
+  EXPECT_EQ(st.message(),
+            "mine.sql:3: AUTOINCREMENT is not allowed: its counter lives in sqlite_sequence, "
+            "outside the ledger state");
+  EXPECT_TRUE(engine_->Contracts()->empty());
+  EXPECT_TRUE(Schema(db_, "c").empty());
+}
+
+constexpr const char* kMixedContract =
+    "/* every kind of table */\n"
+    "CREATE TABLE accounts (owner TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0,\n"
+    "                       nick TEXT UNIQUE);\n"
+    "CREATE UNIQUE INDEX accounts_balance ON accounts (balance, owner);\n"
+    "create table if not exists Notes (id INTEGER PRIMARY KEY, body TEXT) ;\n"
+    "CREATE TABLE strict_kv (k BLOB PRIMARY KEY, v ANY) STRICT;\n"
+    "CREATE TABLE pairs (a INT, b TEXT, PRIMARY KEY (a, b)) -- trailing comment\n"
+    ";\n"
+    "CREATE INDEX notes_body ON notes (body);\n"
+    "CREATE FUNCTION open() AS INSERT INTO accounts (owner) VALUES (:sender); END;";
+
+TEST_F(ContractStorage, CreateTablesMatchesDeploy) {
+  ASSERT_TRUE(engine_->Deploy("mixed", kMixedContract, env_).ok);
+  std::vector<std::string> deployed = Schema(db_, "mixed");
+  ASSERT_EQ(deployed.size(), 7u);  // 4 tables, 2 indexes, 1 autoindex (nick UNIQUE)
+
+  auto db2 = Db::Open(":memory:", true);
+  ASSERT_TRUE(db2.ok());
+  ContractEngine other(db2->get());
+  Status st = other.CreateTables("mixed", kMixedContract);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(Schema(*db2, "mixed"), deployed);
+  EXPECT_EQ(WithoutRowid(*db2, "mixed.accounts"), 1);
+  EXPECT_EQ(WithoutRowid(*db2, "mixed.notes"), 0);
+  // Nothing recorded, nothing compiled: the contract is not deployed there.
+  ASSERT_TRUE(other.InitSystemTables().ok());
+  EXPECT_TRUE(other.Contracts()->empty());
+  EXPECT_EQ(other.Function("mixed", "open").status().code(), Code::kNotFound);
+
+  // Errors name the contract and the reason.
+  st = other.CreateTables("mixed", kMixedContract);
+  EXPECT_EQ(st.message(),
+            "create tables of contract 'mixed': mixed.sql:2: table \"mixed.accounts\" already "
+            "exists");
+  EXPECT_EQ(Schema(*db2, "mixed"), deployed);
+  st = other.CreateTables("bad", "CREATE TABLE t (x INTEGER PRIMARY KEY AUTOINCREMENT);");
+  EXPECT_EQ(st.code(), Code::kInvalid);
+  EXPECT_EQ(st.message(),
+            "create tables of contract 'bad': bad.sql:1: AUTOINCREMENT is not allowed: its "
+            "counter lives in sqlite_sequence, outside the ledger state");
+  st = other.CreateTables("bad", "CREATE TABLE t (x TEXT PRIMARY KEY);\nCREATE TABLE u (y);");
+  EXPECT_EQ(st.message(),
+            "create tables of contract 'bad': bad.sql:2: table 'u' needs a PRIMARY KEY (state "
+            "roots and changes are keyed by it)");
+  EXPECT_TRUE(Schema(*db2, "bad").empty()) << "a failed CreateTables leaves nothing";
+  EXPECT_EQ(other.CreateTables("aergo", "CREATE TABLE t (x TEXT PRIMARY KEY);").message(),
+            "create tables of contract 'aergo': contract name 'aergo' is reserved");
+}
+
+// The caller may be in the middle of a scan (a replay reading its blocks):
+// tables are created in their final form, never dropped and created again.
+TEST_F(ContractStorage, TablesAreCreatedWhileAStatementIsActive) {
+  ASSERT_TRUE(db_.Exec("INSERT INTO \"aergo.settings\" VALUES ('a', '1'), ('b', '2')").ok());
+  Stmt scan = std::move(*db_.Prepare("SELECT key FROM \"aergo.settings\""));
+  ASSERT_EQ(scan.Step(), SQLITE_ROW);
+  CallOutcome out = engine_->Deploy("mixed", kMixedContract, env_);
+  ASSERT_TRUE(out.ok) << out.error;
+  Status st = engine_->CreateTables("mixed2", kMixedContract);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(WithoutRowid("mixed2.accounts"), 1);
+  st = engine_->DropTables("mixed2");
+  EXPECT_EQ(st.code(), Code::kIo);
+  EXPECT_EQ(st.message(),
+            "drop tables of contract 'mixed2': a statement of the connection is still active (not "
+            "reset): SELECT key FROM \"aergo.settings\"");
+  EXPECT_EQ(scan.Step(), SQLITE_ROW) << "the scan goes on";
+  EXPECT_EQ(scan.Step(), SQLITE_DONE);
+  scan.Reset();
+  EXPECT_EQ(Schema(db_, "mixed2").size(), 7u);
+  EXPECT_TRUE(engine_->DropTables("mixed2").ok());
+  EXPECT_TRUE(Schema(db_, "mixed2").empty());
+}
+
+TEST_F(ContractStorage, DropTablesRemovesExactlyOneContract) {
+  ASSERT_TRUE(engine_->Deploy("mixed", kMixedContract, env_).ok);
+  ASSERT_TRUE(engine_->Deploy("mixed2", kMixedContract, env_).ok);
+  ASSERT_TRUE(engine_->Call("mixed", "open", {}, env_).ok);  // cached and compiled
+  std::vector<std::string> keep = Schema(db_, "mixed2");
+  Stmt all = std::move(*db_.Prepare("SELECT count(*) FROM sqlite_master"));
+  ASSERT_EQ(all.Step(), SQLITE_ROW);
+  int64_t before = all.Int(0);
+  all.Reset();
+
+  Status st = engine_->DropTables("mixed");
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(Schema(db_, "mixed").empty());
+  EXPECT_EQ(Schema(db_, "mixed2"), keep);
+  ASSERT_EQ(all.Step(), SQLITE_ROW);
+  EXPECT_EQ(all.Int(0), before - 7);
+  all.Reset();
+  EXPECT_EQ(WithoutRowid("aergo.contracts"), 0) << "system tables stay";
+
+  // The registry row is state like any other; with it gone the contract is unknown.
+  ASSERT_TRUE(db_.Exec("DELETE FROM \"aergo.contracts\" WHERE name = 'mixed'").ok());
+  CallOutcome out = engine_->Call("mixed", "open", {}, env_);
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error, "contract 'mixed' not found");
+  EXPECT_EQ(engine_->Function("mixed", "open").status().code(), Code::kNotFound);
+  ASSERT_TRUE(engine_->Call("mixed2", "open", {}, env_).ok);
+  EXPECT_EQ(Rows("SELECT owner FROM mixed2.accounts"), "Aowner");
+
+  // Dropping again is a no-op; the system contract is refused.
+  EXPECT_TRUE(engine_->DropTables("mixed").ok());
+  st = engine_->DropTables("aergo");
+  EXPECT_EQ(st.code(), Code::kDenied);
+  EXPECT_EQ(WithoutRowid("aergo.contracts"), 0);
+  EXPECT_EQ(engine_->DropTables("Bad").code(), Code::kInvalid);
+
+  // Tables created again from the recorded source work like deployed ones.
+  ASSERT_TRUE(engine_->CreateTables("mixed", kMixedContract).ok());
+  EXPECT_EQ(Schema(db_, "mixed").size(), 7u);
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+// ChangeRecorder: records the row changes that one SQLite connection makes to
+// state tables (names with a dot, schema "main") through SQLite's pre-update
+// hook, and folds them into a net ChangeSet (core/changes.h). Why not the
+// session extension: it ignores rows whose key holds NULL, records only the
+// changed columns of an update, and re-reads every row when asked for its
+// changeset; blocks need full before and after rows (docs/formats/changes.md).
+//
+// Contract: every change between Begin() and Keep() is folded into the net
+// set; Drop() forgets the changes since Begin() (the tx failed and SQLite
+// rolled it back); changes outside Begin()..Keep()/Drop() are ignored. Only
+// one recorder may be installed on a connection; install it before any
+// contract statement is prepared and keep it, because SQLite compiles an
+// unconditional DELETE into a page truncation that reports no rows unless a
+// pre-update hook is present at prepare time.
+// Values of REAL-affinity columns are recorded as REAL (SQLite stores whole
+// numbers there as integers and the hook reports an insert's new row so).
+// Ownership: borrows the connection; installs the hook for its lifetime.
+// Thread-safety: the connection's thread only.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/changes.h"
+
+namespace aergo {
+
+class ChangeRecorder {
+ public:
+  explicit ChangeRecorder(sqlite3* db);
+  ~ChangeRecorder();
+  ChangeRecorder(const ChangeRecorder&) = delete;
+  ChangeRecorder& operator=(const ChangeRecorder&) = delete;
+
+  void Begin() {
+    log_.clear();
+    recording_ = true;
+  }
+  Status Keep();
+  void Drop() {
+    log_.clear();
+    recording_ = false;
+  }
+  // The net changes kept so far, normalized; the recorder starts empty again.
+  ChangeSet Take();
+  // Forgets everything, including cached table layouts (tables may have
+  // been dropped or re-created).
+  void Clear();
+
+ private:
+  struct Event {
+    std::string table;
+    int op;  // SQLITE_INSERT, SQLITE_DELETE, SQLITE_UPDATE
+    Row old_row, new_row;
+  };
+  static void Hook(void* self, sqlite3* db, int op, const char* schema, const char* table,
+                   sqlite3_int64 key1, sqlite3_int64 key2);
+  Result<TableChanges*> Table(const std::string& name);
+
+  sqlite3* db_;
+  bool recording_ = false;
+  std::vector<Event> log_;
+  ChangeSet net_;
+  std::map<std::string, std::vector<bool>> real_columns_;  // per table: REAL affinity
+};
+
+}  // namespace aergo

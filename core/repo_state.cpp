@@ -1,0 +1,225 @@
+// Repository: the checked-out state and how it moves (DESIGN §5).
+//
+// The state in ledger.db is the block named by meta `state_block` with, when
+// meta `state_branch` names a branch that has a merge pool, that pool's
+// changes applied. Moving it applies the net changes between the two
+// positions (core/state.h), so checkout costs in proportion to the rows that
+// differ. Replay (execution) is only for verification.
+#include <algorithm>
+
+#include "core/executor.h"
+#include "core/recorder.h"
+#include "core/repo.h"
+#include "core/state.h"
+
+namespace aergo {
+
+Result<std::vector<Hash32>> Repository::FirstParentChain(const Hash32& block) {
+  std::vector<Hash32> chain;
+  Hash32 cur = block;
+  for (;;) {
+    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(cur));
+    chain.push_back(cur);
+    if (row.parents.empty()) break;
+    cur = row.parents[0];
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+Result<ChangeSet> Repository::BlockChanges(const Hash32& id) {
+  AERGO_ASSIGN_OR_RETURN(auto bytes, index_->GetChanges(id));
+  if (!bytes) {
+    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
+    AERGO_ASSIGN_OR_RETURN(BlockBlobs blobs, git_.ReadBlockBlobs(row.oid));
+    bytes = std::move(blobs.changes);
+  }
+  return ChangeSet::Decode(*bytes, "changes of block " + ShortId(id));
+}
+
+Result<ChangeSet> Repository::PoolChanges(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(auto bytes, index_->GetPoolChanges(branch));
+  if (!bytes) return ChangeSet();
+  return ChangeSet::Decode(*bytes, "merge pool changes of branch '" + branch + "'");
+}
+
+Result<ChangeSet> Repository::ChangesBetween(const std::optional<Hash32>& from, const Hash32& to) {
+  // Walk both ends up their first parents to the common ancestor: `up`
+  // are undone (newest first), `down` are applied (oldest first).
+  std::vector<Hash32> up, down;
+  AERGO_ASSIGN_OR_RETURN(BlockRow b, BlockInfo(to));
+  std::optional<BlockRow> a;
+  if (from) {
+    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(*from));
+    a = std::move(row);
+  }
+  for (;;) {
+    if (a && a->id == b.id) break;
+    if (a && a->height >= b.height) {
+      up.push_back(a->id);
+      if (a->parents.empty()) return Corrupt("blocks " + ShortId(*from) + " and " + ShortId(to) + " share no history");
+      AERGO_ASSIGN_OR_RETURN(a, BlockInfo(a->parents[0]));
+    } else {
+      down.push_back(b.id);
+      if (b.parents.empty()) {
+        if (a) return Corrupt("blocks " + ShortId(*from) + " and " + ShortId(to) + " share no history");
+        break;
+      }
+      AERGO_ASSIGN_OR_RETURN(b, BlockInfo(b.parents[0]));
+    }
+  }
+  ChangeSet net;
+  for (const Hash32& id : up) {
+    AERGO_ASSIGN_OR_RETURN(ChangeSet c, BlockChanges(id));
+    AERGO_RETURN_IF_ERROR(net.Then(c.Inverted()));
+  }
+  for (auto it = down.rbegin(); it != down.rend(); ++it) {
+    AERGO_ASSIGN_OR_RETURN(ChangeSet c, BlockChanges(*it));
+    AERGO_RETURN_IF_ERROR(net.Then(c));
+  }
+  net.Normalize();
+  return net;
+}
+
+Result<std::optional<Repository::StatePosition>> Repository::LiveState() {
+  AERGO_ASSIGN_OR_RETURN(auto sb, index_->GetMeta("state_branch"));
+  AERGO_ASSIGN_OR_RETURN(auto sk, index_->GetMeta("state_block"));
+  auto block = sk ? ParseHash(*sk) : std::nullopt;
+  if (!block) return std::optional<StatePosition>();
+  AERGO_ASSIGN_OR_RETURN(auto row, index_->GetBlock(*block));
+  if (!row) return std::optional<StatePosition>();
+  StatePosition pos{*block, std::nullopt};
+  if (sb && !sb->empty()) pos.branch = *sb;
+  return std::optional<StatePosition>(pos);
+}
+
+Result<ChangeSet> Repository::ChangesFromLive(const Hash32& to) {
+  AERGO_ASSIGN_OR_RETURN(auto pos, LiveState());
+  if (!pos) return Corrupt("the checked-out state has no known position (reopen to rebuild it)");
+  ChangeSet net;
+  if (pos->branch) {
+    AERGO_ASSIGN_OR_RETURN(ChangeSet pool, PoolChanges(*pos->branch));
+    net = pool.Inverted();
+  }
+  AERGO_ASSIGN_OR_RETURN(ChangeSet path, ChangesBetween(pos->block, to));
+  AERGO_RETURN_IF_ERROR(net.Then(path));
+  net.Normalize();
+  return net;
+}
+
+Status Repository::ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine,
+                              const Hash32& block, bool verify_all) {
+  engine->reset();  // finalizes its cached statements before tables are dropped
+  if (db == &db_) index_->ResetStatements();
+  AERGO_RETURN_IF_ERROR(ClearState(db->get()));
+  *engine = std::make_unique<ContractEngine>(db->get());
+  std::unique_ptr<ChangeRecorder> own;
+  ChangeRecorder* recorder = recorder_.get();
+  if (db != &db_) {
+    own = std::make_unique<ChangeRecorder>(db->get());
+    recorder = own.get();
+  }
+  AERGO_ASSIGN_OR_RETURN(auto chain, FirstParentChain(block));
+  Hash32 root{};
+  for (const auto& id : chain) {
+    AERGO_ASSIGN_OR_RETURN(Block b, ReadBlock(id));
+    AERGO_ASSIGN_OR_RETURN(ChangeSet made, ReplayBlock(engine->get(), db->get(), recorder, b));
+    if (verify_all || id == block) {
+      AERGO_RETURN_IF_ERROR(CheckReplayedChanges(b, made, root));
+    }
+    root = b.header.state_root;
+  }
+  return Status::Ok();
+}
+
+Status CheckReplayedChanges(const Block& b, const ChangeSet& made, const Hash32& parent_root) {
+  auto stored = ChangeSet::Decode(b.changes, "changes of block " + ShortId(b.Id()));
+  if (!stored.ok()) return Corrupt("block " + ToHex(b.Id()) + ": " + stored.status().message());
+  std::string table = FirstDifferentTable(made, *stored);
+  if (!table.empty())
+    return Corrupt("block " + ToHex(b.Id()) + ": stored changes differ from replay, first in table '" +
+                   table + "'");
+  if (ChainStateRoot(parent_root, b.changes) != b.header.state_root)
+    return Corrupt("block " + ToHex(b.Id()) + ": state root does not match its changes");
+  return Status::Ok();
+}
+
+// Re-executes a branch's pending txs on `block` (its pool was built on
+// another block); those that no longer apply are dropped.
+Status Repository::Repool(const std::string& branch, const PoolInfo& old, const Hash32& block) {
+  AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(branch));
+  AERGO_ASSIGN_OR_RETURN(BlockRow head, BlockInfo(block));
+  AERGO_RETURN_IF_ERROR(index_->ClearPool(branch));
+  PoolInfo info{block, std::max(old.time_ms, head.time_ms)};
+  bool any = false;
+  AddressCache addresses;
+  ChangeRecorder& recorder = *recorder_;
+  recorder.Clear();
+  for (const auto& e : entries) {
+    recorder.Begin();
+    CallOutcome out = ExecuteTx(engine_.get(), db_.get(), e.tx, e.receipt.txid, head.height + 1,
+                                info.time_ms, &addresses);
+    if (!out.ok) {
+      recorder.Drop();
+      continue;
+    }
+    AERGO_RETURN_IF_ERROR(recorder.Keep());
+    AERGO_RETURN_IF_ERROR(index_->AddPoolEntry(branch, e.tx, e.receipt));
+    any = true;
+  }
+  if (!any) return Status::Ok();
+  AERGO_RETURN_IF_ERROR(index_->OpenPool(branch, info));
+  return index_->SetPoolChanges(branch, recorder.Take().Encode());
+}
+
+// Moves the checked-out state to (branch, block) and records it in meta:
+// by applying the net changes from where it is, or, when its position is
+// unknown, by rebuilding it from genesis's changes.
+Status Repository::Materialize(const std::optional<std::string>& branch, const Hash32& block) {
+  Txn txn(&db_);
+  AERGO_RETURN_IF_ERROR(txn.status());
+  index_->ResetStatements();
+  AERGO_ASSIGN_OR_RETURN(auto pos, LiveState());
+  ChangeSet net;
+  if (pos) {
+    AERGO_ASSIGN_OR_RETURN(net, ChangesFromLive(block));
+  } else {
+    engine_.reset();
+    AERGO_RETURN_IF_ERROR(ClearState(db_.get()));
+    engine_ = std::make_unique<ContractEngine>(db_.get());
+    AERGO_ASSIGN_OR_RETURN(net, ChangesBetween(std::nullopt, block));
+  }
+  std::optional<PoolInfo> repool;
+  if (branch) {
+    AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(*branch));
+    if (pool && pool->base == block) {
+      AERGO_ASSIGN_OR_RETURN(ChangeSet pc, PoolChanges(*branch));
+      AERGO_RETURN_IF_ERROR(net.Then(pc));
+      net.Normalize();
+    } else if (pool) {
+      repool = *pool;
+    }
+  }
+  AERGO_RETURN_IF_ERROR(ApplyChanges(db_.get(), engine_.get(), net));
+  if (repool) AERGO_RETURN_IF_ERROR(Repool(*branch, *repool, block));
+  AERGO_RETURN_IF_ERROR(index_->SetMeta("state_branch", branch.value_or("")));
+  AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ToHex(block)));
+  return txn.Commit();
+}
+
+Status Repository::Checkout(const std::string& rev) {
+  AERGO_ASSIGN_OR_RETURN(auto branch, BranchHead(rev));
+  if (branch) {
+    // Already there (Open reconciled the state): nothing to do.
+    AERGO_ASSIGN_OR_RETURN(HeadRef head, git_.Head());
+    if (head.branch && *head.branch == rev) return Status::Ok();
+    AERGO_RETURN_IF_ERROR(Materialize(rev, *branch));
+    return git_.SetHeadBranch(rev, "checkout: " + rev);
+  }
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, Resolve(rev));
+  AERGO_ASSIGN_OR_RETURN(Oid oid, OidFor(id));
+  AERGO_RETURN_IF_ERROR(Materialize(std::nullopt, id));
+  return git_.SetHeadDetached(oid, "checkout: " + rev);
+}
+
+}  // namespace aergo

@@ -1,0 +1,52 @@
+// Reads as of another block (DESIGN §5, `aergo query --at`): an overlay of
+// TEMP objects on the live connection that shadows state tables with their
+// content at the target, built from the net changes between the checked-out
+// state and the target. SQLite resolves unqualified names in the temp schema
+// first, so queries read the target's rows while the live state, which
+// nothing writes, stays as it is. Cost: the rows that differ, not the
+// state's size.
+//
+// Per table:
+//   changed rows          TEMP VIEW "c.t" = live rows minus the changed keys
+//                         ("c.t.gone"), plus the target's rows ("c.t.at")
+//   contract created      TEMP TABLE "c.t" from the contract's DDL, filled
+//   contract gone         not visible (left out of tables(); a quoted name
+//                         reads an empty TEMP VIEW)
+// Ownership: borrows the connection; drops its objects on destruction.
+// Thread-safety: the connection's thread only.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/changes.h"
+
+namespace aergo {
+
+// The state tables that exist after applying `from_live` to the live state
+// of db.
+Result<std::set<std::string>> TablesAfter(sqlite3* db, const ChangeSet& from_live);
+
+class StateOverlay {
+ public:
+  static Result<std::unique_ptr<StateOverlay>> Create(sqlite3* db, const ChangeSet& from_live);
+  ~StateOverlay();
+  StateOverlay(const StateOverlay&) = delete;
+  StateOverlay& operator=(const StateOverlay&) = delete;
+
+  // State tables visible at the target.
+  const std::set<std::string>& tables() const { return tables_; }
+
+ private:
+  explicit StateOverlay(sqlite3* db) : db_(db) {}
+  Status Exec(const std::string& sql);
+  sqlite3* db_;
+  std::set<std::string> tables_;
+  std::vector<std::string> drops_;  // "DROP ..." statements, run in reverse
+};
+
+}  // namespace aergo
