@@ -15,34 +15,96 @@ ChangeRecorder::ChangeRecorder(sqlite3* db) : db_(db) {
 
 ChangeRecorder::~ChangeRecorder() { sqlite3_preupdate_hook(db_, nullptr, nullptr); }
 
+namespace {
+
+// Reads the row the hook offers into `row`, reusing its buffers. False if
+// SQLite refuses a column.
+bool ReadRow(sqlite3* db, int (*get)(sqlite3*, int, sqlite3_value**), Row* row) {
+  int n = sqlite3_preupdate_count(db);
+  row->resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    sqlite3_value* v = nullptr;
+    if (get(db, i, &v) != SQLITE_OK || v == nullptr) return false;
+    Value& out = (*row)[static_cast<size_t>(i)];
+    switch (sqlite3_value_type(v)) {
+      case SQLITE_INTEGER:
+        out.type = Value::Type::kInteger;
+        out.integer = sqlite3_value_int64(v);
+        break;
+      case SQLITE_FLOAT:
+        out.type = Value::Type::kReal;
+        out.real = sqlite3_value_double(v);
+        break;
+      case SQLITE_TEXT:
+        out.type = Value::Type::kText;
+        out.bytes.assign(reinterpret_cast<const char*>(sqlite3_value_text(v)),
+                         static_cast<size_t>(sqlite3_value_bytes(v)));
+        break;
+      case SQLITE_BLOB: {
+        out.type = Value::Type::kBlob;
+        const void* p = sqlite3_value_blob(v);
+        size_t len = static_cast<size_t>(sqlite3_value_bytes(v));
+        out.bytes.assign(p ? static_cast<const char*>(p) : "", len);
+        break;
+      }
+      default:
+        out.type = Value::Type::kNull;
+        break;
+    }
+  }
+  return true;
+}
+
+// KeyBytes(row, key) into *out, reusing its buffer.
+void KeyInto(const Row& row, const std::vector<uint32_t>& key, std::string* out) {
+  out->clear();
+  for (uint32_t k : key) {
+    const Value& v = row[k];
+    out->push_back(static_cast<char>(v.type));
+    uint64_t bits = 0;
+    switch (v.type) {
+      case Value::Type::kNull:
+        continue;
+      case Value::Type::kInteger:
+        bits = static_cast<uint64_t>(v.integer);
+        break;
+      case Value::Type::kReal:
+        std::memcpy(&bits, &v.real, 8);
+        break;
+      case Value::Type::kText:
+      case Value::Type::kBlob: {
+        uint32_t n = static_cast<uint32_t>(v.bytes.size());
+        for (int s = 24; s >= 0; s -= 8) out->push_back(static_cast<char>((n >> s) & 0xff));
+        out->append(v.bytes);
+        continue;
+      }
+    }
+    for (int s = 56; s >= 0; s -= 8) out->push_back(static_cast<char>((bits >> s) & 0xff));
+  }
+}
+
+}  // namespace
+
 void ChangeRecorder::Hook(void* self, sqlite3* db, int op, const char* schema, const char* table,
                           sqlite3_int64, sqlite3_int64) {
   auto* rec = static_cast<ChangeRecorder*>(self);
   if (!rec->recording_ || std::strcmp(schema, "main") != 0 || std::strchr(table, '.') == nullptr)
     return;
-  Event e;
-  e.table = table;
+  if (rec->used_ == rec->log_.size()) rec->log_.emplace_back();
+  Event& e = rec->log_[rec->used_++];
+  e.table.assign(table);
   e.op = op;
-  int n = sqlite3_preupdate_count(db);
-  auto read = [&](int (*get)(sqlite3*, int, sqlite3_value**), Row* row) {
-    row->reserve(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) {
-      sqlite3_value* v = nullptr;
-      if (get(db, i, &v) != SQLITE_OK || v == nullptr) {
-        row->clear();
-        return;
-      }
-      row->push_back(SqlValue(v));
-    }
-  };
-  if (op != SQLITE_INSERT) read(&sqlite3_preupdate_old, &e.old_row);
-  if (op != SQLITE_DELETE) read(&sqlite3_preupdate_new, &e.new_row);
-  rec->log_.push_back(std::move(e));
+  bool ok = true;
+  if (op != SQLITE_INSERT) ok = ReadRow(db, &sqlite3_preupdate_old, &e.old_row);
+  else e.old_row.clear();
+  if (op != SQLITE_DELETE) ok = ok && ReadRow(db, &sqlite3_preupdate_new, &e.new_row);
+  else e.new_row.clear();
+  if (!ok) e.op = -1;  // reported by Keep()
 }
 
-Result<TableChanges*> ChangeRecorder::Table(const std::string& name) {
-  auto it = net_.tables.find(name);
-  if (it != net_.tables.end()) return &it->second;
+Result<ChangeRecorder::Layout*> ChangeRecorder::Table(const std::string& name) {
+  auto it = layouts_.find(name);
+  if (it != layouts_.end()) return last_ = &it->second;
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT name, pk, hidden, upper(type) FROM pragma_table_xinfo(?1) ORDER BY cid", -1,
                          &raw, nullptr) != SQLITE_OK)
@@ -50,17 +112,17 @@ Result<TableChanges*> ChangeRecorder::Table(const std::string& name) {
   Stmt s(raw);
   s.Bind(1, name);
   TableChanges t;
+  Layout layout;
   std::map<int64_t, uint32_t> pk;
-  std::vector<bool>& real = real_columns_[name];
-  real.clear();
   while (s.Step() == SQLITE_ROW) {
     // Column affinity (SQLite's rules, in order): INT, then CHAR/CLOB/TEXT,
     // then BLOB or none, then REAL/FLOA/DOUB; else NUMERIC.
     std::string type = s.Text(3);
     auto has = [&](const char* w) { return type.find(w) != std::string::npos; };
-    real.push_back(!has("INT") && !has("CHAR") && !has("CLOB") && !has("TEXT") && !has("BLOB") &&
-                   !type.empty() && (has("REAL") || has("FLOA") || has("DOUB")));
-    if (s.Int(2) != 0) return Invalid("table '" + name + "' has hidden or generated columns, whose changes cannot be recorded");
+    layout.real.push_back(!has("INT") && !has("CHAR") && !has("CLOB") && !has("TEXT") &&
+                          !has("BLOB") && !type.empty() && (has("REAL") || has("FLOA") || has("DOUB")));
+    if (s.Int(2) != 0)
+      return Invalid("table '" + name + "' has hidden or generated columns, whose changes cannot be recorded");
     if (s.Int(1) > 0) pk[s.Int(1)] = static_cast<uint32_t>(t.columns.size());
     t.columns.push_back(s.Text(0));
   }
@@ -68,62 +130,89 @@ Result<TableChanges*> ChangeRecorder::Table(const std::string& name) {
   if (pk.empty()) return Invalid("table '" + name + "' has no PRIMARY KEY");
   for (const auto& [n, idx] : pk) t.key.push_back(idx);
   t.old_columns = t.columns;
-  return &net_.tables.emplace(name, std::move(t)).first->second;
+  auto net = net_.tables.find(name);
+  if (net == net_.tables.end()) net = net_.tables.emplace(name, std::move(t)).first;
+  layout.changes = &net->second;
+  layout.name = name;
+  return last_ = &layouts_.emplace(name, std::move(layout)).first->second;
 }
 
 Status ChangeRecorder::Keep() {
   recording_ = false;
-  for (Event& e : log_) {
-    AERGO_ASSIGN_OR_RETURN(TableChanges * t, Table(e.table));
+  for (size_t i = 0; i < used_; ++i) {
+    Event& e = log_[i];
+    Layout* layout = last_;
+    if (layout == nullptr || layout->name != e.table) {
+      AERGO_ASSIGN_OR_RETURN(layout, Table(e.table));
+    }
+    TableChanges* t = layout->changes;
     size_t n = t->columns.size();
-    if ((e.op != SQLITE_INSERT && e.old_row.size() != n) || (e.op != SQLITE_DELETE && e.new_row.size() != n))
+    if (e.op < 0 || (e.op != SQLITE_INSERT && e.old_row.size() != n) ||
+        (e.op != SQLITE_DELETE && e.new_row.size() != n))
       return IoError("record changes: table '" + e.table + "': row does not match its columns");
-    const std::vector<bool>& real = real_columns_[e.table];
     for (Row* row : {&e.old_row, &e.new_row}) {
-      for (size_t i = 0; i < row->size() && i < real.size(); ++i) {
-        Value& v = (*row)[i];
-        if (real[i] && v.type == Value::Type::kInteger) v = Value::Real(static_cast<double>(v.integer));
+      for (size_t c = 0; c < row->size(); ++c) {
+        Value& v = (*row)[c];
+        if (layout->real[c] && v.type == Value::Type::kInteger) {
+          v.real = static_cast<double>(v.integer);
+          v.type = Value::Type::kReal;
+        }
       }
     }
-    auto remove = [&](Row&& old_row) {
-      std::string k = KeyBytes(old_row, t->key);
-      auto [it, fresh] = t->rows.try_emplace(std::move(k));
-      if (fresh) it->second.before = std::move(old_row);
-      it->second.after.reset();
+    // Folds one row event into the net changes: the first before-image
+    // stays, the after-image is the latest. Existing entries are assigned
+    // in place (their buffers reused).
+    auto remove = [&](const Row& old_row, const std::string& key) {
+      auto it = t->rows.find(key);
+      if (it == t->rows.end()) it = t->rows.emplace(key, RowChange{old_row, std::nullopt}).first;
+      else it->second.after.reset();
     };
-    auto put = [&](Row&& new_row, std::optional<Row> old_row) {
-      std::string k = KeyBytes(new_row, t->key);
-      auto [it, fresh] = t->rows.try_emplace(std::move(k));
-      if (fresh) it->second.before = std::move(old_row);
-      it->second.after = std::move(new_row);
+    auto put = [&](const Row& new_row, const Row* old_row, const std::string& key) {
+      auto it = t->rows.find(key);
+      if (it == t->rows.end()) {
+        t->rows.emplace(key, RowChange{old_row ? std::optional<Row>(*old_row) : std::nullopt, new_row});
+      } else if (it->second.after) {
+        *it->second.after = new_row;
+      } else {
+        it->second.after = new_row;
+      }
     };
     if (e.op == SQLITE_DELETE) {
-      remove(std::move(e.old_row));
+      KeyInto(e.old_row, t->key, &key_);
+      remove(e.old_row, key_);
     } else if (e.op == SQLITE_INSERT) {
-      put(std::move(e.new_row), std::nullopt);
-    } else if (KeyBytes(e.old_row, t->key) == KeyBytes(e.new_row, t->key)) {
-      put(std::move(e.new_row), std::move(e.old_row));
-    } else {  // the key changed: a delete and an insert
-      remove(std::move(e.old_row));
-      put(std::move(e.new_row), std::nullopt);
+      KeyInto(e.new_row, t->key, &key_);
+      put(e.new_row, nullptr, key_);
+    } else {
+      KeyInto(e.old_row, t->key, &key_);
+      KeyInto(e.new_row, t->key, &key2_);
+      if (key_ == key2_) {
+        put(e.new_row, &e.old_row, key_);
+      } else {  // the key changed: a delete and an insert
+        remove(e.old_row, key_);
+        put(e.new_row, nullptr, key2_);
+      }
     }
   }
-  log_.clear();
+  used_ = 0;
   return Status::Ok();
 }
 
 ChangeSet ChangeRecorder::Take() {
   ChangeSet out = std::move(net_);
   net_ = ChangeSet();
+  layouts_.clear();
+  last_ = nullptr;
   out.Normalize();
   return out;
 }
 
 void ChangeRecorder::Clear() {
-  log_.clear();
+  used_ = 0;
   recording_ = false;
   net_ = ChangeSet();
-  real_columns_.clear();
+  layouts_.clear();
+  last_ = nullptr;
 }
 
 }  // namespace aergo

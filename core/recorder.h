@@ -36,12 +36,12 @@ class ChangeRecorder {
   ChangeRecorder& operator=(const ChangeRecorder&) = delete;
 
   void Begin() {
-    log_.clear();
+    used_ = 0;
     recording_ = true;
   }
   Status Keep();
   void Drop() {
-    log_.clear();
+    used_ = 0;
     recording_ = false;
   }
   // The net changes kept so far, normalized; the recorder starts empty again.
@@ -56,15 +56,25 @@ class ChangeRecorder {
     int op;  // SQLITE_INSERT, SQLITE_DELETE, SQLITE_UPDATE
     Row old_row, new_row;
   };
+  struct Layout {
+    std::string name;
+    TableChanges* changes;   // in net_
+    std::vector<bool> real;  // per column: REAL affinity
+  };
   static void Hook(void* self, sqlite3* db, int op, const char* schema, const char* table,
                    sqlite3_int64 key1, sqlite3_int64 key2);
-  Result<TableChanges*> Table(const std::string& name);
+  Result<Layout*> Table(const std::string& name);
 
   sqlite3* db_;
   bool recording_ = false;
+  // Events of the current tx: log_[0, used_). Entries past used_ keep their
+  // buffers, so steady-state recording allocates little.
   std::vector<Event> log_;
+  size_t used_ = 0;
   ChangeSet net_;
-  std::map<std::string, std::vector<bool>> real_columns_;  // per table: REAL affinity
+  std::map<std::string, Layout, std::less<>> layouts_;  // tables seen since Take()
+  Layout* last_ = nullptr;                              // the last one used
+  std::string key_, key2_;                              // scratch key bytes
 };
 
 }  // namespace aergo
