@@ -2,6 +2,8 @@
 // row-level differences between two states. No revision: HEAD against its
 // merge pool's pending state; one: <rev1> against the checked-out state
 // (head plus pending txs); two: <rev1> against <rev2>.
+#include <cctype>
+
 #include "cmd/commands.h"
 #include "cmd/util_changes.h"
 #include "core/state_at.h"
@@ -25,6 +27,7 @@ int CmdDiff(Context& ctx, const std::vector<std::string>& args) {
   std::optional<std::string> table;
   if (vm->count("table")) {
     table = (*vm)["table"].as<std::string>();
+    for (char& c : *table) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (table->find('.') == std::string::npos)
       return UsageError(ctx, "--table takes <contract>.<table>, got '" + *table + "'");
   }

@@ -49,7 +49,7 @@ int CmdQuery(Context& ctx, const std::vector<std::string>& args) {
     overlay = std::move(*o);
   }
   auto res = (*repo)->engine().Query((*vm)["sql"].as<std::string>(),
-                                     overlay ? &overlay->tables() : nullptr);
+                                     overlay ? &overlay->view() : nullptr);
   if (!res.ok()) return Fail(ctx, res.status());
   const auto& cols = res->columns;
   std::string out;

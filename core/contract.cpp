@@ -930,11 +930,11 @@ Status ContractEngine::CheckArgs(const ContractFunction& fn, const std::vector<V
   return Status::Ok();
 }
 
-Result<QueryResult> ContractEngine::Query(std::string_view sql, const std::set<std::string>* tables) {
+Result<QueryResult> ContractEngine::Query(std::string_view sql, const QueryView* view) {
   Impl& im = *impl_;
   std::set<std::string> qualified;
-  if (tables) {
-    qualified = *tables;
+  if (view) {
+    qualified = view->tables;
   } else {
     AERGO_ASSIGN_OR_RETURN(qualified, im.DottedTables());
   }
@@ -943,12 +943,20 @@ Result<QueryResult> ContractEngine::Query(std::string_view sql, const std::set<s
   std::string text = RewriteSqlNames(*tokens, {}, "", qualified);
   AERGO_RETURN_IF_ERROR(im.RefreshPlainTables());
   Impl::Scope scope(&im, Mode::kQuery, "", "");
+  struct ViewScope {
+    Impl* im;
+    ~ViewScope() { im->view = nullptr; }
+  } view_scope{&im};
+  im.view = view;
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(im.db, text.c_str(), static_cast<int>(text.size()), &raw, &tail);
   Stmt stmt(raw);
   if (rc != SQLITE_OK) {
     if (!im.denial.empty()) return Denied(im.denial);
+    // Writing through a view of another block's state.
+    if (view && std::string(sqlite3_errmsg(im.db)).find("because it is a view") != std::string::npos)
+      return Denied(kOnlyRead);
     return Invalid(std::string("query: ") + sqlite3_errmsg(im.db));
   }
   if (!raw) return Invalid("query: empty statement");

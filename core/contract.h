@@ -82,6 +82,14 @@ struct QueryResult {
   std::vector<std::vector<Value>> rows;
 };
 
+// What a query sees when it reads another block's state through TEMP
+// objects (core/state_at.h) instead of the main schema.
+struct QueryView {
+  std::set<std::string> tables;    // state tables it may name as c.t
+  std::set<std::string> shadowed;  // main-schema tables readable only through the views
+  std::set<std::string> internal;  // TEMP helper tables readable only through the views
+};
+
 inline constexpr uint64_t kDefaultStepBudget = 10'000'000;
 // Reads scan whole tables, so their budget is far larger; it exists to stop
 // runaway queries (a recursive CTE without end), not large ones.
@@ -147,10 +155,9 @@ class ContractEngine {
 
   // Runs one read-only statement; tables named "c.t". Anything but a single
   // read is refused with kDenied; a read past the query step budget fails.
-  // tables: the state tables the query may name as c.t (default: those of
-  // the connection's main schema); a StateOverlay passes those of the
-  // block it shows.
-  Result<QueryResult> Query(std::string_view sql, const std::set<std::string>* tables = nullptr);
+  // view: read another block's state (StateOverlay::view()); default: the
+  // connection's main schema.
+  Result<QueryResult> Query(std::string_view sql, const QueryView* view = nullptr);
 
   // State digest: canonical SHA-256 over the full content of every table
   // with a dot in its name, in byte order of table name, rows in

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "core/codec.h"
+#include "core/contract.h"
 #include "core/status.h"
 
 namespace aergo::contract_internal {
@@ -48,6 +49,7 @@ struct Sandbox {
   // Tables and views without a dot (repository tables, sqlite_*); refreshed
   // before sandboxed statements are prepared.
   std::set<std::string, std::less<>> plain_tables;
+  const QueryView* view = nullptr;  // kQuery of another block's state
   uint64_t steps = 0;  // VM steps counted by the progress handler
   uint64_t budget = 0;
   bool budget_exceeded = false;

@@ -75,10 +75,22 @@ const char* DeniedFunctionReason(std::string_view name) {
 }
 
 int Sandbox::Authorize(void* arg, int action, const char* a3, const char* a4, const char* dbname,
-                       const char*) {
+                       const char* trigger) {
   auto* im = static_cast<Sandbox*>(arg);
   if (im->mode == SandboxMode::kOff) return SQLITE_OK;
   std::string reason = im->Verdict(action, a3 ? a3 : "", a4 ? a4 : "", dbname == nullptr);
+  // Reading another block's state: the live tables its views shadow and
+  // their helper tables are reachable only through those views, so a query
+  // cannot mix in rows of the checked-out state (main."c.t") or see the
+  // overlay's insides.
+  if (reason.empty() && im->view && action == SQLITE_READ && trigger == nullptr && a3 && dbname) {
+    std::string_view db(dbname), table(a3);
+    bool hidden = (db == "main" && im->view->shadowed.count(std::string(table))) ||
+                  im->view->internal.count(std::string(table));
+    if (hidden)
+      reason = "table '" + std::string(table) + "' of schema '" + std::string(db) +
+               "' is not readable when reading as of a block: name state tables <contract>.<table>";
+  }
   if (reason.empty()) return SQLITE_OK;
   if (im->denial.empty()) im->denial = std::move(reason);
   return SQLITE_DENY;

@@ -28,12 +28,21 @@ Result<std::vector<Hash32>> Repository::FirstParentChain(const Hash32& block) {
 }
 
 Result<ChangeSet> Repository::BlockChanges(const Hash32& id) {
+  AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
   AERGO_ASSIGN_OR_RETURN(auto bytes, index_->GetChanges(id));
   if (!bytes) {
-    AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
     AERGO_ASSIGN_OR_RETURN(BlockBlobs blobs, git_.ReadBlockBlobs(row.oid));
     bytes = std::move(blobs.changes);
   }
+  // The bytes must be the ones the block's state root commits to (one hash):
+  // a damaged or misplaced copy never moves a state.
+  Hash32 parent_root{};
+  if (!row.parents.empty()) {
+    AERGO_ASSIGN_OR_RETURN(BlockRow parent, BlockInfo(row.parents[0]));
+    parent_root = parent.state_root;
+  }
+  if (ChainStateRoot(parent_root, *bytes) != row.state_root)
+    return Corrupt("block " + ToHex(id) + ": stored changes do not match its state root (run aergo fsck)");
   return ChangeSet::Decode(*bytes, "changes of block " + ShortId(id));
 }
 

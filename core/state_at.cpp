@@ -136,8 +136,9 @@ Result<std::unique_ptr<StateOverlay>> StateOverlay::Create(sqlite3* db, const Ch
   // Tables of contracts that go: hidden behind empty views.
   for (const auto& [name, unused] : live) {
     if (!gone.count(ContractOf(name))) {
-      o->tables_.insert(name);
+      o->view_.tables.insert(name);
     } else if (!come_sql.count(name)) {
+      o->view_.shadowed.insert(name);
       AERGO_RETURN_IF_ERROR(o->Exec("CREATE TEMP VIEW " + QuoteIdent(name) + " AS SELECT * FROM main." +
                                     QuoteIdent(name) + " WHERE 0"));
       o->drops_.push_back("DROP VIEW temp." + QuoteIdent(name));
@@ -146,19 +147,23 @@ Result<std::unique_ptr<StateOverlay>> StateOverlay::Create(sqlite3* db, const Ch
   // Tables of contracts that come: created from their DDL, filled below.
   std::set<std::string> fresh;
   for (const auto& [name, sql] : come_sql) {
+    o->view_.shadowed.insert(name);
     AERGO_RETURN_IF_ERROR(o->Exec("CREATE TEMP TABLE " + sql.substr(13)));
     o->drops_.push_back("DROP TABLE temp." + QuoteIdent(name));
-    o->tables_.insert(name);
+    o->view_.tables.insert(name);
     fresh.insert(name);
   }
   // Changed rows of tables that stay.
   for (const auto& [name, t] : from_live.tables) {
-    if (!o->tables_.count(name)) continue;
+    if (!o->view_.tables.count(name)) continue;
     if (fresh.count(name)) {
       AERGO_RETURN_IF_ERROR(InsertAfter(db, name, t));
       continue;
     }
     std::string at = name + ".at", gone_keys = name + ".gone";
+    o->view_.shadowed.insert(name);
+    o->view_.internal.insert(at);
+    o->view_.internal.insert(gone_keys);
     std::string key_cols, key_defs;
     for (size_t i = 0; i < t.key.size(); ++i) {
       key_cols += (i ? ", " : "") + QuoteIdent(t.columns[t.key[i]]);

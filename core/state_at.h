@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/changes.h"
+#include "core/contract.h"
 
 namespace aergo {
 
@@ -38,14 +39,15 @@ class StateOverlay {
   StateOverlay(const StateOverlay&) = delete;
   StateOverlay& operator=(const StateOverlay&) = delete;
 
-  // State tables visible at the target.
-  const std::set<std::string>& tables() const { return tables_; }
+  // What queries see: the state tables visible at the target, and the
+  // names readable only through the overlay's views.
+  const QueryView& view() const { return view_; }
 
  private:
   explicit StateOverlay(sqlite3* db) : db_(db) {}
   Status Exec(const std::string& sql);
   sqlite3* db_;
-  std::set<std::string> tables_;
+  QueryView view_;
   std::vector<std::string> drops_;  // "DROP ..." statements, run in reverse
 };
 
