@@ -41,14 +41,24 @@ run call token transfer "$BOB" 30
 run commit -m "alice pays bob 30"
 run query "SELECT owner, balance FROM token.accounts ORDER BY owner"
 
-say "Back on master the state is master's"
+say "Back on master the state is master's (checkout applies only the rows that differ)"
 run checkout master
 run query "SELECT owner, balance FROM token.accounts ORDER BY owner"
+
+say "Row-level diff between the branches, and a read as of feature's head"
+run diff master feature
+run query --at feature "SELECT owner, balance FROM token.accounts ORDER BY owner"
+
+say "Pending changes in the merge pool, like git diff"
+run call token transfer "$BOB" 5
+run diff
+run reset
 
 say "History"
 run log --oneline --graph feature
 run tag v1 --block=feature
-run show v1
+run show v1 --changes
 
-say "Everything re-verified: ids, signatures, links, replayed state roots"
+say "Everything re-verified: ids, signatures, links, replayed changes and state roots"
 run fsck
+run fsck --fast
