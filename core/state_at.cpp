@@ -93,18 +93,26 @@ StateOverlay::~StateOverlay() {
 
 namespace {
 
-// Inserts the after-images of t's rows into `target`.
-Status InsertAfter(sqlite3* db, const std::string& target, const TableChanges& t) {
+// Which part of each row InsertRows writes.
+enum class Part { kAfter, kBeforeKey };
+
+// Inserts into temp.<target>, for each row of t, its after-image (kAfter)
+// or the key columns of its before-image (kBeforeKey); rows without that
+// image are skipped.
+Status InsertRows(sqlite3* db, const std::string& target, const TableChanges& t, Part part) {
+  size_t n = part == Part::kAfter ? t.columns.size() : t.key.size();
   std::string params;
-  for (size_t i = 0; i < t.columns.size(); ++i) params += (i ? ", ?" : "?") + std::to_string(i + 1);
+  for (size_t i = 0; i < n; ++i) params += (i ? ", ?" : "?") + std::to_string(i + 1);
   sqlite3_stmt* raw = nullptr;
   std::string sql = "INSERT INTO temp." + QuoteIdent(target) + " VALUES (" + params + ")";
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
     return IoError("read as of another block: " + std::string(sqlite3_errmsg(db)));
   Stmt s(raw);
   for (const auto& [k, c] : t.rows) {
-    if (!c.after) continue;
-    for (size_t i = 0; i < c.after->size(); ++i) s.BindValue(static_cast<int>(i + 1), (*c.after)[i]);
+    const std::optional<Row>& image = part == Part::kAfter ? c.after : c.before;
+    if (!image) continue;
+    for (size_t i = 0; i < n; ++i)
+      s.BindValue(static_cast<int>(i + 1), (*image)[part == Part::kAfter ? i : t.key[i]]);
     int rc = s.Step();
     s.Reset();
     if (rc != SQLITE_DONE) return IoError("read as of another block: " + std::string(sqlite3_errmsg(db)));
@@ -157,7 +165,7 @@ Result<std::unique_ptr<StateOverlay>> StateOverlay::Create(sqlite3* db, const Ch
   for (const auto& [name, t] : from_live.tables) {
     if (!o->view_.tables.count(name)) continue;
     if (fresh.count(name)) {
-      AERGO_RETURN_IF_ERROR(InsertAfter(db, name, t));
+      AERGO_RETURN_IF_ERROR(InsertRows(db, name, t, Part::kAfter));
       continue;
     }
     std::string at = name + ".at", gone_keys = name + ".gone";
@@ -175,23 +183,8 @@ Result<std::unique_ptr<StateOverlay>> StateOverlay::Create(sqlite3* db, const Ch
     AERGO_RETURN_IF_ERROR(o->Exec("CREATE TEMP TABLE " + QuoteIdent(gone_keys) + " AS SELECT " + key_cols +
                                   " FROM main." + QuoteIdent(name) + " WHERE 0"));
     o->drops_.push_back("DROP TABLE temp." + QuoteIdent(gone_keys));
-    AERGO_RETURN_IF_ERROR(InsertAfter(db, at, t));
-    {
-      std::string params;
-      for (size_t i = 0; i < t.key.size(); ++i) params += (i ? ", ?" : "?") + std::to_string(i + 1);
-      sqlite3_stmt* raw = nullptr;
-      std::string sql = "INSERT INTO temp." + QuoteIdent(gone_keys) + " VALUES (" + params + ")";
-      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
-        return IoError("read as of another block: " + std::string(sqlite3_errmsg(db)));
-      Stmt s(raw);
-      for (const auto& [k, c] : t.rows) {
-        if (!c.before) continue;
-        for (size_t i = 0; i < t.key.size(); ++i) s.BindValue(static_cast<int>(i + 1), (*c.before)[t.key[i]]);
-        int rc = s.Step();
-        s.Reset();
-        if (rc != SQLITE_DONE) return IoError("read as of another block: " + std::string(sqlite3_errmsg(db)));
-      }
-    }
+    AERGO_RETURN_IF_ERROR(InsertRows(db, at, t, Part::kAfter));
+    AERGO_RETURN_IF_ERROR(InsertRows(db, gone_keys, t, Part::kBeforeKey));
     std::string lhs = t.key.size() == 1 ? key_cols : "(" + key_cols + ")";
     AERGO_RETURN_IF_ERROR(o->Exec("CREATE TEMP VIEW " + QuoteIdent(name) + " AS SELECT * FROM main." +
                                   QuoteIdent(name) + " WHERE " + lhs + " NOT IN (SELECT * FROM temp." +

@@ -5,15 +5,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/crypto.h"
-#include "core/repo.h"
+#include "tests/bench/bench_repo.h"
 
 using namespace aergo;
 
-static void Die(const Status& st) {
-  std::fprintf(stderr, "gen_history: %s\n", st.message().c_str());
-  std::exit(1);
-}
+static void Die(const Status& st) { bench::Die("gen_history", st); }
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -22,13 +18,10 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   long blocks = std::atol(argv[2]);
-  if (!CryptoInit().ok()) return 1;
   SystemClock clock;
   SecretKey key = SecretKey::Generate();
-  auto repo = Repository::Init(dir, key, InitParams{}, clock);
-  if (!repo.ok()) Die(repo.status());
-  Repository& r = **repo;
-  if (auto st = r.db().Exec("PRAGMA synchronous=OFF"); !st.ok()) Die(st);
+  std::unique_ptr<Repository> repo = bench::InitBenchRepo("gen_history", dir, key, clock);
+  Repository& r = *repo;
   const char* src =
       "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n"
       "CREATE FUNCTION bump() AS\n"

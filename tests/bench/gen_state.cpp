@@ -7,15 +7,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/crypto.h"
-#include "core/repo.h"
+#include "tests/bench/bench_repo.h"
 
 using namespace aergo;
 
-static void Die(const Status& st) {
-  std::fprintf(stderr, "gen_state: %s\n", st.message().c_str());
-  std::exit(1);
-}
+static void Die(const Status& st) { bench::Die("gen_state", st); }
 
 static void Seal(Repository& r, const SecretKey& key, const std::vector<Tx>& txs, const std::string& msg) {
   auto sub = r.Submit(txs);
@@ -33,13 +29,10 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   long rows = std::atol(argv[2]), blocks = std::atol(argv[3]), diff = std::atol(argv[4]);
-  if (!CryptoInit().ok()) return 1;
   SystemClock clock;
   SecretKey key = SecretKey::Generate();
-  auto repo = Repository::Init(dir, key, InitParams{}, clock);
-  if (!repo.ok()) Die(repo.status());
-  Repository& r = **repo;
-  if (auto st = r.db().Exec("PRAGMA synchronous=OFF"); !st.ok()) Die(st);
+  std::unique_ptr<Repository> repo = bench::InitBenchRepo("gen_state", dir, key, clock);
+  Repository& r = *repo;
   const char* src =
       "CREATE TABLE rows (k INTEGER PRIMARY KEY, v INTEGER NOT NULL);\n"
       "CREATE FUNCTION fill(start INTEGER, n INTEGER) AS\n"

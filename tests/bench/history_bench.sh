@@ -11,24 +11,9 @@ set -euo pipefail
 BLOCKS=${1:-100000}
 TXS=${2:-100000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-bash "$ROOT/scripts/build.sh" >/dev/null
-AERGO=$ROOT/build/aergo
-GEN=$ROOT/build/tests/bench/aergo_bench_gen_history
-VERIFY=$ROOT/build/tests/bench/aergo_bench_verify_rate
-W=${AERGO_BENCH_DIR:-$(mktemp -d)}
-[ -n "${AERGO_BENCH_DIR:-}" ] || trap 'rm -rf "$W"' EXIT
-mkdir -p "$W"
-export AERGO_HOME=$W/home AERGO_PASSPHRASE=
-now() { date +%s.%N; }
-# median_ms <runs> <cmd...>: median wall time of a command in ms.
-median_ms() {
-  local runs=$1; shift
-  for _ in $(seq 1 "$runs"); do
-    local s e; s=$(now); "$@" >/dev/null; e=$(now)
-    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", (e - s) * 1000 }'
-  done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+. "$ROOT/tests/bench/lib.sh"
+GEN=$BENCH_BIN/aergo_bench_gen_history
+VERIFY=$BENCH_BIN/aergo_bench_verify_rate
 
 echo "== setup: $BLOCKS-block aergo history and $BLOCKS-commit git repository"
 if [ ! -d "$W/hist/.aergo" ]; then "$GEN" "$W/hist" "$BLOCKS" >/dev/null; fi

@@ -17,24 +17,9 @@ BLOCKS=${2:-1000}
 DIFF=${3:-100}
 TXS=${4:-100000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-bash "$ROOT/scripts/build.sh" >/dev/null
-AERGO=$ROOT/build/aergo
-GEN=$ROOT/build/tests/bench/aergo_bench_gen_state
-RECORD=$ROOT/build/tests/bench/aergo_bench_record
-W=${AERGO_BENCH_DIR:-$(mktemp -d)}
-[ -n "${AERGO_BENCH_DIR:-}" ] || trap 'rm -rf "$W"' EXIT
-mkdir -p "$W"
-export AERGO_HOME=$W/home AERGO_PASSPHRASE=
-now() { date +%s.%N; }
-# median_ms <runs> <cmd...>: median wall time of a command in ms.
-median_ms() {
-  local runs=$1; shift
-  for _ in $(seq 1 "$runs"); do
-    local s e; s=$(now); "$@" >/dev/null; e=$(now)
-    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", (e - s) * 1000 }'
-  done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
+. "$ROOT/tests/bench/lib.sh"
+GEN=$BENCH_BIN/aergo_bench_gen_state
+RECORD=$BENCH_BIN/aergo_bench_record
 
 L=$W/state-$ROWS-$BLOCKS-$DIFF
 if [ ! -d "$L/.aergo" ]; then
@@ -72,7 +57,7 @@ read -r plain_ms rec_ms < <("$RECORD" "$TXS" 3)
 echo
 echo "== results ($(nproc) cores, $ROWS-row state)"
 printf '%-52s %10s %10s %8s\n' "measure" "aergo" "peer" "ratio"
-printf '%-52s %8sms %8sms %8s  (target <= 0.01)\n' "checkout between branches ($DIFF rows differ) vs full rebuild" "$checkout_ms" "$rebuild_ms" "$(ratio "$checkout_ms" "$rebuild_ms")"
+printf '%-52s %8sms %8sms %8s  (target <= 0.01)\n' "checkout between branches ($DIFF rows differ) vs full rebuild" "$checkout_ms" "$rebuild_ms" "$(ratio "$checkout_ms" "$rebuild_ms" 4)"
 printf '%-52s %8sms %8sms %8s  (target <= 10)\n' "query --at $BACK vs now: full-scan aggregate" "$scan_at" "$scan_now" "$(ratio "$scan_at" "$scan_now")"
 printf '%-52s %8sms %8sms %8s  (target <= 10)\n' "query --at $BACK vs now: point lookup" "$point_at" "$point_now" "$(ratio "$point_at" "$point_now")"
 printf '%-52s %8sms %8sms %8s  (target <= 1.25)\n' "execute $TXS transfers recording changes vs not" "$rec_ms" "$plain_ms" "$(ratio "$rec_ms" "$plain_ms")"
