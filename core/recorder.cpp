@@ -160,21 +160,22 @@ Status ChangeRecorder::Keep() {
       }
     }
     // Folds one row event into the net changes: the first before-image
-    // stays, the after-image is the latest. Existing entries are assigned
-    // in place (their buffers reused).
-    auto remove = [&](const Row& old_row, const std::string& key) {
+    // stays, the after-image is the latest. Images are swapped in, not
+    // copied; the event keeps the old buffers for reuse.
+    auto remove = [&](Row& old_row, const std::string& key) {
       auto it = t->rows.find(key);
-      if (it == t->rows.end()) it = t->rows.emplace(key, RowChange{old_row, std::nullopt}).first;
+      if (it == t->rows.end()) t->rows.emplace(key, RowChange{std::move(old_row), std::nullopt});
       else it->second.after.reset();
     };
-    auto put = [&](const Row& new_row, const Row* old_row, const std::string& key) {
+    auto put = [&](Row& new_row, Row* old_row, const std::string& key) {
       auto it = t->rows.find(key);
       if (it == t->rows.end()) {
-        t->rows.emplace(key, RowChange{old_row ? std::optional<Row>(*old_row) : std::nullopt, new_row});
+        t->rows.emplace(key, RowChange{old_row ? std::optional<Row>(std::move(*old_row)) : std::nullopt,
+                                       std::move(new_row)});
       } else if (it->second.after) {
-        *it->second.after = new_row;
+        std::swap(*it->second.after, new_row);
       } else {
-        it->second.after = new_row;
+        it->second.after = std::move(new_row);
       }
     };
     if (e.op == SQLITE_DELETE) {
@@ -184,11 +185,13 @@ Status ChangeRecorder::Keep() {
       KeyInto(e.new_row, t->key, &key_);
       put(e.new_row, nullptr, key_);
     } else {
+      bool same_key = true;
+      for (uint32_t k : t->key) same_key = same_key && e.old_row[k] == e.new_row[k];
       KeyInto(e.old_row, t->key, &key_);
-      KeyInto(e.new_row, t->key, &key2_);
-      if (key_ == key2_) {
+      if (same_key) {
         put(e.new_row, &e.old_row, key_);
       } else {  // the key changed: a delete and an insert
+        KeyInto(e.new_row, t->key, &key2_);
         remove(e.old_row, key_);
         put(e.new_row, nullptr, key2_);
       }
