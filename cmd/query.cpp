@@ -38,18 +38,16 @@ int CmdQuery(Context& ctx, const std::vector<std::string>& args) {
   if (vm->count("json") && vm->count("csv")) return UsageError(ctx, "choose --json or --csv");
   auto repo = ctx.OpenRepo(OpenMode::kRead);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  std::unique_ptr<StateOverlay> overlay;
+  std::unique_ptr<BlockReader> reader;
   if (vm->count("at")) {
     auto id = (*repo)->Resolve((*vm)["at"].as<std::string>());
     if (!id.ok()) return Fail(ctx, id.status());
-    auto from_live = (*repo)->ChangesFromLive(*id);
-    if (!from_live.ok()) return Fail(ctx, from_live.status());
-    auto o = StateOverlay::Create((*repo)->db().get(), *from_live);
-    if (!o.ok()) return Fail(ctx, o.status());
-    overlay = std::move(*o);
+    auto r = (*repo)->ReadAt(*id);
+    if (!r.ok()) return Fail(ctx, r.status());
+    reader = std::move(*r);
   }
-  auto res = (*repo)->engine().Query((*vm)["sql"].as<std::string>(),
-                                     overlay ? &overlay->view() : nullptr);
+  std::string sql = (*vm)["sql"].as<std::string>();
+  auto res = reader ? reader->Query(sql) : (*repo)->engine().Query(sql);
   if (!res.ok()) return Fail(ctx, res.status());
   const auto& cols = res->columns;
   std::string out;

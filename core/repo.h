@@ -29,6 +29,7 @@
 #include "core/lock.h"
 #include "core/objects.h"
 #include "core/recorder.h"
+#include "core/state_at.h"
 #include "core/sqlite.h"
 
 namespace aergo {
@@ -138,6 +139,9 @@ class Repository {
     std::optional<std::string> branch;
   };
   Result<std::optional<StatePosition>> LiveState();
+  // A reader of the state as of `block` (query --at); may build a cached
+  // state (core/state_cache.h). Changes nothing in the repository.
+  Result<std::unique_ptr<BlockReader>> ReadAt(const Hash32& block);
 
   // Rebuilds a state database at `block` by executing its first-parent
   // chain from genesis, checking each block's replayed changes and state

@@ -6,11 +6,13 @@
 // positions (core/state.h), so checkout costs in proportion to the rows that
 // differ. Replay (execution) is only for verification.
 #include <algorithm>
+#include <filesystem>
 
 #include "core/executor.h"
 #include "core/recorder.h"
 #include "core/repo.h"
 #include "core/state.h"
+#include "core/state_cache.h"
 
 namespace aergo {
 
@@ -114,6 +116,71 @@ Result<ChangeSet> Repository::ChangesFromLive(const Hash32& to) {
   AERGO_RETURN_IF_ERROR(net.Then(path));
   net.Normalize();
   return net;
+}
+
+Result<std::unique_ptr<BlockReader>> Repository::ReadAt(const Hash32& block) {
+  AERGO_ASSIGN_OR_RETURN(StateCacheLimits limits, StateCacheLimitsFrom(config_));
+  StateCache cache(path_ + "/states");
+  auto reader = std::unique_ptr<BlockReader>(new BlockReader());
+  // Opens the cached state of `cached`, overlaid with `between` (the
+  // changes from it to `block`).
+  auto open_cached = [&](const Hash32& cached, const ChangeSet& between) -> Status {
+    AERGO_ASSIGN_OR_RETURN(reader->cached_db_, Db::Open(cache.PathFor(cached), false));
+    reader->cached_engine_ = std::make_unique<ContractEngine>(reader->cached_db_.get());
+    reader->engine_ = reader->cached_engine_.get();
+    if (!between.empty()) {
+      AERGO_ASSIGN_OR_RETURN(reader->overlay_, StateOverlay::Create(reader->cached_db_.get(), between));
+    }
+    reader->source_ = "cached state of " + ToHex(cached);
+    cache.Touch(cached);
+    return Status::Ok();
+  };
+  std::vector<Hash32> cached = cache.List();
+  if (cached.size() > limits.files) {  // the limit was lowered
+    cache.Trim(limits.files);
+    cached.resize(limits.files);
+  }
+  if (std::find(cached.begin(), cached.end(), block) != cached.end()) {
+    AERGO_RETURN_IF_ERROR(open_cached(block, ChangeSet()));
+    return reader;
+  }
+  AERGO_ASSIGN_OR_RETURN(ChangeSet from_live, ChangesFromLive(block));
+  if (limits.files > 0 && from_live.RowCount() > limits.rows) {
+    // The nearest cached state, if nearer than the checked-out one.
+    std::optional<std::pair<Hash32, ChangeSet>> best;
+    for (const Hash32& c : cached) {
+      auto between = ChangesBetween(c, block);
+      if (!between.ok()) continue;  // an unknown block: ignore the file
+      if (!best || between->RowCount() < best->second.RowCount()) best.emplace(c, std::move(*between));
+    }
+    if (best && best->second.RowCount() <= limits.rows) {
+      AERGO_RETURN_IF_ERROR(open_cached(best->first, best->second));
+      return reader;
+    }
+    // Build this block's state from genesis's changes and cache it.
+    AERGO_ASSIGN_OR_RETURN(std::string temp, cache.TempPath());
+    Status built = [&]() -> Status {
+      AERGO_ASSIGN_OR_RETURN(Db db, Db::Open(temp, true));
+      AERGO_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF"));
+      ContractEngine engine(db.get());
+      AERGO_ASSIGN_OR_RETURN(ChangeSet all, ChangesBetween(std::nullopt, block));
+      AERGO_RETURN_IF_ERROR(db.Exec("BEGIN"));
+      AERGO_RETURN_IF_ERROR(ApplyChanges(db.get(), &engine, all));
+      return db.Exec("COMMIT");
+    }();
+    if (!built.ok()) {
+      std::error_code ec;
+      std::filesystem::remove(temp, ec);
+      return built;
+    }
+    AERGO_RETURN_IF_ERROR(cache.Install(temp, block, limits.files));
+    AERGO_RETURN_IF_ERROR(open_cached(block, ChangeSet()));
+    return reader;
+  }
+  reader->engine_ = engine_.get();
+  AERGO_ASSIGN_OR_RETURN(reader->overlay_, StateOverlay::Create(db_.get(), from_live));
+  reader->source_ = "checked-out state";
+  return reader;
 }
 
 Status Repository::ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine,

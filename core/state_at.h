@@ -25,6 +25,7 @@
 
 #include "core/changes.h"
 #include "core/contract.h"
+#include "core/sqlite.h"
 
 namespace aergo {
 
@@ -49,6 +50,28 @@ class StateOverlay {
   sqlite3* db_;
   QueryView view_;
   std::vector<std::string> drops_;  // "DROP ..." statements, run in reverse
+};
+
+// Reads the state as of one block (`query --at`): through a StateOverlay on
+// the repository's connection, or on a cached materialized state
+// (core/state_cache.h), with an overlay for the rows in between if it is
+// a nearby block's. Made by Repository::ReadAt.
+class BlockReader {
+ public:
+  Result<QueryResult> Query(std::string_view sql) {
+    return engine_->Query(sql, overlay_ ? &overlay_->view() : nullptr);
+  }
+  // "checked-out state", or "cached state of <block>".
+  const std::string& source() const { return source_; }
+
+ private:
+  friend class Repository;
+  // Destroyed in reverse: the overlay, then the engine, then the connection.
+  Db cached_db_;
+  std::unique_ptr<ContractEngine> cached_engine_;
+  ContractEngine* engine_ = nullptr;
+  std::unique_ptr<StateOverlay> overlay_;
+  std::string source_;
 };
 
 }  // namespace aergo

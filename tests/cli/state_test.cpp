@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +17,8 @@
 
 namespace aergo::clitest {
 namespace {
+
+namespace fs = std::filesystem;
 
 // A contract with insert, update and delete, keyed by a rowid alias.
 const char* kNotesContract = R"(CREATE TABLE notes (
@@ -583,6 +587,51 @@ TEST(CliStateQueryAt, QualifiedNamesCannotBypassTheOverlay) {
     EXPECT_EQ(r.code, 1) << inner << "\n" << r.out;
     EXPECT_TRUE(Has(r.err, "is not readable when reading as of a block")) << inner << ": " << r.err;
   }
+}
+
+// Reads far from the checked-out state go through cached materialized
+// states (.aergo/states/<block>.db): built on first use, reused, bounded by
+// state.cache-size, and they read exactly what the overlay reads.
+TEST(CliStateQueryAt, CachedStatesReadTheSameRowsAndStayBounded) {
+  Scene s;
+  std::string states = s.sb.repo() + "/.aergo/states";
+  std::map<std::string, std::string> overlay;  // rev -> rows through the overlay
+  for (const char* rev : {"master~1", "side", "master~2"}) overlay[rev] = s.Csv(kBalances, rev);
+  EXPECT_FALSE(fs::exists(states)) << "no read differed in more than 100000 rows";
+  s.Must({"config", "state.cache-rows", "0"});  // cache every read that differs
+  s.Must({"config", "state.cache-size", "2"});
+  for (const char* rev : {"master~1", "side", "master~1", "master~2"}) {
+    EXPECT_EQ(s.Csv(kBalances, rev), overlay[rev]) << rev;
+  }
+  EXPECT_EQ(s.Csv(kNotes, "side"), s.s3_notes);
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(states)) files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  // The two most recently used: side's and master~2's (master~1 was evicted).
+  std::vector<std::string> want = {s.m1 + ".db", s.s3 + ".db"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(files, want);
+  // A cached state is a read, never the checked-out state.
+  EXPECT_EQ(s.Head(), s.m3);
+  EXPECT_EQ(s.Csv(kBalances), s.csv[s.m3]);
+  RunResult bad = s.Run({"config", "state.cache-size", "many"});
+  ASSERT_EQ(bad.code, 0) << bad.err;
+  RunResult q = s.Run({"query", kBalances, "--at", "side"});
+  EXPECT_EQ(q.code, 1);
+  EXPECT_TRUE(Has(q.err, "state.cache-size must be a non-negative integer")) << q.err;
+  s.Must({"config", "state.cache-size", "0"});
+  EXPECT_EQ(s.Csv(kBalances, "side"), overlay["side"]);
+  EXPECT_FALSE(fs::exists(states + "/" + s.s3 + ".db")) << "a zero-size cache keeps nothing";
+  // A block near a cached one reads that cached state plus an overlay:
+  // m3 -> m1 differs in 3 rows, m2 -> m1 in 1 (bob).
+  s.Must({"config", "state.cache-size", "4"});
+  s.Must({"config", "state.cache-rows", "2"});
+  EXPECT_EQ(s.Csv(kBalances, "master~1"), overlay["master~1"]);  // builds m2
+  EXPECT_TRUE(fs::exists(states + "/" + s.m2 + ".db"));
+  fs::remove(states + "/" + s.m1 + ".db");
+  EXPECT_EQ(s.Csv(kBalances, "master~2"), overlay["master~2"]);
+  EXPECT_FALSE(fs::exists(states + "/" + s.m1 + ".db")) << "read through m2's cached state";
+  s.Must({"fsck"});
 }
 
 // ---- show --changes ----
