@@ -347,7 +347,9 @@ Status Index::ClearPool(const std::string& branch) {
 
 Status Index::PutChanges(const Hash32& block, const Bytes& changes) {
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kPutChanges, "INSERT OR REPLACE INTO changes VALUES(?,?)"));
-  s->BindBlob(1, block.data(), 32).BindBlob(2, changes.data(), changes.size());
+  // A zero-length blob, not NULL, when there are no bytes.
+  static const uint8_t kNone = 0;
+  s->BindBlob(1, block.data(), 32).BindBlob(2, changes.empty() ? &kNone : changes.data(), changes.size());
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "index changes of block " + ShortId(block));
   return Status::Ok();
@@ -386,7 +388,8 @@ Result<std::optional<Bytes>> Index::GetPoolChanges(const std::string& branch) {
 
 Status Index::SetPoolChanges(const std::string& branch, const Bytes& changes) {
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kSetPoolChanges, "INSERT OR REPLACE INTO pool_changes VALUES(?,?)"));
-  s->Bind(1, branch).BindBlob(2, changes.data(), changes.size());
+  static const uint8_t kNone = 0;
+  s->Bind(1, branch).BindBlob(2, changes.empty() ? &kNone : changes.data(), changes.size());
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool changes");
   return Status::Ok();

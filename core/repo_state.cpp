@@ -256,28 +256,45 @@ Status Repository::Materialize(const std::optional<std::string>& branch, const H
   AERGO_RETURN_IF_ERROR(txn.status());
   index_->ResetStatements();
   AERGO_ASSIGN_OR_RETURN(auto pos, LiveState());
-  ChangeSet net;
-  if (pos) {
-    AERGO_ASSIGN_OR_RETURN(net, ChangesFromLive(block));
-  } else {
-    engine_.reset();
-    AERGO_RETURN_IF_ERROR(ClearState(db_.get()));
-    engine_ = std::make_unique<ContractEngine>(db_.get());
-    AERGO_ASSIGN_OR_RETURN(net, ChangesBetween(std::nullopt, block));
-  }
-  std::optional<PoolInfo> repool;
-  if (branch) {
-    AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(*branch));
-    if (pool && pool->base == block) {
-      AERGO_ASSIGN_OR_RETURN(ChangeSet pc, PoolChanges(*branch));
-      AERGO_RETURN_IF_ERROR(net.Then(pc));
-      net.Normalize();
-    } else if (pool) {
-      repool = *pool;
+  // One attempt, in a savepoint: from where the state is, or (rebuild) from
+  // the empty state.
+  auto move = [&](bool rebuild) -> Status {
+    Savepoint sp(db_.get(), "aergo_move");
+    AERGO_RETURN_IF_ERROR(sp.status());
+    ChangeSet net;
+    if (!rebuild) {
+      AERGO_ASSIGN_OR_RETURN(net, ChangesFromLive(block));
+    } else {
+      engine_.reset();
+      Status cleared = ClearState(db_.get());
+      engine_ = std::make_unique<ContractEngine>(db_.get());
+      AERGO_RETURN_IF_ERROR(cleared);
+      AERGO_ASSIGN_OR_RETURN(net, ChangesBetween(std::nullopt, block));
     }
+    std::optional<PoolInfo> repool;
+    if (branch) {
+      AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(*branch));
+      if (pool && pool->base == block) {
+        AERGO_ASSIGN_OR_RETURN(ChangeSet pc, PoolChanges(*branch));
+        AERGO_RETURN_IF_ERROR(net.Then(pc));
+        net.Normalize();
+      } else if (pool) {
+        repool = *pool;
+      }
+    }
+    index_->ResetStatements();
+    AERGO_RETURN_IF_ERROR(ApplyChanges(db_.get(), engine_.get(), net));
+    if (repool) AERGO_RETURN_IF_ERROR(Repool(*branch, *repool, block));
+    return sp.Release();
+  };
+  Status moved = move(!pos);
+  // A state that is not where meta says (damaged, or changed behind
+  // aergo's back) is derived data: rebuild it from the blocks' changes.
+  if (!moved.ok() && pos && moved.code() == Code::kCorrupt) {
+    engine_ = std::make_unique<ContractEngine>(db_.get());  // its caches may name rolled-back tables
+    moved = move(true);
   }
-  AERGO_RETURN_IF_ERROR(ApplyChanges(db_.get(), engine_.get(), net));
-  if (repool) AERGO_RETURN_IF_ERROR(Repool(*branch, *repool, block));
+  AERGO_RETURN_IF_ERROR(moved);
   AERGO_RETURN_IF_ERROR(index_->SetMeta("state_branch", branch.value_or("")));
   AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ToHex(block)));
   return txn.Commit();

@@ -100,6 +100,11 @@ enum class Part { kAfter, kBeforeKey };
 // or the key columns of its before-image (kBeforeKey); rows without that
 // image are skipped.
 Status InsertRows(sqlite3* db, const std::string& target, const TableChanges& t, Part part) {
+  // Without such images nothing is prepared: after a contract was replaced
+  // along the path, t's column list may be the other version's.
+  bool any = false;
+  for (const auto& [k, c] : t.rows) any = any || (part == Part::kAfter ? c.after : c.before).has_value();
+  if (!any) return Status::Ok();
   size_t n = part == Part::kAfter ? t.columns.size() : t.key.size();
   std::string params;
   for (size_t i = 0; i < n; ++i) params += (i ? ", ?" : "?") + std::to_string(i + 1);

@@ -82,9 +82,11 @@ TEST_F(RepoTest, InitCreatesLayoutAndGenesis) {
   auto meta = repo_->index().GetMeta("state_block");
   ASSERT_TRUE(meta.ok());
   EXPECT_EQ(*meta, ToHex(repo_->chain_id()));
-  auto state_root = repo_->engine().StateRoot();
-  ASSERT_TRUE(state_root.ok());
-  EXPECT_EQ(*state_root, g->header.state_root);
+  // Genesis's root chains the zero root with its changes, and the state is
+  // what executing genesis makes.
+  EXPECT_TRUE(RootChains(*g));
+  EXPECT_EQ(g->header.state_root, ChainStateRoot(Hash32{}, g->changes));
+  EXPECT_EQ(LiveDigest(), ReplayDigest(repo_->chain_id()));
   // The admin is in the directory.
   auto q = repo_->engine().Query("SELECT role FROM aergo.directory WHERE address = '" + Addr(admin_) + "'");
   ASSERT_TRUE(q.ok()) << q.status().message();
@@ -154,7 +156,14 @@ TEST_F(RepoTest, SubmitAndCommit) {
   EXPECT_EQ(b.txs[0].Id(), deploy.Id());
   EXPECT_EQ(b.txs[1].Id(), mint.Id());
   for (const auto& rc : b.receipts) EXPECT_EQ(rc.status, ReceiptStatus::kApplied);
-  EXPECT_EQ(*repo_->engine().StateRoot(), b.header.state_root);
+  EXPECT_TRUE(RootChains(b));
+  auto genesis = repo_->BlockInfo(repo_->chain_id());
+  ASSERT_TRUE(genesis.ok());
+  EXPECT_EQ(b.header.state_root, ChainStateRoot(genesis->state_root, b.changes));
+  EXPECT_EQ(LiveDigest(), ReplayDigest(b.Id()));
+  auto stored = repo_->BlockChanges(b.Id());  // the index copy decodes to the same bytes
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  EXPECT_EQ(stored->Encode(), b.changes);
 
   EXPECT_EQ(*repo_->PoolCount(), 0u);
   auto head = repo_->CurrentHead();
@@ -387,7 +396,8 @@ TEST_F(RepoTest, ResolveAmbiguousPrefix) {
   std::string twin = hex.substr(0, 8) + std::string(56, hex[8] == '0' ? '1' : '0');
   ASSERT_TRUE(repo_->db()
                   .Exec("INSERT INTO blocks VALUES('" + twin + "', '" + std::string(40, 'e') +
-                        "', 1, '" + ToHex(repo_->chain_id()) + "', NULL, 0, '00', 0, '')")
+                        "', 1, '" + ToHex(repo_->chain_id()) + "', NULL, 0, '00', 0, '', '" +
+                        std::string(64, '0') + "')")
                   .ok());
   auto r = repo_->Resolve(hex.substr(0, 8));
   ASSERT_FALSE(r.ok());
@@ -473,7 +483,7 @@ TEST_F(RepoTest, CheckoutSwitchesState) {
   EXPECT_EQ(head->block.id, block1_.Id());
   EXPECT_EQ(Balance(alice_), 100);
   EXPECT_EQ(Balance(bob_), -1);  // bob has no account before block 2
-  EXPECT_EQ(*repo_->engine().StateRoot(), block1_.header.state_root);
+  EXPECT_EQ(LiveDigest(), ReplayDigest(block1_.Id()));
 
   // Work on dev diverges from master.
   SubmitOk({Call(admin_, "mint", {Value::Text(Addr(alice_)), Value::Integer(5)})});
@@ -486,7 +496,7 @@ TEST_F(RepoTest, CheckoutSwitchesState) {
   EXPECT_EQ(repo_->CurrentHead()->branch, "master");
   EXPECT_EQ(Balance(alice_), 70);
   EXPECT_EQ(Balance(bob_), 30);
-  EXPECT_EQ(*repo_->engine().StateRoot(), block2_.header.state_root);
+  EXPECT_EQ(LiveDigest(), ReplayDigest(block2_.Id()));
 
   // A block id checks out detached.
   ASSERT_TRUE(repo_->Checkout(ToHex(repo_->chain_id()).substr(0, 9)).ok());
@@ -555,7 +565,7 @@ TEST_F(RepoTest, ReopenRollsForwardInterruptedCommit) {
   EXPECT_EQ(*repo_->BranchHead("master"), block2_.Id());
   EXPECT_EQ(Balance(alice_), 70);
   EXPECT_EQ(Balance(bob_), 30);
-  EXPECT_EQ(*repo_->engine().StateRoot(), block2_.header.state_root);
+  EXPECT_EQ(LiveDigest(), ReplayDigest(block2_.Id()));
   // And work continues on top of it.
   SubmitOk({Call(admin_, "mint", {Value::Text(Addr(bob_)), Value::Integer(1)})});
   Block b3 = CommitOk("after recovery");
@@ -577,32 +587,42 @@ TEST_F(RepoTest, ReadOnlyOpenAlsoRollsForward) {
 
 TEST_F(RepoTest, ReopenRebuildsStaleState) {
   BuildHistory();
-  Hash32 genesis = repo_->chain_id();
   repo_.reset();
   {
-    // Damage the state behind the repository's back and mark it stale.
+    // Damage the state behind the repository's back and mark its position
+    // unknown (a block the index does not hold): open rebuilds it from
+    // genesis's changes.
     auto db = Db::Open(aergo_dir_ + "/ledger.db", false);
     ASSERT_TRUE(db.ok()) << db.status().message();
     ASSERT_TRUE(db->Exec("UPDATE \"token.accounts\" SET balance = 999").ok());
     Index index(&db.value());
-    ASSERT_TRUE(index.SetMeta("state_block", ToHex(genesis)).ok());
+    ASSERT_TRUE(index.SetMeta("state_block", std::string(64, 'f')).ok());
   }
   Reopen();
   EXPECT_EQ(Balance(alice_), 70);
   EXPECT_EQ(Balance(bob_), 30);
   EXPECT_EQ(*repo_->index().GetMeta("state_block"), ToHex(block2_.Id()));
-  EXPECT_EQ(*repo_->engine().StateRoot(), block2_.header.state_root);
+  EXPECT_EQ(LiveDigest(), ReplayDigest(block2_.Id()));
 }
 
-TEST_F(RepoTest, ReopenRebuildsStateMarkedAtGenesis) {
+TEST_F(RepoTest, ReopenMovesStateLeftAtGenesis) {
+  // A checkout interrupted between its SQLite transaction and the HEAD
+  // update: the state (and meta) are at genesis, detached, while HEAD still
+  // names master. Open moves the state to master's head along the changes.
   BuildHistory();
-  ASSERT_TRUE(repo_->index().SetMeta("state_block", ToHex(repo_->chain_id())).ok());
+  ASSERT_TRUE(repo_->Checkout(ToHex(repo_->chain_id())).ok());
+  auto contracts = repo_->engine().Contracts();
+  ASSERT_TRUE(contracts.ok() && contracts->empty());
+  ASSERT_TRUE(repo_->git().SetHeadBranch("master", "test: simulate crash").ok());
+  ASSERT_EQ(*repo_->index().GetMeta("state_block"), ToHex(repo_->chain_id()));
   Reopen();
   EXPECT_EQ(ResolveOk("HEAD"), block2_.Id());
+  EXPECT_EQ(repo_->CurrentHead()->branch, "master");
   EXPECT_EQ(Balance(alice_), 70);
   EXPECT_EQ(Balance(bob_), 30);
   EXPECT_EQ(*repo_->index().GetMeta("state_block"), ToHex(block2_.Id()));
-  EXPECT_EQ(*repo_->engine().StateRoot(), block2_.header.state_root);
+  EXPECT_EQ(*repo_->index().GetMeta("state_branch"), "master");
+  EXPECT_EQ(LiveDigest(), ReplayDigest(block2_.Id()));
 }
 
 TEST_F(RepoTest, OpenMissingRepositoryFails) {

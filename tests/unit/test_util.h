@@ -60,7 +60,8 @@ class TempDir {
 // Fixture base: a repository initialised by admin_ in a temporary directory,
 // with a fixed clock, three deterministic keys (seeds first_seed, +1, +2 for
 // admin_, alice_, bob_) and helpers to submit, commit and build a short
-// token history.
+// token history, and checks that a state is the one its block's chain of
+// changes describes.
 class RepoFixture : public ::testing::Test {
  protected:
   RepoFixture(const std::string& tmp_prefix, uint8_t first_seed)
@@ -116,6 +117,44 @@ class RepoFixture : public ::testing::Test {
   }
 
   static std::string Addr(const SecretKey& k) { return AddressFromKey(k.public_key()); }
+
+  // The digest of a scratch state built by executing `block`'s first-parent
+  // chain from genesis (Repository::ReplayInto, every block's recorded
+  // changes and state root checked): what a state at `block` must equal.
+  Hash32 ReplayDigest(const Hash32& block) {
+    auto scratch = Db::Open("", true);
+    EXPECT_TRUE(scratch.ok()) << scratch.status().message();
+    if (!scratch.ok()) return Hash32{};
+    std::unique_ptr<ContractEngine> engine;  // destroyed before scratch
+    Status st = repo_->ReplayInto(&scratch.value(), &engine, block, true);
+    EXPECT_TRUE(st.ok()) << st.message();
+    if (!st.ok()) return Hash32{};
+    auto digest = engine->StateDigest();
+    EXPECT_TRUE(digest.ok()) << digest.status().message();
+    return digest.ok() ? *digest : Hash32{};
+  }
+
+  // The digest of the checked-out state (head plus merge pool).
+  Hash32 LiveDigest() {
+    auto digest = repo_->engine().StateDigest();
+    EXPECT_TRUE(digest.ok()) << digest.status().message();
+    return digest.ok() ? *digest : Hash32{};
+  }
+
+  // Whether b's header state root chains its first parent's root (zeros
+  // for genesis) with the hash of its stored changes.
+  ::testing::AssertionResult RootChains(const Block& b) {
+    Hash32 parent_root{};
+    if (!b.header.parents.empty()) {
+      auto parent = repo_->BlockInfo(b.header.parents[0]);
+      if (!parent.ok()) return ::testing::AssertionFailure() << parent.status().message();
+      parent_root = parent->state_root;
+    }
+    if (ChainStateRoot(parent_root, b.changes) == b.header.state_root)
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "state root of block " << ToHex(b.Id())
+                                         << " does not chain its parent's root and its changes";
+  }
 
   TempDir tmp_;
   const std::string& dir_ = tmp_.path();
