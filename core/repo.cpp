@@ -38,8 +38,8 @@ int LockTimeoutMs() {
 // No checkpoint on close: SQLite would otherwise copy the WAL into the
 // database and fsync both every time the last connection closes, which is
 // most of a small write command's time. Committed transactions are durable
-// in the WAL (synchronous=FULL); SQLite checkpoints it as it grows (every
-// 1000 pages) and the next open reads it.
+// in the WAL (synchronous=FULL) and the next open reads it; a writer that
+// leaves more than 1 MiB of it checkpoints on the way out (~Repository).
 Status OpenDatabase(const std::string& path, Db* out, bool writer) {
   AERGO_ASSIGN_OR_RETURN(*out, Db::Open(path, true));
   if (sqlite3_db_config(out->get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr) != SQLITE_OK)
@@ -62,7 +62,16 @@ bool IsHex(const std::string& s) {
 }
 }  // namespace
 
-Repository::~Repository() = default;
+// The WAL outlives the connection (OpenDatabase), and the next process to
+// open the database rebuilds its index by reading all of it and forgets
+// what was already copied back. So a writer leaves it small: past 1 MiB
+// (a large commit, checkout or rebuild) it is copied back and truncated.
+Repository::~Repository() {
+  if (!db_.get() || lock_.mode() != RepoLock::Mode::kExclusive) return;
+  std::error_code ec;
+  auto size = fs::file_size(path_ + "/ledger.db-wal", ec);
+  if (!ec && size > (1u << 20)) (void)db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
 
 Result<std::string> Repository::Locate(const std::string& start) {
   if (const char* env = std::getenv("AERGO_DIR"); env != nullptr && *env != '\0') {
