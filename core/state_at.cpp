@@ -56,13 +56,16 @@ Result<std::vector<std::pair<std::string, std::string>>> ContractTableSql(const 
                     name + ".");
 }
 
+// The state tables of the connection's main schema (name, unused).
+Result<std::vector<std::pair<std::string, std::string>>> LiveStateTables(sqlite3* db) {
+  return SchemaRows(db, "SELECT name, '' FROM main.sqlite_master WHERE type = 'table' AND instr(name, '.') > 0",
+                    "");
+}
+
 }  // namespace
 
 Result<std::set<std::string>> TablesAfter(sqlite3* db, const ChangeSet& from_live) {
-  AERGO_ASSIGN_OR_RETURN(auto live, SchemaRows(db,
-                                               "SELECT name, '' FROM main.sqlite_master WHERE type = "
-                                               "'table' AND instr(name, '.') > 0",
-                                               ""));
+  AERGO_ASSIGN_OR_RETURN(auto live, LiveStateTables(db));
   std::set<std::string> gone;
   std::map<std::string, std::string> come;
   RegistryMoves(from_live, &gone, &come);
@@ -129,10 +132,7 @@ Status InsertRows(sqlite3* db, const std::string& target, const TableChanges& t,
 
 Result<std::unique_ptr<StateOverlay>> StateOverlay::Create(sqlite3* db, const ChangeSet& from_live) {
   std::unique_ptr<StateOverlay> o(new StateOverlay(db));
-  AERGO_ASSIGN_OR_RETURN(auto live, SchemaRows(db,
-                                               "SELECT name, '' FROM main.sqlite_master WHERE type = "
-                                               "'table' AND instr(name, '.') > 0",
-                                               ""));
+  AERGO_ASSIGN_OR_RETURN(auto live, LiveStateTables(db));
   std::set<std::string> gone;
   std::map<std::string, std::string> come;
   RegistryMoves(from_live, &gone, &come);

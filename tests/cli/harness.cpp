@@ -53,6 +53,25 @@ std::string Joined(const std::vector<std::string>& args) {
   return out;
 }
 
+std::vector<std::string> Objects(const std::string& arr) {
+  std::vector<std::string> out;
+  int depth = 0;
+  bool in_str = false;
+  size_t start = 0;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    char c = arr[i];
+    if (in_str) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_str = false;
+      continue;
+    }
+    if (c == '"') in_str = true;
+    else if (c == '{') { if (depth++ == 0) start = i; }
+    else if (c == '}') { if (--depth == 0) out.push_back(arr.substr(start, i - start + 1)); }
+  }
+  return out;
+}
+
 std::string JStr(const std::string& json, const std::string& key, size_t from) {
   std::string pat = "\"" + key + "\": \"";
   size_t a = json.find(pat, from);

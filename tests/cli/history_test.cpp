@@ -11,26 +11,6 @@
 namespace aergo::clitest {
 namespace {
 
-// Splits a JSON array of flat-ish objects at top-level "}, {".
-std::vector<std::string> Objects(const std::string& arr) {
-  std::vector<std::string> out;
-  int depth = 0;
-  bool in_str = false;
-  size_t start = 0;
-  for (size_t i = 0; i < arr.size(); ++i) {
-    char c = arr[i];
-    if (in_str) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_str = false;
-      continue;
-    }
-    if (c == '"') in_str = true;
-    else if (c == '{') { if (depth++ == 0) start = i; }
-    else if (c == '}') { if (--depth == 0) out.push_back(arr.substr(start, i - start + 1)); }
-  }
-  return out;
-}
-
 // A repository with blocks 0 (genesis), 1 "setup" (3 txs), 2 "second"
 // (1 tx), 3 "third" (2 txs); ids[h] is the block id at height h.
 struct History : TokenSandbox {

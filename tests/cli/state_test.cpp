@@ -38,26 +38,6 @@ END;
 
 const char* kNotes = "SELECT id, body FROM notes.notes ORDER BY id";
 
-// Splits a JSON array of objects into its top-level objects.
-std::vector<std::string> Objects(const std::string& arr) {
-  std::vector<std::string> out;
-  int depth = 0;
-  bool in_str = false;
-  size_t start = 0;
-  for (size_t i = 0; i < arr.size(); ++i) {
-    char c = arr[i];
-    if (in_str) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_str = false;
-      continue;
-    }
-    if (c == '"') in_str = true;
-    else if (c == '{') { if (depth++ == 0) start = i; }
-    else if (c == '}') { if (--depth == 0) out.push_back(arr.substr(start, i - start + 1)); }
-  }
-  return out;
-}
-
 // The raw JSON text of the first "key": value in `obj`: null, a number, a
 // quoted string, or a balanced {...} / [...].
 std::string JRaw(const std::string& obj, const std::string& key) {
