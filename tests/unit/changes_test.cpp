@@ -14,17 +14,18 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "tests/unit/values.h"
 
 namespace aergo {
 namespace {
 
 // ---- helpers ---------------------------------------------------------------
 
-Value I(int64_t v) { return Value::Integer(v); }
-Value F(double v) { return Value::Real(v); }
-Value T(std::string v) { return Value::Text(std::move(v)); }
-Value B(std::string v) { return Value::Blob(std::move(v)); }
-Value N() { return Value::Null(); }
+using testutil::B;
+using testutil::F;
+using testutil::I;
+using testutil::N;
+using testutil::T;
 
 TableChanges MakeTable(std::vector<std::string> columns, std::vector<uint32_t> key) {
   TableChanges t;

@@ -198,6 +198,18 @@ std::string Txid(int n) {
   return ToHex(h);
 }
 
+// Rows of a query as display text "a|b;c|d", or "error: ...".
+std::string QueryRows(ContractEngine& engine, const std::string& sql) {
+  auto r = engine.Query(sql);
+  if (!r.ok()) return "error: " + r.status().message();
+  std::string out;
+  for (const auto& row : r->rows) {
+    if (!out.empty()) out += ";";
+    for (size_t i = 0; i < row.size(); ++i) out += (i ? "|" : "") + ValueToDisplay(row[i]);
+  }
+  return out;
+}
+
 class ContractEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -229,16 +241,7 @@ class ContractEngineTest : public ::testing::Test {
   }
 
   // Rows of a query as display text "a|b;c|d".
-  std::string Rows(const std::string& sql) {
-    auto r = engine_->Query(sql);
-    if (!r.ok()) return "error: " + r.status().message();
-    std::string out;
-    for (const auto& row : r->rows) {
-      if (!out.empty()) out += ";";
-      for (size_t i = 0; i < row.size(); ++i) out += (i ? "|" : "") + ValueToDisplay(row[i]);
-    }
-    return out;
-  }
+  std::string Rows(const std::string& sql) { return QueryRows(*engine_, sql); }
 
   std::string Balances() {
     return Rows("SELECT owner, balance FROM token.accounts ORDER BY owner");
@@ -731,16 +734,7 @@ class ContractStorage : public ContractRules {
     return out;
   }
 
-  std::string Rows(const std::string& sql) {
-    auto r = engine_->Query(sql);
-    if (!r.ok()) return "error: " + r.status().message();
-    std::string out;
-    for (const auto& row : r->rows) {
-      if (!out.empty()) out += ";";
-      for (size_t i = 0; i < row.size(); ++i) out += (i ? "|" : "") + ValueToDisplay(row[i]);
-    }
-    return out;
-  }
+  std::string Rows(const std::string& sql) { return QueryRows(*engine_, sql); }
 };
 
 TEST_F(ContractStorage, TextKeysAreStoredWithoutRowid) {

@@ -15,15 +15,16 @@
 #include "core/contract.h"
 #include "core/sqlite.h"
 #include "core/state.h"
+#include "tests/unit/values.h"
 
 namespace aergo {
 namespace {
 
-Value I(int64_t v) { return Value::Integer(v); }
-Value F(double v) { return Value::Real(v); }
-Value T(std::string v) { return Value::Text(std::move(v)); }
-Value B(std::string v) { return Value::Blob(std::move(v)); }
-Value N() { return Value::Null(); }
+using testutil::B;
+using testutil::F;
+using testutil::I;
+using testutil::N;
+using testutil::T;
 
 // Canonical key bytes of the given key values (in key order).
 std::string Key(const std::vector<Value>& key_values) {
