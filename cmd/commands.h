@@ -22,5 +22,7 @@ int CmdReset(Context&, const std::vector<std::string>&);
 int CmdQuery(Context&, const std::vector<std::string>&);
 int CmdHelp(Context&, const std::vector<std::string>&);
 int CmdDiff(Context&, const std::vector<std::string>&);
+int CmdMerge(Context&, const std::vector<std::string>&);
+int CmdMergeBase(Context&, const std::vector<std::string>&);
 
 }  // namespace aergo::cli

@@ -77,6 +77,8 @@ class Repository {
   Config& config() { return config_; }
   ContractEngine& engine() { return *engine_; }
   Db& db() { return db_; }
+  // Installed on db() for the repository's lifetime (core/recorder.h).
+  ChangeRecorder& recorder() { return *recorder_; }
 
   Result<Head> CurrentHead();
   Result<BlockRow> BlockInfo(const Hash32& id);
@@ -104,6 +106,11 @@ class Repository {
   // Switches HEAD to a branch (attached) or, for a tag or block, detached;
   // the state follows.
   Status Checkout(const std::string& rev);
+  // Moves the checked-out branch from its head `from` to `to` (compare and
+  // swap; the caller checked that `from` is an ancestor of `to` and that
+  // the merge pool is empty), then moves the state along.
+  Status FastForward(const std::string& branch, const Hash32& from, const Hash32& to,
+                     const std::string& log_message);
 
   // Builds and signs a tx for this chain (time from the clock, random salt).
   Tx MakeTx(TxKind kind, const SecretKey& key, std::string contract, std::string function,

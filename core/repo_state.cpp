@@ -300,6 +300,15 @@ Status Repository::Materialize(const std::optional<std::string>& branch, const H
   return txn.Commit();
 }
 
+Status Repository::FastForward(const std::string& branch, const Hash32& from, const Hash32& to,
+                               const std::string& log_message) {
+  AERGO_ASSIGN_OR_RETURN(Oid from_oid, OidFor(from));
+  AERGO_ASSIGN_OR_RETURN(Oid to_oid, OidFor(to));
+  // The ref first: a crash before the state follows is repaired on open.
+  AERGO_RETURN_IF_ERROR(git_.UpdateRef("refs/heads/" + branch, to_oid, from_oid, log_message));
+  return Materialize(branch, to);
+}
+
 Status Repository::Checkout(const std::string& rev) {
   AERGO_ASSIGN_OR_RETURN(auto branch, BranchHead(rev));
   if (branch) {

@@ -1,0 +1,71 @@
+// Merging ledgers (DESIGN §7; man/aergo-merge.1).
+//
+// MergeBase: the best common ancestor of two blocks, found by walking both
+// histories down by height and painting what each reaches (git's
+// algorithm): cost in proportion to the blocks above the merge base.
+//
+// MergeInto (automatic merge): the source-only txs — in blocks reachable
+// from the source and not from the target, taken in (height, block id)
+// order and block order, not excluded where they were sealed, deduplicated
+// by tx id, and not already in the target's history — are replayed on the
+// target's state at height max(parents) + 1 and time max(parent times);
+// each that fails is excluded with its error. The result is one merge block
+// (parents: target head, source head) whose changes are those of the
+// applied txs on the target's state. Everything in it but the producer and
+// signature follows from the two heads alone, so VerifyMerge can recompute
+// it anywhere.
+//
+// Ownership: functions over a Repository opened for writing (MergeInto) or
+// reading (MergeBase, VerifyMerge). Thread-safety: the repository's.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/changes.h"
+#include "core/repo.h"
+
+namespace aergo {
+
+// The best common ancestor of a and b (highest; ties: smallest id), or
+// Failed "unrelated histories" if they share none.
+Result<Hash32> MergeBase(Repository& repo, const Hash32& a, const Hash32& b);
+
+struct MergedTx {
+  Hash32 txid{};
+  std::string error;  // why it was excluded (or resolved); empty if applied
+};
+
+struct MergeReport {
+  bool up_to_date = false;    // the source is already in the target's history
+  bool fast_forward = false;  // the target head was an ancestor of the source
+  std::optional<Hash32> block;  // the new head (unset: up to date, or a preview)
+  Hash32 base{};
+  std::vector<Hash32> applied;
+  std::vector<MergedTx> excluded;
+  std::vector<MergedTx> resolved;
+  ChangeSet changes;  // what the merge does to the target's state
+};
+
+struct MergeOptions {
+  std::string message;   // empty: "merge <source> into <branch>"
+  std::string source_name;  // for the default message
+  bool preview = false;  // compute everything, write nothing
+};
+
+// Merges block `source` into the checked-out branch, signed by key (may be
+// null for a preview or a fast-forward). Refuses a detached HEAD and a
+// branch whose merge pool holds pending txs.
+Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const SecretKey* key,
+                              const MergeOptions& options);
+
+struct MergeVerification {
+  std::vector<std::string> differences;  // empty: identical
+};
+
+// Recomputes merge block `block` from its two parents in a scratch state and
+// compares tx list, receipts, changes, state root, height and time.
+Result<MergeVerification> VerifyMerge(Repository& repo, const Hash32& block);
+
+}  // namespace aergo
