@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Crash test: kill -9 a writer at random points (ROUNDS times): mostly
-# committing writers, also `call --batch` and `checkout`. After every kill:
-# the repository opens, fsck passes, a killed batch is in the merge pool
-# whole or not at all, and every block a commit reported (printed) before it
-# died is still on the branch.
+# committing writers, also `call --batch`, `checkout` and `merge`. After
+# every kill: the repository opens, fsck passes, a killed batch is in the
+# merge pool whole or not at all, a killed merge left the branch at its old
+# head or at a complete merge block (merge --verify passes), and every block
+# a commit reported (printed) before it died is still on the branch.
 # Usage: crash_test.sh <path-to-aergo> [rounds]
 set -u
 AERGO=${1:?usage: crash_test.sh <aergo> [rounds]}
@@ -40,13 +41,13 @@ kill_at() {
 
 reported=()
 killed_mid=0
-kinds=(0 0 0)
+kinds=(0 0 0 0)
 for round in $(seq 1 "$ROUNDS"); do
   # A pool of 1-200 txs so commands vary in length.
   n=$(( (RANDOM % 200) + 1 ))
   : > batch
   for i in $(seq 1 $n); do echo "token mint acct$((RANDOM % 50)) $i" >> batch; done
-  kind=$(( round % 4 == 0 ? 1 + RANDOM % 2 : 0 ))  # mostly commits
+  kind=$(( round % 4 == 0 ? 1 + RANDOM % 3 : 0 ))  # mostly commits
   kinds[$kind]=$((kinds[$kind] + 1))
   case $kind in
     0)  # a committing writer
@@ -65,6 +66,19 @@ for round in $(seq 1 "$ROUNDS"); do
     2)  # a branch switch (state rebuilt by replay)
       target=side; grep -q '"branch": "side"' <("$AERGO" status --json) && target=master
       kill_at checkout "$target" ;;
+    3)  # a merge of the other branch, after both moved on
+      cur=master; other=side; grep -q '"branch": "side"' <("$AERGO" status --json) && { cur=side; other=master; }
+      { "$AERGO" -q checkout "$other" && "$AERGO" -q call token mint "o$round" 1 && "$AERGO" -q commit -m "o$round" &&
+        "$AERGO" -q checkout "$cur" && "$AERGO" -q call token mint "c$round" 1 && "$AERGO" -q commit -m "c$round"; } \
+        >/dev/null 2>&1 || fail "round $round: preparing the merge"
+      before=$(sed -E 's/.*"head": "([0-9a-f]{64})".*/\1/' <("$AERGO" status --json))
+      kill_at merge "$other" --json -m "merge $round"
+      after=$(sed -E 's/.*"head": "([0-9a-f]{64})".*/\1/' <("$AERGO" status --json))
+      if [ "$after" != "$before" ]; then
+        "$AERGO" show "$after" --json | grep -q "\"parents\": \[\"$before\"" \
+          || fail "round $round: killed merge left $after, not a merge on $before"
+        "$AERGO" -q merge --verify "$after" >/dev/null 2>&1 || fail "round $round: merge block $after does not verify"
+      fi ;;
   esac
   # The repository must open and verify after every crash.
   "$AERGO" status --json > status.json 2>status.err || fail "round $round: status failed: $(cat status.err)"
@@ -78,4 +92,4 @@ done
 for b in "${reported[@]}"; do
   grep -q "^${b:0:12} " log.txt || fail "reported block $b is lost"
 done
-echo "crash test: $ROUNDS rounds (${kinds[0]} commits, ${kinds[1]} batches, ${kinds[2]} checkouts), $killed_mid killed while running, ${#reported[@]} reported commits all present, fsck clean"
+echo "crash test: $ROUNDS rounds (${kinds[0]} commits, ${kinds[1]} batches, ${kinds[2]} checkouts, ${kinds[3]} merges), $killed_mid killed while running, ${#reported[@]} reported commits all present, fsck clean"
