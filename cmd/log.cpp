@@ -20,9 +20,11 @@ struct Newer {
   }
 };
 
-// Draws one row of the lane graph for `row` and updates lanes.
+// Draws one row of the lane graph for `row` and updates lanes: lines to
+// print before the row (lanes waiting for this block converging into it),
+// the row's prefix (returned), and lines after it (a merge opening a lane).
 std::string GraphRow(std::vector<std::optional<Hash32>>* lanes, const BlockRow& row,
-                     std::vector<std::string>* extra_lines) {
+                     std::vector<std::string>* before, std::vector<std::string>* after) {
   auto& l = *lanes;
   int col = -1;
   for (size_t i = 0; i < l.size(); ++i)
@@ -31,17 +33,25 @@ std::string GraphRow(std::vector<std::optional<Hash32>>* lanes, const BlockRow& 
     l.push_back(row.id);
     col = static_cast<int>(l.size() - 1);
   }
+  // Other lanes waiting for this block converge into col first ("|/").
+  bool collapsed = false;
+  std::string c(2 * l.size(), ' ');
+  for (size_t i = 0; i < l.size(); ++i) {
+    bool joins = static_cast<int>(i) != col && l[i] && *l[i] == row.id;
+    if (joins) c[i > 0 ? 2 * i - 1 : 0] = '/';
+    else if (l[i]) c[2 * i] = '|';
+    if (joins) {
+      l[i].reset();
+      collapsed = true;
+    }
+  }
+  if (collapsed) {
+    while (!c.empty() && c.back() == ' ') c.pop_back();
+    before->push_back(c);
+    while (!l.empty() && !l.back()) l.pop_back();
+  }
   std::string line;
   for (size_t i = 0; i < l.size(); ++i) line += (static_cast<int>(i) == col ? "* " : l[i] ? "| " : "  ");
-  // Lanes that were waiting for this block converge into col.
-  bool collapsed = false;
-  for (size_t i = 0; i < l.size(); ++i)
-    if (static_cast<int>(i) != col && l[i] && *l[i] == row.id) { l[i].reset(); collapsed = true; }
-  if (collapsed) {
-    std::string c;
-    for (size_t i = 0; i < l.size(); ++i) c += (static_cast<int>(i) == col ? "|" : l[i] ? "|" : "/") + std::string(" ");
-    extra_lines->push_back(c);
-  }
   if (row.parents.empty()) l[static_cast<size_t>(col)].reset();
   else l[static_cast<size_t>(col)] = row.parents[0];
   if (row.parents.size() > 1) {
@@ -51,7 +61,7 @@ std::string GraphRow(std::vector<std::optional<Hash32>>* lanes, const BlockRow& 
       l.push_back(row.parents[1]);
       std::string m;
       for (size_t i = 0; i + 1 < l.size(); ++i) m += l[i] ? "| " : "  ";
-      extra_lines->push_back(m.substr(0, m.size() - 1) + "\\");
+      after->push_back(m.substr(0, m.size() - 1) + "\\");
     }
   }
   while (!l.empty() && !l.back()) l.pop_back();
@@ -112,8 +122,9 @@ int CmdLog(Context& ctx, const std::vector<std::string>& args) {
              JsonString(producer) + ", \"txs\": " + std::to_string(row.txs) +
              ", \"message\": " + JsonString(row.message) + "}";
     } else {
-      std::vector<std::string> extra;
-      std::string prefix = graph ? GraphRow(&lanes, row, &extra) : "";
+      std::vector<std::string> before, extra;
+      std::string prefix = graph ? GraphRow(&lanes, row, &before, &extra) : "";
+      for (const auto& b : before) out += b + "\n";
       std::string subject = row.message.substr(0, row.message.find('\n'));
       if (oneline) {
         out += prefix + id.substr(0, 12) + " " + std::to_string(row.height) + " " + subject + "\n";

@@ -238,6 +238,31 @@ TEST(CliLog, Graph) {
   EXPECT_EQ(stars, 4u) << full.out;
 }
 
+// A merge draws like git's graph: the second parent's lane opens under the
+// merge and closes into the fork point, before it.
+TEST(CliLog, GraphOfAMerge) {
+  TokenSandbox t;
+  t.DeployAndFund();
+  t.Must({"commit", "-m", "setup"});
+  t.Must({"branch", "feature"});
+  t.Must({"checkout", "feature"});
+  t.Must({"call", "token", "mint", "bob", "1"});
+  t.Must({"commit", "-m", "on feature"});
+  t.Must({"checkout", "master"});
+  t.Must({"call", "token", "mint", "carol", "1"});
+  t.Must({"commit", "-m", "on master"});
+  t.Must({"merge", "feature", "-m", "merge"});
+  RunResult r = t.Run({"log", "--graph", "--oneline"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<std::string> shape;
+  for (const auto& l : Lines(r.out)) {
+    size_t cut = l.find_first_of("0123456789abcdef");
+    shape.push_back(l.substr(0, cut) + (cut == std::string::npos ? "" : l.substr(l.rfind(' ') + 1)));
+  }
+  std::vector<std::string> want = {"* merge", "|\\", "* | master", "| * feature", "|/", "* setup", "* genesis"};
+  EXPECT_EQ(shape, want) << r.out;
+}
+
 TEST(CliLog, FromARevision) {
   History h;
   RunResult r = h.Run({"log", "HEAD~1", "--json"});
