@@ -54,8 +54,16 @@ run call token transfer "$BOB" 5
 run diff
 run reset
 
+say "Master moves on; then feature's txs are replayed on master as one merge block"
+run call token mint "$BOB" 1
+run commit -m "mint bob 1"
+run merge feature --preview
+run merge feature
+run merge --verify master
+run query "SELECT owner, balance FROM token.accounts ORDER BY owner"
+
 say "History"
-run log --oneline --graph feature
+run log --oneline --graph
 run tag v1 --block=feature
 run show v1 --changes
 
