@@ -103,9 +103,12 @@ int CmdMerge(Context& ctx, const std::vector<std::string>& args) {
   if (!head.ok()) return Fail(ctx, head.status());
   if (!head->branch) return Fail(ctx, Denied("HEAD is detached at " + ShortId(head->block.id) +
                                              ": check out the branch to merge into"));
-  // A key only when a merge block will be sealed (not for a fast-forward).
+  // A key only when a merge block will be sealed (not for a fast-forward),
+  // asked for after the refusals that need none.
   std::optional<SecretKey> key;
-  if (!preview) {
+  auto pending = repo.PoolCount();
+  if (!pending.ok()) return Fail(ctx, pending.status());
+  if (!preview && *pending == 0) {
     auto base = MergeBase(repo, head->block.id, *source);
     if (!base.ok()) return Fail(ctx, base.status());
     if (*base != head->block.id && *base != *source) {

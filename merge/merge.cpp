@@ -92,6 +92,18 @@ Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, C
   out.time_ms = std::max(target.time_ms, source.time_ms);
   std::set<Hash32> source_blocks, seen;
   for (const auto& b : walk.source_only) source_blocks.insert(b.id);
+  // The source's own history: its first-parent chain down to what the
+  // target has. A merge block there carries the txs of its second parent
+  // with the decisions that merge made (applied or excluded), so blocks off
+  // that chain are not replayed again, and a conflict the source settled
+  // stays settled.
+  std::vector<BlockRow> chain;
+  for (BlockRow row = source; source_blocks.count(row.id);) {
+    chain.push_back(row);
+    if (row.parents.empty()) break;
+    AERGO_ASSIGN_OR_RETURN(row, repo.BlockInfo(row.parents[0]));
+  }
+  std::reverse(chain.begin(), chain.end());
   // A tx is already on the target if a block holding it is in the
   // target's history (cherry-picked, or pushed on both sides).
   auto on_target = [&](const Hash32& txid) -> Result<bool> {
@@ -106,7 +118,7 @@ Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, C
   recorder->Clear();
   AddressCache addresses;
   *restart = false;
-  for (const BlockRow& row : walk.source_only) {
+  for (const BlockRow& row : chain) {
     AERGO_ASSIGN_OR_RETURN(Block b, repo.ReadBlock(row));
     std::vector<Hash32> ids = b.TxIds();
     for (size_t i = 0; i < b.txs.size(); ++i) {
@@ -183,6 +195,10 @@ Result<Hash32> MergeBase(Repository& repo, const Hash32& a, const Hash32& b) {
 
 Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const SecretKey* key,
                               const MergeOptions& options) {
+  if (options.message.size() > kMaxMessageBytes)
+    return Invalid("merge message is " + std::to_string(options.message.size()) + " bytes, limit " +
+                   std::to_string(kMaxMessageBytes));
+  if (!IsValidUtf8(options.message)) return Invalid("merge message is not valid UTF-8");
   AERGO_ASSIGN_OR_RETURN(Head head, repo.CurrentHead());
   if (!head.branch)
     return Denied("HEAD is detached at " + ShortId(head.block.id) +
@@ -243,7 +259,9 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
   h.tx_root = MerkleRoot(ids);
   h.receipt_root = block.ComputeReceiptRoot();
   h.state_root = ChainStateRoot(head.block.state_root, block.changes);
-  h.message = message.substr(0, kMaxMessageBytes);
+  if (message.size() > kMaxMessageBytes || !IsValidUtf8(message))
+    message = "merge " + ShortId(source) + " into " + branch;  // a revision name that cannot be a message
+  h.message = message;
   h.Sign(*key);
   // 1. objects  2. index + state (the replay's open transaction)  3. ref
   AERGO_ASSIGN_OR_RETURN(Oid oid, repo.git().WriteBlock(block, {head.block.oid, src.oid}));

@@ -4,11 +4,13 @@
 // histories down by height and painting what each reaches (git's
 // algorithm): cost in proportion to the blocks above the merge base.
 //
-// MergeInto (automatic merge): the source-only txs — in blocks reachable
-// from the source and not from the target, taken in (height, block id)
-// order and block order, not excluded where they were sealed, deduplicated
-// by tx id, and not already in the target's history — are replayed on the
-// target's state at height max(parents) + 1 and time max(parent times);
+// MergeInto (automatic merge): the source-only txs — in the blocks of the
+// source's first-parent chain that the target does not reach, oldest first,
+// in block order (a merge block there carries its second parent's txs with
+// that merge's decisions), not excluded where they were sealed,
+// deduplicated by tx id, and not already in the target's history — are
+// replayed on the target's state at height max(parents) + 1 and time
+// max(parent times);
 // each that fails is excluded with its error. The result is one merge block
 // (parents: target head, source head) whose changes are those of the
 // applied txs on the target's state. Everything in it but the producer and

@@ -211,6 +211,35 @@ TEST_F(MergeTest, CrissCrossHistoryHasADeterministicBase) {
   ExpectFsckClean();
 }
 
+// A conflict a branch settled in its own merge stays settled when that
+// branch is merged elsewhere: the source's history is its first-parent
+// chain, whose merge block carries the decision (whatever the block ids).
+TEST_F(MergeTest, ASettledConflictStaysSettled) {
+  BuildHistory();  // alice 70, bob 30
+  Hash32 base = Head();
+  for (const char* b : {"x", "y", "z"}) ASSERT_TRUE(repo_->CreateBranch(b, base).ok());
+  Checkout("y");
+  Tx to_bob = Transfer(alice_, bob_, 70);
+  SubmitOk({to_bob});
+  CommitOk("alice pays bob 70");
+  Checkout("x");
+  SubmitOk({Call(admin_, "open", {}), Transfer(alice_, admin_, 70)});
+  CommitOk("alice pays admin 70");
+  MergeReport xy = MergeOk("y");
+  ASSERT_EQ(xy.excluded.size(), 1u);
+  EXPECT_EQ(xy.excluded[0].txid, to_bob.Id());
+  Checkout("z");
+  SubmitOk({Call(admin_, "mint", {Value::Text(Addr(bob_)), Value::Integer(1)})});
+  CommitOk("mint bob 1");
+  MergeReport zx = MergeOk("x");
+  EXPECT_EQ(Balance(admin_), 70) << "x decided for admin";
+  EXPECT_EQ(Balance(bob_), 31);
+  EXPECT_EQ(Balance(alice_), 0);
+  EXPECT_TRUE(std::find(zx.applied.begin(), zx.applied.end(), to_bob.Id()) == zx.applied.end());
+  ExpectVerified(*zx.block);
+  ExpectFsckClean();
+}
+
 TEST_F(MergeTest, MergeBaseOfUnrelatedAndOfAncestors) {
   BuildHistory();
   EXPECT_EQ(*MergeBase(*repo_, block1_.Id(), block2_.Id()), block1_.Id());
