@@ -72,6 +72,41 @@ std::vector<std::string> Objects(const std::string& arr) {
   return out;
 }
 
+// The raw JSON text of the first "key": value at or after `from`: null,
+// true/false, a number, a quoted string, or a balanced {...} / [...].
+std::string JRaw(const std::string& obj, const std::string& key, size_t from) {
+  std::string pat = "\"" + key + "\": ";
+  size_t a = obj.find(pat, from);
+  if (a == std::string::npos) return "<missing " + key + ">";
+  a += pat.size();
+  size_t i = a;
+  if (obj[i] == '{' || obj[i] == '[') {
+    int depth = 0;
+    bool in_str = false;
+    for (; i < obj.size(); ++i) {
+      char c = obj[i];
+      if (in_str) {
+        if (c == '\\') ++i;
+        else if (c == '"') in_str = false;
+        continue;
+      }
+      if (c == '"') in_str = true;
+      else if (c == '{' || c == '[') ++depth;
+      else if (c == '}' || c == ']') {
+        if (--depth == 0) return obj.substr(a, i - a + 1);
+      }
+    }
+    return "<unbalanced " + key + ">";
+  }
+  if (obj[i] == '"') {
+    for (++i; i < obj.size() && obj[i] != '"'; ++i)
+      if (obj[i] == '\\') ++i;
+    return obj.substr(a, i - a + 1);
+  }
+  size_t e = obj.find_first_of(",}]", a);
+  return obj.substr(a, e - a);
+}
+
 std::string JStr(const std::string& json, const std::string& key, size_t from) {
   std::string pat = "\"" + key + "\": \"";
   size_t a = json.find(pat, from);

@@ -91,6 +91,9 @@ std::string Joined(const std::vector<std::string>& args);
 // The string value of the first "key": "..." at or after `from`, or
 // "<missing key>".
 std::string JStr(const std::string& json, const std::string& key, size_t from = 0);
+// The raw JSON text of the first "key": value at or after `from`: null,
+// true/false, a number, a quoted string, or a balanced {...} / [...].
+std::string JRaw(const std::string& obj, const std::string& key, size_t from = 0);
 // The top-level objects of a JSON array, each as text.
 std::vector<std::string> Objects(const std::string& arr);
 // The number value of the first "key": N at or after `from`, or -999.
