@@ -92,4 +92,13 @@ std::string Join(const std::vector<std::string>& parts, const std::string& sep) 
   return o;
 }
 
+Result<std::vector<Hash32>> ResolveRevs(Repository& repo, const std::vector<std::string>& revs) {
+  std::vector<Hash32> out;
+  for (const auto& r : revs) {
+    AERGO_ASSIGN_OR_RETURN(Hash32 id, repo.Resolve(r));
+    out.push_back(id);
+  }
+  return out;
+}
+
 }  // namespace aergo::cli

@@ -73,6 +73,9 @@ std::optional<po::variables_map> Parse(Context& ctx, const std::vector<std::stri
 // Adds --help and (if json) --json to opts.
 void AddCommon(po::options_description& opts, bool json);
 
+// Resolves every revision in order; the first that fails is the error.
+Result<std::vector<Hash32>> ResolveRevs(Repository& repo, const std::vector<std::string>& revs);
+
 std::string FormatTime(uint64_t ms);
 std::string Join(const std::vector<std::string>& parts, const std::string& sep);
 

@@ -43,11 +43,9 @@ int CmdDiff(Context& ctx, const std::vector<std::string>& args) {
     if (!head.ok()) return Fail(ctx, head.status());
     ends = {head->block.id, std::nullopt};
   } else {
-    for (const auto& r : revs) {
-      auto id = repo.Resolve(r);
-      if (!id.ok()) return Fail(ctx, id.status());
-      ends.push_back(*id);
-    }
+    auto ids = ResolveRevs(repo, revs);
+    if (!ids.ok()) return Fail(ctx, ids.status());
+    ends.assign(ids->begin(), ids->end());
     if (ends.size() == 1) ends.push_back(std::nullopt);
   }
   Result<ChangeSet> diff = [&]() -> Result<ChangeSet> {

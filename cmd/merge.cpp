@@ -144,13 +144,9 @@ int CmdMergeBase(Context& ctx, const std::vector<std::string>& args) {
   if (revs.size() != 2) return UsageError(ctx, "merge-base takes exactly two revisions");
   auto repo = ctx.OpenRepo(OpenMode::kRead);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  std::vector<Hash32> ids;
-  for (const auto& r : revs) {
-    auto id = (*repo)->Resolve(r);
-    if (!id.ok()) return Fail(ctx, id.status());
-    ids.push_back(*id);
-  }
-  auto base = MergeBase(**repo, ids[0], ids[1]);
+  auto ids = ResolveRevs(**repo, revs);
+  if (!ids.ok()) return Fail(ctx, ids.status());
+  auto base = MergeBase(**repo, (*ids)[0], (*ids)[1]);
   if (!base.ok()) return Fail(ctx, base.status());
   if (vm->count("json")) *ctx.out << "{\"base\": " << JsonString(ToHex(*base)) << "}\n";
   else *ctx.out << ToHex(*base) << "\n";

@@ -602,7 +602,6 @@ Result<uint64_t> Repository::ResetPool() {
   Txn txn(&db_);
   AERGO_RETURN_IF_ERROR(txn.status());
   AERGO_ASSIGN_OR_RETURN(ChangeSet pool, PoolChanges(*head.branch));
-  index_->ResetStatements();
   AERGO_RETURN_IF_ERROR(ApplyChanges(db_.get(), engine_.get(), pool.Inverted()));
   AERGO_RETURN_IF_ERROR(index_->ClearPool(*head.branch));
   AERGO_RETURN_IF_ERROR(txn.Commit());

@@ -162,6 +162,9 @@ class Repository {
   Status Reconcile();
   Status Materialize(const std::optional<std::string>& branch, const Hash32& block);
   Status Repool(const std::string& branch, const PoolInfo& old, const Hash32& block);
+  // The changes of block `row`, checked to chain from parent_root to its
+  // state root.
+  Result<ChangeSet> ChangesOf(const BlockRow& row, const Hash32& parent_root);
   Result<std::vector<Hash32>> FirstParentChain(const Hash32& block);
   Result<Hash32> ResolveBase(const std::string& base, bool* is_ref);
   Result<Hash32> IdForOid(const Oid& oid);

@@ -31,21 +31,25 @@ Result<std::vector<Hash32>> Repository::FirstParentChain(const Hash32& block) {
 
 Result<ChangeSet> Repository::BlockChanges(const Hash32& id) {
   AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));
-  AERGO_ASSIGN_OR_RETURN(auto bytes, index_->GetChanges(id));
+  Hash32 parent_root{};
+  if (!row.parents.empty()) {
+    AERGO_ASSIGN_OR_RETURN(BlockRow parent, BlockInfo(row.parents[0]));
+    parent_root = parent.state_root;
+  }
+  return ChangesOf(row, parent_root);
+}
+
+Result<ChangeSet> Repository::ChangesOf(const BlockRow& row, const Hash32& parent_root) {
+  AERGO_ASSIGN_OR_RETURN(auto bytes, index_->GetChanges(row.id));
   if (!bytes) {
     AERGO_ASSIGN_OR_RETURN(BlockBlobs blobs, git_.ReadBlockBlobs(row.oid));
     bytes = std::move(blobs.changes);
   }
   // The bytes must be the ones the block's state root commits to (one hash):
   // a damaged or misplaced copy never moves a state.
-  Hash32 parent_root{};
-  if (!row.parents.empty()) {
-    AERGO_ASSIGN_OR_RETURN(BlockRow parent, BlockInfo(row.parents[0]));
-    parent_root = parent.state_root;
-  }
   if (ChainStateRoot(parent_root, *bytes) != row.state_root)
-    return Corrupt("block " + ToHex(id) + ": stored changes do not match its state root (run aergo fsck)");
-  return ChangeSet::Decode(*bytes, "changes of block " + ShortId(id));
+    return Corrupt("block " + ToHex(row.id) + ": stored changes do not match its state root (run aergo fsck)");
+  return ChangeSet::Decode(*bytes, "changes of block " + ShortId(row.id));
 }
 
 Result<ChangeSet> Repository::PoolChanges(const std::string& branch) {
@@ -56,36 +60,40 @@ Result<ChangeSet> Repository::PoolChanges(const std::string& branch) {
 
 Result<ChangeSet> Repository::ChangesBetween(const std::optional<Hash32>& from, const Hash32& to) {
   // Walk both ends up their first parents to the common ancestor: `up`
-  // are undone (newest first), `down` are applied (oldest first).
-  std::vector<Hash32> up, down;
+  // are undone (newest first), `down` are applied (oldest first); each with
+  // its first parent's state root, which its changes must chain from.
+  std::vector<std::pair<BlockRow, Hash32>> up, down;
   AERGO_ASSIGN_OR_RETURN(BlockRow b, BlockInfo(to));
   std::optional<BlockRow> a;
   if (from) {
     AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(*from));
     a = std::move(row);
   }
+  auto unrelated = [&] { return Corrupt("blocks " + ShortId(*from) + " and " + ShortId(to) + " share no history"); };
   for (;;) {
     if (a && a->id == b.id) break;
     if (a && a->height >= b.height) {
-      up.push_back(a->id);
-      if (a->parents.empty()) return Corrupt("blocks " + ShortId(*from) + " and " + ShortId(to) + " share no history");
-      AERGO_ASSIGN_OR_RETURN(a, BlockInfo(a->parents[0]));
+      if (a->parents.empty()) return unrelated();
+      AERGO_ASSIGN_OR_RETURN(BlockRow parent, BlockInfo(a->parents[0]));
+      up.emplace_back(std::move(*a), parent.state_root);
+      a = std::move(parent);
+    } else if (b.parents.empty()) {
+      if (a) return unrelated();
+      down.emplace_back(std::move(b), Hash32{});
+      break;
     } else {
-      down.push_back(b.id);
-      if (b.parents.empty()) {
-        if (a) return Corrupt("blocks " + ShortId(*from) + " and " + ShortId(to) + " share no history");
-        break;
-      }
-      AERGO_ASSIGN_OR_RETURN(b, BlockInfo(b.parents[0]));
+      AERGO_ASSIGN_OR_RETURN(BlockRow parent, BlockInfo(b.parents[0]));
+      down.emplace_back(std::move(b), parent.state_root);
+      b = std::move(parent);
     }
   }
   ChangeSet net;
-  for (const Hash32& id : up) {
-    AERGO_ASSIGN_OR_RETURN(ChangeSet c, BlockChanges(id));
+  for (const auto& [row, parent_root] : up) {
+    AERGO_ASSIGN_OR_RETURN(ChangeSet c, ChangesOf(row, parent_root));
     AERGO_RETURN_IF_ERROR(net.Then(c.Inverted()));
   }
   for (auto it = down.rbegin(); it != down.rend(); ++it) {
-    AERGO_ASSIGN_OR_RETURN(ChangeSet c, BlockChanges(*it));
+    AERGO_ASSIGN_OR_RETURN(ChangeSet c, ChangesOf(it->first, it->second));
     AERGO_RETURN_IF_ERROR(net.Then(c));
   }
   net.Normalize();
@@ -254,7 +262,6 @@ Status Repository::Repool(const std::string& branch, const PoolInfo& old, const 
 Status Repository::Materialize(const std::optional<std::string>& branch, const Hash32& block) {
   Txn txn(&db_);
   AERGO_RETURN_IF_ERROR(txn.status());
-  index_->ResetStatements();
   AERGO_ASSIGN_OR_RETURN(auto pos, LiveState());
   // One attempt, in a savepoint: from where the state is, or (rebuild) from
   // the empty state.
@@ -282,7 +289,6 @@ Status Repository::Materialize(const std::optional<std::string>& branch, const H
         repool = *pool;
       }
     }
-    index_->ResetStatements();
     AERGO_RETURN_IF_ERROR(ApplyChanges(db_.get(), engine_.get(), net));
     if (repool) AERGO_RETURN_IF_ERROR(Repool(*branch, *repool, block));
     return sp.Release();
