@@ -695,6 +695,22 @@ TEST(CliStateFsck, FastDetectsATamperedIndexCopy) {
   EXPECT_TRUE(Has(wrong.err, "problem: " + msg + "\n")) << wrong.err;
 }
 
+// A repository of another format (1: blocks without changes) is refused by
+// every command that opens it, naming both formats, and left as it is.
+TEST(CliStateFormat, OtherFormatIsRefused) {
+  Scene s;
+  ASSERT_EQ(Sqlite(s.Db(), "UPDATE meta SET value = '1' WHERE key = 'format'"), 1);
+  for (const std::vector<std::string>& cmd :
+       {std::vector<std::string>{"status"}, {"query", kBalances}, {"checkout", "side"}}) {
+    RunResult r = s.Run(cmd);
+    EXPECT_EQ(r.code, 1) << Joined(cmd) << r.out;
+    EXPECT_TRUE(Has(r.err, "has format 1; this aergo reads format 2 only")) << r.err;
+  }
+  ASSERT_EQ(Sqlite(s.Db(), "UPDATE meta SET value = '2' WHERE key = 'format'"), 1);
+  EXPECT_EQ(s.Head(), s.m3);
+  s.Must({"fsck"});
+}
+
 TEST(CliStateFsck, FastStillChecksTheBlocksAndTheState) {
   Scene s;
   // The checked-out state itself is compared: change a balance behind aergo's back.
