@@ -17,7 +17,8 @@ const std::vector<Command>& Commands() {
       {"diff", CmdDiff,
        "aergo diff [<rev1> [<rev2>]] [--table <contract>.<table>] [--stat] [--json]",
        "show row-level changes between two states"},
-      {"branch", CmdBranch, "aergo branch [--json] | branch <name> [--block=<rev>] | branch -d|-D <name>",
+      {"branch", CmdBranch, "aergo branch [--json] | branch <name> [--block=<rev>] [--resolver=<contract>.<function>] | "
+       "branch --show <name> [--json] | branch -d|-D <name>",
        "list, create or delete branches"},
       {"tag", CmdTag, "aergo tag [--json] | tag <name> [--block=<rev>] | tag -d <name>",
        "list, create or delete tags"},
@@ -27,6 +28,8 @@ const std::vector<Command>& Commands() {
        "merge a branch into the current one, or verify a merge block"},
       {"merge-base", CmdMergeBase, "aergo merge-base <rev1> <rev2> [--json]",
        "print the best common ancestor of two blocks"},
+      {"cherry-pick", CmdCherryPick, "aergo cherry-pick <txid or block>... [--json]",
+       "replay chosen txs onto the current branch's merge pool"},
       {"fsck", CmdFsck, "aergo fsck [--fast] [--json]", "verify the whole repository"},
       {"config", CmdConfig, "aergo config <key> [<value>] | config --unset <key> | config --list",
        "read or write repository config"},

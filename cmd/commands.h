@@ -24,5 +24,6 @@ int CmdHelp(Context&, const std::vector<std::string>&);
 int CmdDiff(Context&, const std::vector<std::string>&);
 int CmdMerge(Context&, const std::vector<std::string>&);
 int CmdMergeBase(Context&, const std::vector<std::string>&);
+int CmdCherryPick(Context&, const std::vector<std::string>&);
 
 }  // namespace aergo::cli

@@ -26,7 +26,9 @@ std::string ReportJson(const MergeReport& r, bool preview) {
   return "{\"block\": " + (r.block ? JsonString(ToHex(*r.block)) : std::string("null")) +
          ", \"fast_forward\": " + (r.fast_forward ? "true" : "false") + ", \"up_to_date\": " +
          (r.up_to_date ? "true" : "false") + ", \"preview\": " + (preview ? "true" : "false") +
-         ", \"base\": " + JsonString(ToHex(r.base)) + ", \"applied\": [" + Join(applied, ", ") +
+         ", \"base\": " + JsonString(ToHex(r.base)) +
+         ", \"resolver\": " + (r.resolver.empty() ? std::string("null") : JsonString(r.resolver)) +
+         ", \"applied\": [" + Join(applied, ", ") +
          "], \"excluded\": " + TxList(r.excluded) + ", \"resolved\": " + TxList(r.resolved) +
          ", \"changes\": " + stat + "}\n";
 }
@@ -42,6 +44,7 @@ std::string ReportText(const MergeReport& r, const std::string& source, const st
     out = (preview ? "Would merge " + source + " into '" + branch + "' (nothing written)"
                    : "Merged " + source + " into '" + branch + "': block " + ToHex(*r.block)) +
           "\nbase " + ToHex(r.base) + "\n";
+    if (!r.resolver.empty()) out += "consistent merge: failing txs go to resolver " + r.resolver + "\n";
     for (const auto& t : r.applied) out += "  applied   " + ShortId(t) + "\n";
     for (const auto& t : r.excluded) out += "  excluded  " + ShortId(t.txid) + "  " + t.error + "\n";
     for (const auto& t : r.resolved) out += "  resolved  " + ShortId(t.txid) + "  " + t.error + "\n";

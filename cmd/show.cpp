@@ -93,6 +93,7 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
                << ", \"tx_root\": " << JsonString(ToHex(h.tx_root)) << ", \"receipt_root\": "
                << JsonString(ToHex(h.receipt_root)) << ", \"state_root\": "
                << JsonString(ToHex(h.state_root)) << ", \"message\": " << JsonString(h.message)
+               << ", \"resolver\": " << (h.resolver.empty() ? "null" : JsonString(h.resolver))
                << ", \"txs\": [" << Join(txs, ", ") << "]";
       if (changes) {
         std::string c = ChangesJson(*changes);
@@ -105,7 +106,8 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
     for (size_t i = 0; i < h.parents.size(); ++i) *ctx.out << "Parent:   " << ToHex(h.parents[i]) << "\n";
     *ctx.out << "Height:   " << h.height << "\nProducer: " << AddressFromKey(h.producer)
              << "\nDate:     " << FormatTime(h.time_ms) << "\nTx root:  " << ToHex(h.tx_root)
-             << "\nState:    " << ToHex(h.state_root) << "\n\n    "
+             << "\nState:    " << ToHex(h.state_root) << "\n"
+             << (h.resolver.empty() ? "" : "Resolver: " + h.resolver + "\n") << "\n    "
              << (h.message.empty() ? "(no message)" : h.message) << "\n";
     for (size_t i = 0; i < block->txs.size(); ++i) {
       const Tx& tx = block->txs[i];
@@ -122,42 +124,16 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
   }
 
   // Not a revision: try a tx id (prefix of 7+ hex digits).
-  std::string lower = what;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  bool hex = lower.size() >= 7 && lower.size() <= 64 &&
-             lower.find_first_not_of("0123456789abcdef") == std::string::npos;
-  if (!hex) return Fail(ctx, rev.status());
-  auto found = repo.index().FindTxs(lower, 64);
-  if (!found.ok()) return Fail(ctx, found.status());
-  std::set<Hash32> txids;
-  for (const auto& [t, b] : *found) txids.insert(t);
-  // Pending txs of the current branch.
-  std::vector<PoolEntry> pending;
-  if (auto head = repo.CurrentHead(); head.ok() && head->branch) {
-    auto entries = repo.index().PoolEntries(*head->branch);
-    if (entries.ok())
-      for (auto& e : *entries)
-        if (ToHex(e.receipt.txid).rfind(lower, 0) == 0) { txids.insert(e.receipt.txid); pending.push_back(e); }
+  if (!Repository::IsTxIdPrefix(what)) return Fail(ctx, rev.status());
+  auto found = repo.FindTx(what);
+  if (!found.ok()) {
+    if (found.status().code() == Code::kNotFound)
+      return Fail(ctx, NotFound("unknown revision or tx '" + what + "'"));
+    return Fail(ctx, found.status());
   }
-  if (txids.empty()) return Fail(ctx, NotFound("unknown revision or tx '" + what + "'"));
-  if (txids.size() > 1) return Fail(ctx, Invalid("ambiguous tx id '" + what + "': matches several txs"));
-  Hash32 txid = *txids.begin();
-  for (const auto& [t, b] : *found) {
-    if (t != txid) continue;
-    auto block = repo.ReadBlock(b);
-    if (!block.ok()) return Fail(ctx, block.status());
-    for (size_t i = 0; i < block->txs.size(); ++i) {
-      if (block->receipts[i].txid != txid) continue;
-      *ctx.out << (json ? TxJson(block->txs[i], &block->receipts[i], b) + "\n"
-                        : TxText(block->txs[i], &block->receipts[i], b));
-      return kExitOk;
-    }
-  }
-  for (const auto& e : pending) {
-    *ctx.out << (json ? TxJson(e.tx, &e.receipt, std::nullopt) + "\n" : TxText(e.tx, &e.receipt, std::nullopt));
-    return kExitOk;
-  }
-  return Fail(ctx, Corrupt("tx " + ToHex(txid) + " is indexed but not found in its block"));
+  *ctx.out << (json ? TxJson(found->tx, &found->receipt, found->block) + "\n"
+                    : TxText(found->tx, &found->receipt, found->block));
+  return kExitOk;
 }
 
 }  // namespace aergo::cli

@@ -13,7 +13,9 @@ int RefCommand(Context& ctx, const std::vector<std::string>& args, RefKind kind)
       "delete,d", po::value<std::string>(), "delete the named ref");
   if (branch)
     opts.add_options()("force-delete,D", po::value<std::string>(),
-                       "delete a branch even if its merge pool holds pending txs");
+                       "delete a branch even if its merge pool holds pending txs")(
+        "resolver", po::value<std::string>(), "consistent merge policy: <contract>.<function>")(
+        "show", po::value<std::string>(), "print a branch's head and merge policy");
   AddCommon(opts, true);
   po::positional_options_description pos;
   pos.add("name", 1);
@@ -25,6 +27,8 @@ int RefCommand(Context& ctx, const std::vector<std::string>& args, RefKind kind)
   if (vm->count("delete") && force) return UsageError(ctx, "give -d or -D, not both");
   if (create && del) return UsageError(ctx, "give a name to create or -d <name>, not both");
   if (vm->count("block") && !create) return UsageError(ctx, "--block needs a name to create");
+  if (vm->count("resolver") && !create) return UsageError(ctx, "--resolver needs a name to create");
+  if (vm->count("show") && (create || del)) return UsageError(ctx, "--show takes a branch name alone");
   auto repo_r = ctx.OpenRepo(create || del ? OpenMode::kWrite : OpenMode::kRead);
   if (!repo_r.ok()) return Fail(ctx, repo_r.status());
   Repository& repo = **repo_r;
@@ -44,11 +48,37 @@ int RefCommand(Context& ctx, const std::vector<std::string>& args, RefKind kind)
     std::string rev = vm->count("block") ? (*vm)["block"].as<std::string>() : "HEAD";
     auto at = repo.Resolve(rev);
     if (!at.ok()) return Fail(ctx, at.status());
-    Status st = branch ? repo.CreateBranch(name, *at) : repo.CreateTag(name, *at);
+    std::string resolver = vm->count("resolver") ? (*vm)["resolver"].as<std::string>() : "";
+    if (vm->count("resolver") && resolver.empty()) return UsageError(ctx, "--resolver needs <contract>.<function>");
+    Status st = branch ? repo.CreateBranch(name, *at, resolver) : repo.CreateTag(name, *at);
     if (!st.ok()) return Fail(ctx, st);
-    if (!ctx.quiet && !vm->count("json")) *ctx.out << "Created " << noun << " " << name << " at " << ShortId(*at) << "\n";
-    if (vm->count("json"))
-      *ctx.out << "{\"name\": " << JsonString(name) << ", \"block\": " << JsonString(ToHex(*at)) << "}\n";
+    if (!ctx.quiet && !vm->count("json"))
+      *ctx.out << "Created " << noun << " " << name << " at " << ShortId(*at)
+               << (resolver.empty() ? "" : " (consistent merge, resolver " + resolver + ")") << "\n";
+    if (vm->count("json")) {
+      *ctx.out << "{\"name\": " << JsonString(name) << ", \"block\": " << JsonString(ToHex(*at));
+      if (branch) *ctx.out << ", \"resolver\": " << (resolver.empty() ? "null" : JsonString(resolver));
+      *ctx.out << "}\n";
+    }
+    return kExitOk;
+  }
+  if (vm->count("show")) {
+    std::string name = (*vm)["show"].as<std::string>();
+    auto head = repo.BranchHead(name);
+    if (!head.ok()) return Fail(ctx, head.status());
+    if (!*head) return Fail(ctx, NotFound("branch '" + name + "' not found"));
+    auto resolver = repo.BranchResolver(name);
+    if (!resolver.ok()) return Fail(ctx, resolver.status());
+    const char* policy = resolver->empty() ? "automatic" : "consistent";
+    if (vm->count("json")) {
+      *ctx.out << "{\"name\": " << JsonString(name) << ", \"block\": " << JsonString(ToHex(**head))
+               << ", \"policy\": \"" << policy << "\", \"resolver\": "
+               << (resolver->empty() ? "null" : JsonString(*resolver)) << "}\n";
+      return kExitOk;
+    }
+    *ctx.out << "branch " << name << "\nhead   " << ToHex(**head) << "\nmerge  " << policy;
+    if (!resolver->empty()) *ctx.out << ", resolver " << *resolver;
+    *ctx.out << "\n";
     return kExitOk;
   }
   auto list = branch ? repo.Branches() : repo.Tags();

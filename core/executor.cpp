@@ -39,8 +39,9 @@ static CallOutcome ExecuteGenesis(ContractEngine* engine, sqlite3* db, const Tx&
   return out;
 }
 
-CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const Hash32& txid,
-                      uint64_t height, uint64_t block_time_ms, AddressCache* addresses) {
+// The environment a tx's call (or its resolver's) sees.
+static CallEnv TxEnv(const Tx& tx, const Hash32& txid, uint64_t height, uint64_t block_time_ms,
+                     AddressCache* addresses) {
   CallEnv env;
   if (addresses) {
     auto it = addresses->find(tx.sender);
@@ -52,6 +53,12 @@ CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const H
   env.height = static_cast<int64_t>(height);
   env.block_time = static_cast<int64_t>(block_time_ms / 1000);
   env.txid = ToHex(txid);
+  return env;
+}
+
+CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const Hash32& txid,
+                      uint64_t height, uint64_t block_time_ms, AddressCache* addresses) {
+  CallEnv env = TxEnv(tx, txid, height, block_time_ms, addresses);
   switch (tx.kind) {
     case TxKind::kGenesis:
       return ExecuteGenesis(engine, db, tx);
@@ -63,6 +70,17 @@ CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const H
   return CallOutcome{false, "unknown tx kind", 0};
 }
 
+CallOutcome ResolveTx(ContractEngine* engine, const std::string& resolver, const Tx& tx,
+                      const Hash32& txid, const std::string& error, uint64_t height,
+                      uint64_t block_time_ms, AddressCache* addresses) {
+  size_t dot = resolver.find('.');
+  if (dot == std::string::npos) return CallOutcome{false, "invalid resolver name '" + resolver + "'", 0};
+  std::vector<Value> args = {Value::Text(ToHex(txid)), Value::Text(tx.contract), Value::Text(tx.function),
+                             Value::Text(ArgsJson(tx.args)), Value::Text(error)};
+  return engine->Call(resolver.substr(0, dot), resolver.substr(dot + 1), args,
+                      TxEnv(tx, txid, height, block_time_ms, addresses));
+}
+
 Result<ChangeSet> ReplayBlock(ContractEngine* engine, sqlite3* db, ChangeRecorder* recorder,
                               const Block& block, const std::vector<Hash32>* given_ids) {
   AddressCache addresses;
@@ -71,13 +89,19 @@ Result<ChangeSet> ReplayBlock(ContractEngine* engine, sqlite3* db, ChangeRecorde
   const std::vector<Hash32>& ids = given_ids ? *given_ids : computed;
   recorder->Clear();
   for (size_t i = 0; i < block.txs.size(); ++i) {
-    if (block.receipts[i].status == ReceiptStatus::kExcluded) continue;
+    const Receipt& receipt = block.receipts[i];
+    if (receipt.status == ReceiptStatus::kExcluded) continue;
+    bool resolved = receipt.status == ReceiptStatus::kResolved;
     recorder->Begin();
-    CallOutcome out = ExecuteTx(engine, db, block.txs[i], ids[i], block.header.height,
-                                block.header.time_ms, &addresses);
+    CallOutcome out =
+        resolved ? ResolveTx(engine, block.header.resolver, block.txs[i], ids[i], receipt.error,
+                             block.header.height, block.header.time_ms, &addresses)
+                 : ExecuteTx(engine, db, block.txs[i], ids[i], block.header.height, block.header.time_ms,
+                             &addresses);
     if (!out.ok) {
       recorder->Drop();
       return Corrupt("block " + ShortId(block.Id()) + " tx " + ShortId(ids[i]) +
+                     (resolved ? " resolver " + block.header.resolver : std::string()) +
                      " fails on replay: " + out.error);
     }
     AERGO_RETURN_IF_ERROR(recorder->Keep());

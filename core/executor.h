@@ -21,8 +21,20 @@ using AddressCache = std::map<PublicKey, std::string>;
 CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const Hash32& txid,
                       uint64_t height, uint64_t block_time_ms, AddressCache* addresses = nullptr);
 
-// Replays a stored block's txs (applied and resolved receipts), checks
-// that each still succeeds (Corrupt naming the block and tx otherwise) and
+// Consistent merge (DESIGN §7): calls `resolver` ("contract.function") for
+// tx, which failed with `error`, as
+//   resolver(txid TEXT, contract TEXT, function TEXT, args TEXT, error TEXT)
+// with args the tx's arguments as canonical JSON (ArgsJson) and the tx's
+// sender, id, height and block time as :sender, :txid, :height and
+// :block_time. Atomic, like a call.
+CallOutcome ResolveTx(ContractEngine* engine, const std::string& resolver, const Tx& tx,
+                      const Hash32& txid, const std::string& error, uint64_t height,
+                      uint64_t block_time_ms, AddressCache* addresses = nullptr);
+
+// Replays a stored block's txs, checks that each applied tx still succeeds
+// and that the header's resolver, called with a resolved tx's recorded
+// error, succeeds (Corrupt naming the block and tx otherwise; that a
+// resolved or excluded tx does fail is for `merge --verify`), and
 // returns the changes they made, as recorded. Callers compare them with the
 // block's stored changes. recorder: installed on db (it is cleared first).
 // ids: the block's tx ids if the caller has them.

@@ -20,13 +20,14 @@ CREATE TABLE IF NOT EXISTS pool(branch TEXT NOT NULL, seq INTEGER NOT NULL,
 CREATE INDEX IF NOT EXISTS pool_txid ON pool(txid);
 CREATE TABLE IF NOT EXISTS changes(block BLOB PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pool_changes(branch TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS branch_policies(branch TEXT PRIMARY KEY, resolver TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
 enum Slot {
   kPutBlock, kPutTx, kGetBlock, kGetBlockByOid, kFindBlocks, kFindTxs, kBlocksWithTx, kGetMeta,
   kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolCount, kPoolHasTx, kAddPool, kClearPool,
   kClearPools, kMaxSeq, kCount, kAll, kOtherPools, kClearAllPool, kPutChanges, kGetChanges, kGetPoolChanges,
-  kSetPoolChanges, kClearPoolChanges, kCountChanges,
+  kSetPoolChanges, kClearPoolChanges, kCountChanges, kGetResolver, kSetResolver, kClearResolver,
 };
 
 // Resets a cached statement when a reader returns, so no statement stays
@@ -232,6 +233,32 @@ Status Index::SetMeta(const std::string& key, const std::string& value) {
   s->Bind(1, key).Bind(2, value);
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "write index");
+  return Status::Ok();
+}
+
+Result<std::string> Index::BranchResolver(const std::string& branch) {
+  if (!has_branch_policies_) return std::string();
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetResolver, "SELECT resolver FROM branch_policies WHERE branch=?"));
+  ResetOnExit guard_s{s};
+  s->Bind(1, branch);
+  int rc = s->Step();
+  if (rc == SQLITE_DONE) return std::string();
+  if (rc != SQLITE_ROW) return db_->StepError(rc, "read branch policy");
+  return s->Text(0);
+}
+
+Status Index::SetBranchResolver(const std::string& branch, const std::string& resolver) {
+  Stmt* s = nullptr;
+  if (resolver.empty()) {
+    AERGO_ASSIGN_OR_RETURN(s, Cached(kClearResolver, "DELETE FROM branch_policies WHERE branch=?"));
+    s->Bind(1, branch);
+  } else {
+    AERGO_ASSIGN_OR_RETURN(s, Cached(kSetResolver, "INSERT OR REPLACE INTO branch_policies VALUES(?,?)"));
+    s->Bind(1, branch).Bind(2, resolver);
+  }
+  ResetOnExit guard_s{s};
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "write branch policy");
   return Status::Ok();
 }
 

@@ -80,6 +80,15 @@ class Index {
   Result<std::optional<Bytes>> GetPoolChanges(const std::string& branch);
   Status SetPoolChanges(const std::string& branch, const Bytes& changes);
 
+  // A branch's resolver "contract.function" (consistent merge), or "" for
+  // the automatic policy. Setting "" removes the record. Records of
+  // branches that no longer exist are ignored (CreateBranch overwrites).
+  Result<std::string> BranchResolver(const std::string& branch);
+  Status SetBranchResolver(const std::string& branch, const std::string& resolver);
+  // A format-2 index opened read-only has no policy table: every branch
+  // reads as automatic.
+  void set_no_branch_policies() { has_branch_policies_ = false; }
+
   // Resets every cached statement so none holds a read open (DROP TABLE
   // needs that).
   void ResetStatements() {
@@ -90,7 +99,8 @@ class Index {
   Result<Stmt*> Cached(int slot, const char* sql);
   Result<BlockRow> ReadRow(Stmt* s);
   Db* db_;
-  Stmt cache_[32];
+  Stmt cache_[40];
+  bool has_branch_policies_ = true;
 };
 
 // Parses 64 hex digits; nullopt otherwise.

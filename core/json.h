@@ -1,4 +1,5 @@
-// Minimal JSON text output for --json (display only, never hashed).
+// Minimal JSON text output for --json. JsonString's escaping is also part
+// of consensus through ArgsJson (core/value.h): do not change it.
 #pragma once
 
 #include <string>
@@ -6,7 +7,8 @@
 
 namespace aergo {
 
-// Returns s as a quoted JSON string with escapes.
+// Returns s as a quoted JSON string: " \\ \n \r \t escaped as such, other
+// bytes below 0x20 as \u00xx, every other byte as it is.
 std::string JsonString(std::string_view s);
 
 }  // namespace aergo

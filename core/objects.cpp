@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/contract.h"
+
 namespace aergo {
 
 const char* TxKindName(TxKind k) {
@@ -134,6 +136,12 @@ Result<Receipt> Receipt::Decode(Reader* r) {
   return rc;
 }
 
+bool IsValidResolverName(std::string_view name) {
+  size_t dot = name.find('.');
+  return dot != std::string_view::npos && IsValidContractName(name.substr(0, dot)) &&
+         IsValidContractName(name.substr(dot + 1));
+}
+
 // ---- BlockHeader ----
 
 Bytes BlockHeader::EncodeUnsigned() const {
@@ -150,6 +158,7 @@ Bytes BlockHeader::EncodeUnsigned() const {
   w.Fixed(state_root);
   w.U32(tx_count);
   w.Text(message);
+  if (parents.size() == 2) w.Text(resolver);
   return w.Take();
 }
 
@@ -188,6 +197,11 @@ Result<BlockHeader> BlockHeader::Decode(const uint8_t* p, size_t n) {
   h.state_root = r.Fixed<32>("state root");
   h.tx_count = r.U32("tx count");
   h.message = r.Text("message", kMaxMessageBytes);
+  if (np == 2) {
+    h.resolver = r.Text("resolver", kMaxResolverBytes);
+    if (r.ok() && !h.resolver.empty() && !IsValidResolverName(h.resolver))
+      r.Fail("invalid resolver name");
+  }
   h.signature = r.Fixed<64>("signature");
   r.ExpectEnd();
   if (r.ok()) {
@@ -297,6 +311,9 @@ Status Block::CheckStructure(std::vector<Hash32>* ids_out) const {
       return Corrupt("block " + id + ": genesis txs appear only in the genesis block");
     if (!genesis && tx.chain_id != header.chain_id)
       return Corrupt("block " + id + ": tx " + ShortId(ids[i]) + " belongs to another chain");
+    if (receipts[i].status == ReceiptStatus::kResolved && header.resolver.empty())
+      return Corrupt("block " + id + ": tx " + ShortId(ids[i]) +
+                     " is recorded as resolved in a block without a resolver");
   }
   if (ids_out) *ids_out = std::move(ids);
   return Status::Ok();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/codec.h"
@@ -79,6 +80,10 @@ struct BlockHeader {
   Hash32 state_root{};
   uint32_t tx_count = 0;
   std::string message;
+  // Merge blocks only (encoded only when there are two parents): the
+  // branch's resolver "contract.function" that the merge called for txs
+  // failing on the target (consistent merge), or empty (automatic merge).
+  std::string resolver;
   Signature signature{};
 
   Bytes EncodeUnsigned() const;
@@ -115,6 +120,11 @@ struct Block {
   // When ids is given it receives the tx ids computed on the way.
   Status CheckStructure(std::vector<Hash32>* ids = nullptr) const;
 };
+
+// A resolver name: "<contract>.<function>", each part [a-z_][a-z0-9_]{0,63}
+// (the contract part not "aergo").
+bool IsValidResolverName(std::string_view name);
+inline constexpr size_t kMaxResolverBytes = 2 * kMaxNameBytes + 1;
 
 // Short display id: first 12 hex digits.
 std::string ShortId(const Hash32& id);

@@ -22,8 +22,11 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kHeads = "refs/heads/";
 constexpr const char* kTags = "refs/tags/";
-// Index and block format; 2: blocks carry their state changes.
-constexpr const char* kFormat = "2";
+// Index and block format. 2: blocks carry their state changes. 3: merge
+// block headers carry the resolver (docs/formats/objects.md). A format-2
+// repository without merge blocks reads the same, and is marked 3 when
+// opened for writing.
+constexpr const char* kFormat = "3";
 
 int LockTimeoutMs() {
   const char* t = std::getenv("AERGO_LOCK_TIMEOUT_MS");
@@ -188,6 +191,23 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
   AERGO_ASSIGN_OR_RETURN(repo->config_, Config::Load(aergo_dir + "/config"));
   AERGO_ASSIGN_OR_RETURN(auto chain, repo->index_->GetMeta("chain_id"));
   AERGO_ASSIGN_OR_RETURN(auto format, repo->index_->GetMeta("format"));
+  if (format && *format == "2") {
+    int rc;
+    {
+      AERGO_ASSIGN_OR_RETURN(Stmt merges, repo->db_.Prepare("SELECT 1 FROM blocks WHERE parent2 IS NOT NULL LIMIT 1"));
+      rc = merges.Step();
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return repo->db_.StepError(rc, "read block index");
+    if (rc == SQLITE_DONE) {
+      if (mode == OpenMode::kWrite) {
+        AERGO_RETURN_IF_ERROR(repo->index_->Init());  // adds the tables format 3 added
+        AERGO_RETURN_IF_ERROR(repo->index_->SetMeta("format", kFormat));
+      } else {
+        repo->index_->set_no_branch_policies();
+      }
+      format = kFormat;
+    }
+  }
   if (!format || *format != kFormat)
     return Corrupt("repository '" + aergo_dir + "' has format " + format.value_or("(none)") +
                    "; this aergo reads format " + kFormat + " only (re-create the repository)");
@@ -307,6 +327,40 @@ Result<Hash32> Repository::ResolveBase(const std::string& base, bool* is_ref) {
   return NotFound("unknown revision '" + base + "'");
 }
 
+bool Repository::IsTxIdPrefix(const std::string& s) {
+  return s.size() >= 7 && s.size() <= 64 && s.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+}
+
+Result<FoundTx> Repository::FindTx(const std::string& what) {
+  if (!IsTxIdPrefix(what)) return Invalid("'" + what + "' is not a tx id (7 to 64 hex digits)");
+  std::string lower = what;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  AERGO_ASSIGN_OR_RETURN(auto found, index_->FindTxs(lower, 64));
+  std::set<Hash32> txids;
+  for (const auto& [t, b] : found) txids.insert(t);
+  std::vector<PoolEntry> pending;
+  AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
+  if (head.branch) {
+    AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(*head.branch));
+    for (auto& e : entries)
+      if (ToHex(e.receipt.txid).rfind(lower, 0) == 0) {
+        txids.insert(e.receipt.txid);
+        pending.push_back(std::move(e));
+      }
+  }
+  if (txids.empty()) return NotFound("unknown tx '" + what + "'");
+  if (txids.size() > 1) return Invalid("ambiguous tx id '" + what + "': matches several txs");
+  Hash32 txid = *txids.begin();
+  for (const auto& [t, b] : found) {
+    if (t != txid) continue;
+    AERGO_ASSIGN_OR_RETURN(Block block, ReadBlock(b));
+    for (size_t i = 0; i < block.txs.size(); ++i)
+      if (block.receipts[i].txid == txid) return FoundTx{std::move(block.txs[i]), block.receipts[i], b};
+    return Corrupt("tx " + ToHex(txid) + " is indexed in block " + ShortId(b) + " but not found there");
+  }
+  return FoundTx{std::move(pending.front().tx), pending.front().receipt, std::nullopt};
+}
+
 Result<Hash32> Repository::Resolve(const std::string& rev) {
   if (rev.empty()) return Invalid("empty revision");
   size_t cut = rev.find_first_of("~^");
@@ -398,9 +452,15 @@ Result<std::vector<std::pair<std::string, Hash32>>> Repository::Branches() {
 
 Result<std::vector<std::pair<std::string, Hash32>>> Repository::Tags() { return ListNamed(this, kTags); }
 
-Status Repository::CreateBranch(const std::string& name, const Hash32& at) {
+Status Repository::CreateBranch(const std::string& name, const Hash32& at, const std::string& resolver) {
   if (!IsValidRefName(name)) return Invalid("invalid branch name '" + name + "'");
   AERGO_ASSIGN_OR_RETURN(Oid oid, OidFor(at));
+  AERGO_ASSIGN_OR_RETURN(auto existing, BranchHead(name));
+  if (existing) return Exists("branch '" + name + "' already exists");
+  if (!resolver.empty()) AERGO_RETURN_IF_ERROR(CheckResolver(resolver, at));
+  // The policy first: a crash before the ref leaves a record for a branch
+  // that does not exist, which is ignored and overwritten on creation.
+  AERGO_RETURN_IF_ERROR(index_->SetBranchResolver(name, resolver));
   Status st = git_.UpdateRef(kHeads + name, oid, std::nullopt, "branch: created from " + ToHex(at));
   if (st.code() == Code::kExists) return Exists("branch '" + name + "' already exists");
   return st;
@@ -423,7 +483,39 @@ Status Repository::DeleteBranch(const std::string& name, bool force) {
     AERGO_RETURN_IF_ERROR(index_->ClearPool(name));
     AERGO_RETURN_IF_ERROR(txn.Commit());
   }
-  return git_.DeleteRef(kHeads + name);
+  AERGO_RETURN_IF_ERROR(git_.DeleteRef(kHeads + name));
+  return index_->SetBranchResolver(name, "");
+}
+
+Result<std::string> Repository::BranchResolver(const std::string& name) {
+  AERGO_ASSIGN_OR_RETURN(auto head, BranchHead(name));
+  if (!head) return NotFound("branch '" + name + "' not found");
+  return index_->BranchResolver(name);
+}
+
+Status Repository::CheckResolver(const std::string& resolver, const Hash32& at) {
+  if (!IsValidResolverName(resolver))
+    return Invalid("invalid resolver '" + resolver + "': expected <contract>.<function>");
+  size_t dot = resolver.find('.');
+  std::string contract = resolver.substr(0, dot), function = resolver.substr(dot + 1);
+  AERGO_ASSIGN_OR_RETURN(auto reader, ReadAt(at));
+  // The name is [a-z0-9_] only (checked above), so it can be inlined.
+  AERGO_ASSIGN_OR_RETURN(QueryResult found,
+                         reader->Query("SELECT source FROM aergo.contracts WHERE name = '" + contract + "'"));
+  if (found.rows.empty())
+    return NotFound("resolver '" + resolver + "': contract '" + contract + "' is not deployed at block " +
+                    ShortId(at));
+  AERGO_ASSIGN_OR_RETURN(ContractSource source, ParseContract(found.rows[0][0].bytes, contract));
+  for (const ContractFunction& fn : source.functions) {
+    if (fn.name != function) continue;
+    bool fits = fn.params.size() == 5;
+    for (const ContractParam& p : fn.params) fits = fits && p.type == Value::Type::kText;
+    if (!fits)
+      return Invalid("resolver '" + resolver + "' must take (txid TEXT, contract TEXT, function TEXT, args TEXT, "
+                     "error TEXT); it is declared " + fn.Signature());
+    return Status::Ok();
+  }
+  return NotFound("resolver '" + resolver + "': contract '" + contract + "' has no function '" + function + "'");
 }
 
 Status Repository::CreateTag(const std::string& name, const Hash32& at) {

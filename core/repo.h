@@ -45,6 +45,13 @@ struct Head {
 };
 
 // Outcome of submitting one tx to the merge pool.
+// Where a tx was found (Repository::FindTx).
+struct FoundTx {
+  Tx tx;
+  Receipt receipt;
+  std::optional<Hash32> block;  // unset: pending in the current branch's merge pool
+};
+
 struct Submitted {
   Hash32 txid{};
   CallOutcome outcome;
@@ -89,6 +96,13 @@ class Repository {
   // Revisions (DESIGN §10): branch, tag, id prefix (7+ hex), HEAD, rev~N,
   // rev^, rev^2, branch@height.
   Result<Hash32> Resolve(const std::string& rev);
+  // A tx by id or unique prefix (7+ hex digits, any case), from the
+  // indexed blocks (the first block holding it) or the current branch's
+  // merge pool. NotFound, or Invalid if the prefix is not hex or matches
+  // several txs.
+  Result<FoundTx> FindTx(const std::string& hex);
+  // 7 to 64 hex digits.
+  static bool IsTxIdPrefix(const std::string& s);
   // True if `ancestor` is reachable from `descendant` (or equal).
   Result<bool> IsAncestor(const Hash32& ancestor, const Hash32& descendant);
 
@@ -96,7 +110,15 @@ class Repository {
   Result<std::vector<std::pair<std::string, Hash32>>> Tags();
   Result<std::optional<Hash32>> BranchHead(const std::string& name);
   Result<std::optional<Hash32>> TagTarget(const std::string& name);
-  Status CreateBranch(const std::string& name, const Hash32& at);
+  // resolver: "contract.function" for the consistent merge policy (checked
+  // against the state at `at`: the function must exist and take five TEXT
+  // parameters), or "" for the automatic one.
+  Status CreateBranch(const std::string& name, const Hash32& at, const std::string& resolver = "");
+  // The branch's resolver, or "" (automatic merge); NotFound if no branch.
+  Result<std::string> BranchResolver(const std::string& name);
+  // Ok if `resolver` names a function of the state at `at` that a merge can
+  // call: (txid TEXT, contract TEXT, function TEXT, args TEXT, error TEXT).
+  Status CheckResolver(const std::string& resolver, const Hash32& at);
   // Refuses a branch whose merge pool holds pending txs unless force.
   Status DeleteBranch(const std::string& name, bool force = false);
   Status CreateTag(const std::string& name, const Hash32& at);

@@ -103,6 +103,26 @@ std::string ValueToJson(const Value& v) {
   }
 }
 
+std::string ArgsJson(const std::vector<Value>& args) {
+  std::string out = "[";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const Value& v = args[i];
+    if (i > 0) out += ",";
+    switch (v.type) {
+      case Value::Type::kNull: out += "null"; break;
+      case Value::Type::kInteger: out += std::to_string(v.integer); break;
+      case Value::Type::kReal:
+        out += std::isfinite(v.real) ? RealText(v.real) : v.real > 0 ? "9e999" : "-9e999";
+        break;
+      case Value::Type::kText: out += JsonString(v.bytes); break;
+      case Value::Type::kBlob:
+        out += "{\"blob\":\"" + ToHex(reinterpret_cast<const uint8_t*>(v.bytes.data()), v.bytes.size()) + "\"}";
+        break;
+    }
+  }
+  return out + "]";
+}
+
 Value ColumnValue(sqlite3_stmt* stmt, int col) {
   switch (sqlite3_column_type(stmt, col)) {
     case SQLITE_INTEGER: return Value::Integer(sqlite3_column_int64(stmt, col));

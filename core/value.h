@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/codec.h"
 
@@ -39,6 +40,13 @@ Value DecodeValue(Reader* r, const char* field);
 std::string ValueToDisplay(const Value& v);
 // JSON form: null, number, "string", blob as "x'..'".
 std::string ValueToJson(const Value& v);
+// Canonical JSON array of call arguments, passed to merge resolvers (so it
+// is part of consensus; docs/formats/encoding.md): null; integers in
+// decimal; reals in the shortest form that reads back exactly (".0" added
+// to whole numbers, infinities as 9e999 and -9e999); text as a JSON string
+// (", \ and bytes below 0x20 escaped, other bytes as they are); blobs as
+// {"blob":"<lowercase hex>"}. Separators are "," with no spaces.
+std::string ArgsJson(const std::vector<Value>& args);
 // SQL type name of a value: NULL INTEGER REAL TEXT BLOB.
 const char* ValueTypeName(Value::Type t);
 

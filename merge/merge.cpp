@@ -81,12 +81,20 @@ struct Computed {
   uint64_t time_ms = 0;
 };
 
+// What a call that made SQLite abort the whole transaction (a write over
+// its step budget) failed with, so the replay can restart without it.
+struct Poisoned {
+  std::optional<std::string> tx_error;        // the tx's own call
+  std::optional<std::string> resolver_error;  // the resolver's call for it
+};
+
 // Replays the source-only txs on db (at the target head, inside the
-// caller's transaction; `restart` is set if SQLite aborted that
-// transaction, with the offending tx's error recorded in `poisoned`).
+// caller's transaction), calling `resolver` (if not empty) for each that
+// fails. `restart` is set if SQLite aborted that transaction, with the
+// offending call's error recorded in `poisoned`.
 Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, ChangeRecorder* recorder,
                         const BlockRow& target, const BlockRow& source, const Walk& walk,
-                        std::map<Hash32, std::string>* poisoned, bool* restart) {
+                        const std::string& resolver, std::map<Hash32, Poisoned>* poisoned, bool* restart) {
   Computed out;
   out.height = std::max(target.height, source.height) + 1;
   out.time_ms = std::max(target.time_ms, source.time_ms);
@@ -127,23 +135,47 @@ Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, C
       AERGO_ASSIGN_OR_RETURN(bool present, on_target(ids[i]));
       if (present) continue;
       Receipt receipt{ids[i], ReceiptStatus::kApplied, ""};
-      if (auto p = poisoned->find(ids[i]); p != poisoned->end()) {
-        receipt.status = ReceiptStatus::kExcluded;
-        receipt.error = p->second;
-      } else {
+      auto found = poisoned->find(ids[i]);
+      const Poisoned poison = found != poisoned->end() ? found->second : Poisoned{};
+      // Runs one call under the recorder; false if SQLite aborted the
+      // transaction (the error is then kept in `poisoned`, and the replay
+      // restarts).
+      auto run = [&](auto&& call, std::optional<std::string> Poisoned::*slot, CallOutcome* r) -> Result<bool> {
         recorder->Begin();
-        CallOutcome r = ExecuteTx(engine, db, b.txs[i], ids[i], out.height, out.time_ms, &addresses);
-        if (sqlite3_get_autocommit(db)) {  // SQLite rolled the transaction back
-          (*poisoned)[ids[i]] = r.error.empty() ? "call aborted its transaction" : r.error;
-          *restart = true;
-          return out;
+        *r = call();
+        if (sqlite3_get_autocommit(db)) {
+          (*poisoned)[ids[i]].*slot = r->error.empty() ? "call aborted its transaction" : r->error;
+          return false;
         }
-        if (r.ok) {
-          AERGO_RETURN_IF_ERROR(recorder->Keep());
-        } else {
-          recorder->Drop();
-          receipt.status = ReceiptStatus::kExcluded;
-          receipt.error = r.error.substr(0, kMaxErrorBytes);
+        if (r->ok) AERGO_RETURN_IF_ERROR(recorder->Keep());
+        else recorder->Drop();
+        return true;
+      };
+      CallOutcome r;
+      if (poison.tx_error) {
+        r = CallOutcome{false, *poison.tx_error, 0};
+      } else {
+        AERGO_ASSIGN_OR_RETURN(bool done, run([&] {
+          return ExecuteTx(engine, db, b.txs[i], ids[i], out.height, out.time_ms, &addresses);
+        }, &Poisoned::tx_error, &r));
+        if (!done) { *restart = true; return out; }
+      }
+      if (!r.ok) {
+        receipt.status = ReceiptStatus::kExcluded;
+        receipt.error = r.error.substr(0, kMaxErrorBytes);
+        if (!resolver.empty()) {
+          CallOutcome rr;
+          if (poison.resolver_error) {
+            rr = CallOutcome{false, *poison.resolver_error, 0};
+          } else {
+            AERGO_ASSIGN_OR_RETURN(bool done, run([&] {
+              return ResolveTx(engine, resolver, b.txs[i], ids[i], receipt.error, out.height, out.time_ms,
+                               &addresses);
+            }, &Poisoned::resolver_error, &rr));
+            if (!done) { *restart = true; return out; }
+          }
+          if (rr.ok) receipt.status = ReceiptStatus::kResolved;
+          else receipt.error = (receipt.error + "; resolver " + resolver + " failed: " + rr.error).substr(0, kMaxErrorBytes);
         }
       }
       out.txs.push_back(b.txs[i]);
@@ -159,15 +191,15 @@ Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, C
 // `txn` goes away).
 Result<Computed> ReplayInTxn(Repository& repo, Db* db, ContractEngine* engine, ChangeRecorder* recorder,
                              const BlockRow& target, const BlockRow& source, const Walk& walk,
-                             std::unique_ptr<Txn>* txn) {
-  std::map<Hash32, std::string> poisoned;
+                             const std::string& resolver, std::unique_ptr<Txn>* txn) {
+  std::map<Hash32, Poisoned> poisoned;
   for (;;) {
     txn->reset();
     *txn = std::make_unique<Txn>(db);
     AERGO_RETURN_IF_ERROR((*txn)->status());
     bool restart = false;
     AERGO_ASSIGN_OR_RETURN(Computed c, Replay(repo, db->get(), engine, recorder, target, source, walk,
-                                              &poisoned, &restart));
+                                              resolver, &poisoned, &restart));
     if (!restart) return c;
   }
 }
@@ -237,9 +269,10 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
     return report;
   }
   if (!options.preview && key == nullptr) return Invalid("a merge block needs a signing key");
+  AERGO_ASSIGN_OR_RETURN(report.resolver, repo.BranchResolver(branch));
   std::unique_ptr<Txn> txn;
   AERGO_ASSIGN_OR_RETURN(Computed c, ReplayInTxn(repo, &repo.db(), &repo.engine(), &repo.recorder(),
-                                                 head.block, src, walk, &txn));
+                                                 head.block, src, walk, report.resolver, &txn));
   Report(c, &report);
   if (options.preview) return report;  // ~Txn rolls the replay back
 
@@ -262,6 +295,7 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
   if (message.size() > kMaxMessageBytes || !IsValidUtf8(message))
     message = "merge " + ShortId(source) + " into " + branch;  // a revision name that cannot be a message
   h.message = message;
+  h.resolver = report.resolver;
   h.Sign(*key);
   // 1. objects  2. index + state (the replay's open transaction)  3. ref
   AERGO_ASSIGN_OR_RETURN(Oid oid, repo.git().WriteBlock(block, {head.block.oid, src.oid}));
@@ -294,7 +328,8 @@ Result<MergeVerification> VerifyMerge(Repository& repo, const Hash32& id) {
     AERGO_RETURN_IF_ERROR(build.Commit());
   }
   std::unique_ptr<Txn> txn;
-  AERGO_ASSIGN_OR_RETURN(Computed c, ReplayInTxn(repo, &scratch, &engine, &recorder, target, source, walk, &txn));
+  AERGO_ASSIGN_OR_RETURN(Computed c, ReplayInTxn(repo, &scratch, &engine, &recorder, target, source, walk,
+                                                 b.header.resolver, &txn));
   MergeVerification out;
   auto differ = [&](const std::string& what) { out.differences.push_back(what); };
   if (c.height != b.header.height) differ("height: recorded " + std::to_string(b.header.height) + ", recomputed " + std::to_string(c.height));

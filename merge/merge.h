@@ -11,7 +11,12 @@
 // deduplicated by tx id, and not already in the target's history — are
 // replayed on the target's state at height max(parents) + 1 and time
 // max(parent times);
-// each that fails is excluded with its error. The result is one merge block
+// each that fails is excluded with its error — or, if the branch has a
+// resolver (consistent merge), handed to it (core/executor.h ResolveTx):
+// when the resolver succeeds its writes are kept and the tx is recorded as
+// resolved with the tx's error; when it fails too the tx is excluded with
+// "<tx error>; resolver <c.f> failed: <its error>". The merge block records
+// the resolver in its header. The result is one merge block
 // (parents: target head, source head) whose changes are those of the
 // applied txs on the target's state. Everything in it but the producer and
 // signature follows from the two heads alone, so VerifyMerge can recompute
@@ -44,6 +49,7 @@ struct MergeReport {
   bool fast_forward = false;  // the target head was an ancestor of the source
   std::optional<Hash32> block;  // the new head (unset: up to date, or a preview)
   Hash32 base{};
+  std::string resolver;  // the branch's resolver (consistent merge), or ""
   std::vector<Hash32> applied;
   std::vector<MergedTx> excluded;
   std::vector<MergedTx> resolved;

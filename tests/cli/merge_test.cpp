@@ -212,7 +212,7 @@ TEST(CliMergeScenario, JsonReportNamesTheExcludedTxAndItsError) {
   std::string m = s.Head();
   EXPECT_EQ(r.out, "{\"block\": \"" + m +
                        "\", \"fast_forward\": false, \"up_to_date\": false, \"preview\": false, "
-                       "\"base\": \"" + s.base + "\", \"applied\": [], \"excluded\": [{\"txid\": \"" +
+                       "\"base\": \"" + s.base + "\", \"resolver\": null, \"applied\": [], \"excluded\": [{\"txid\": \"" +
                        s.to_bob + "\", \"error\": \"" + kCheckError +
                        "\"}], \"resolved\": [], \"changes\": []}\n");
   EXPECT_EQ(s.Bal(), s.Merged());

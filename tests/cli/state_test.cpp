@@ -133,6 +133,20 @@ int Sqlite(const std::string& db_path, const std::string& sql) {
   return n;
 }
 
+// The first column of the first row of `sql` on ledger.db, or "" if none.
+std::string SqliteText(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
 std::string Swapped(const std::string& op) {
   return op == "insert" ? "delete" : op == "delete" ? "insert" : op;
 }
@@ -704,10 +718,23 @@ TEST(CliStateFormat, OtherFormatIsRefused) {
        {std::vector<std::string>{"status"}, {"query", kBalances}, {"checkout", "side"}}) {
     RunResult r = s.Run(cmd);
     EXPECT_EQ(r.code, 1) << Joined(cmd) << r.out;
-    EXPECT_TRUE(Has(r.err, "has format 1; this aergo reads format 2 only")) << r.err;
+    EXPECT_TRUE(Has(r.err, "has format 1; this aergo reads format 3 only")) << r.err;
   }
-  ASSERT_EQ(Sqlite(s.Db(), "UPDATE meta SET value = '2' WHERE key = 'format'"), 1);
+  ASSERT_EQ(Sqlite(s.Db(), "UPDATE meta SET value = '3' WHERE key = 'format'"), 1);
   EXPECT_EQ(s.Head(), s.m3);
+  s.Must({"fsck"});
+}
+
+// Format 2 differs from 3 only in merge block headers: a format-2
+// repository without merge blocks is read as it is and marked 3 by the
+// first command that writes.
+TEST(CliStateFormat, FormatTwoWithoutMergesIsUpgraded) {
+  Scene s;
+  ASSERT_EQ(Sqlite(s.Db(), "UPDATE meta SET value = '2' WHERE key = 'format'"), 1);
+  s.Must({"status"});
+  EXPECT_EQ(SqliteText(s.Db(), "SELECT value FROM meta WHERE key = 'format'"), "2");
+  s.Must({"checkout", "side"});
+  EXPECT_EQ(SqliteText(s.Db(), "SELECT value FROM meta WHERE key = 'format'"), "3");
   s.Must({"fsck"});
 }
 

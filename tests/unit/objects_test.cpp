@@ -115,6 +115,7 @@ class Objects : public ::testing::Test {
     h.receipt_root = b.ComputeReceiptRoot();
     h.state_root = Filled(0x77);
     h.message = "merge dev into master";
+    h.resolver = "r.f";
     h.Sign(key);
     return b;
   }
@@ -233,6 +234,28 @@ TEST_F(Objects, IdExcludesSignature) {
   EXPECT_NE(tx.Id(), id);
 }
 
+// Only merge headers carry the resolver: text after the message, empty for
+// an automatic merge; a header with fewer parents ignores the field.
+TEST_F(Objects, MergeHeaderCarriesTheResolver) {
+  BlockHeader h = SampleBlock().header;
+  Bytes with = h.EncodeUnsigned();
+  std::string tail = ToHex(with.data() + with.size() - 7, 7);
+  EXPECT_EQ(tail, "00000003" "722e66");  // "r.f"
+  h.resolver.clear();
+  Bytes without = h.EncodeUnsigned();
+  EXPECT_EQ(without.size(), with.size() - 3);
+  EXPECT_EQ(ToHex(without.data() + without.size() - 4, 4), "00000000");
+  BlockHeader single = h;
+  single.parents.pop_back();
+  single.resolver = "r.f";
+  EXPECT_EQ(single.EncodeUnsigned().size(), without.size() - 32 - 4);
+  for (const char* bad : {"Bad.f", "r", "r.", ".f", "aergo.f", "r.f.g", "r.F"}) {
+    BlockHeader b = SampleBlock().header;
+    b.resolver = bad;
+    EXPECT_EQ(DecodeHeaderError(b), "block header: invalid resolver name") << bad;
+  }
+}
+
 TEST_F(Objects, HeaderRoundTrip) {
   for (const BlockHeader& h : {SampleBlock().header, GenesisHeader()}) {
     Bytes enc = h.Encode();
@@ -242,6 +265,7 @@ TEST_F(Objects, HeaderRoundTrip) {
     EXPECT_EQ(back->Id(), h.Id());
     EXPECT_EQ(back->parents, h.parents);
     EXPECT_EQ(back->message, h.message);
+    EXPECT_EQ(back->resolver, h.resolver);
     EXPECT_TRUE(back->VerifySignature());
   }
 }
@@ -672,6 +696,13 @@ TEST_F(Objects, CheckStructureCatchesRootMismatches) {
   st = bad_receipt_root.CheckStructure();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("receipt root mismatch"), std::string::npos) << st.message();
+
+  Block no_resolver = b;  // a resolved tx needs the resolver that resolved it
+  no_resolver.header.resolver.clear();
+  st = no_resolver.CheckStructure();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("is recorded as resolved in a block without a resolver"), std::string::npos)
+      << st.message();
 }
 
 TEST_F(Objects, CheckStructureCatchesReceiptForWrongTx) {
