@@ -1,6 +1,7 @@
 // Unit tests for core/codec.h: Writer/Reader primitives, UTF-8 validation and
 // hex (docs/formats/encoding.md).
 #include "core/codec.h"
+#include "core/value.h"
 
 #include <gtest/gtest.h>
 
@@ -309,6 +310,27 @@ TEST(Codec, BadHexRejected) {
   EXPECT_FALSE(FromHex("-1", one, 1));
   EXPECT_TRUE(FromHex("7f", one, 1));
   EXPECT_EQ(one[0], 0x7f);
+}
+
+// The canonical JSON handed to merge resolvers is part of consensus: its
+// exact bytes are pinned (docs/formats/encoding.md).
+TEST(Codec, ArgsJsonIsCanonical) {
+  std::vector<Value> args = {Value::Null(),
+                             Value::Integer(-7),
+                             Value::Integer(std::numeric_limits<int64_t>::min()),
+                             Value::Real(1.5),
+                             Value::Real(2.0),
+                             Value::Real(-0.0),
+                             Value::Real(0.1),
+                             Value::Real(1e300),
+                             Value::Real(std::numeric_limits<double>::infinity()),
+                             Value::Real(-std::numeric_limits<double>::infinity()),
+                             Value::Text("a\"b\\c\n\x01\x7f h\xc3\xa9"),
+                             Value::Blob(std::string("\x00\xff", 2))};
+  EXPECT_EQ(ArgsJson(args),
+            "[null,-7,-9223372036854775808,1.5,2.0,-0.0,0.1,1e+300,9e999,-9e999,"
+            "\"a\\\"b\\\\c\\n\\u0001\x7f h\xc3\xa9\",{\"blob\":\"00ff\"}]");
+  EXPECT_EQ(ArgsJson({}), "[]");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Unit tests for merge/merge.h: merge bases (including criss-cross
 // histories), the source-only txs a merge takes (order, deduplication,
-// txs already on the target), fast-forward, refusals, and VerifyMerge.
+// txs already on the target), fast-forward, refusals, consistent merges
+// (resolvers that succeed, fail, or abort their transaction), and
+// VerifyMerge.
 #include "merge/merge.h"
 
 #include <gtest/gtest.h>
@@ -64,11 +66,16 @@ class MergeTest : public testutil::RepoFixture {
     return Call(from, "transfer", {Value::Text(Addr(to)), Value::Integer(n)});
   }
 
-  // After BuildHistory (alice 70, bob 30): branch feature where alice pays
-  // bob 70 and bob pays alice 1; on master admin opens an account and
-  // alice pays admin 70. Master is checked out.
-  void DivergedBranches() {
+  // After BuildHistory (alice 70, bob 30), and the resolver contract
+  // `merges` if given: branch feature where alice pays bob 70 and bob pays
+  // alice 1; on master admin opens an account and alice pays admin 70.
+  // Master is checked out.
+  void DivergedBranches(const char* resolver_contract = nullptr) {
     BuildHistory();
+    if (resolver_contract) {
+      SubmitOk({repo_->MakeTx(TxKind::kDeploy, admin_, "merges", "", {}, resolver_contract)});
+      CommitOk("deploy merges");
+    }
     ASSERT_TRUE(repo_->CreateBranch("feature", Head()).ok());
     Checkout("feature");
     SubmitOk({pay_bob_ = Transfer(alice_, bob_, 70)});
@@ -238,6 +245,163 @@ TEST_F(MergeTest, ASettledConflictStaysSettled) {
   EXPECT_TRUE(std::find(zx.applied.begin(), zx.applied.end(), to_bob.Id()) == zx.applied.end());
   ExpectVerified(*zx.block);
   ExpectFsckClean();
+}
+
+// A resolver that records each conflict; one that refuses; one that
+// writes without end (over the step budget, SQLite aborts the merge's
+// whole transaction).
+constexpr const char* kResolvers = R"sql(
+CREATE TABLE conflicts (txid TEXT PRIMARY KEY, contract TEXT NOT NULL, function TEXT NOT NULL,
+                        args TEXT NOT NULL, error TEXT NOT NULL, sender TEXT NOT NULL, height INTEGER NOT NULL);
+CREATE FUNCTION record(tx TEXT, c TEXT, f TEXT, a TEXT, e TEXT) AS
+  INSERT INTO conflicts VALUES (:tx, :c, :f, :a, :e, :sender, :height);
+END;
+CREATE FUNCTION refuse(tx TEXT, c TEXT, f TEXT, a TEXT, e TEXT) AS
+  INSERT INTO conflicts VALUES (:tx, :c, :f, :a, :e, :sender, :height);
+  SELECT require(0, 'refused by the resolver');
+END;
+CREATE FUNCTION spin(tx TEXT, c TEXT, f TEXT, a TEXT, e TEXT) AS
+  INSERT INTO conflicts
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+    SELECT printf('%d', i), '', '', '', '', '', 0 FROM n;
+END;
+)sql";
+
+class ConsistentMergeTest : public MergeTest {
+ protected:
+  // Diverged branches; `cons` (master's head, resolver merges.<fn>) is
+  // checked out.
+  void Setup(const std::string& fn) {
+    DivergedBranches(kResolvers);
+    Status st = repo_->CreateBranch("cons", Head(), "merges." + fn);
+    ASSERT_TRUE(st.ok()) << st.message();
+    Checkout("cons");
+  }
+  QueryResult Conflicts() {
+    auto q = repo_->engine().Query("SELECT txid, contract, function, args, error, sender, height FROM merges.conflicts");
+    EXPECT_TRUE(q.ok()) << q.status().message();
+    return q.ok() ? *q : QueryResult{};
+  }
+};
+
+TEST_F(ConsistentMergeTest, ResolverTakesWhatFailsAndItsWritesAreKept) {
+  Setup("record");
+  MergeReport r = MergeOk("feature");
+  ASSERT_TRUE(r.block);
+  EXPECT_EQ(r.resolver, "merges.record");
+  EXPECT_TRUE(r.excluded.empty());
+  ASSERT_EQ(r.resolved.size(), 1u);
+  EXPECT_EQ(r.resolved[0].txid, pay_bob_.Id());
+  EXPECT_EQ(r.resolved[0].error, "CHECK constraint failed: balance >= 0");
+  EXPECT_EQ(r.applied, std::vector<Hash32>{pay_alice_.Id()});
+  auto b = repo_->ReadBlock(*r.block);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->header.resolver, "merges.record");
+  EXPECT_EQ(b->receipts[0].status, ReceiptStatus::kResolved);
+  EXPECT_EQ(b->receipts[0].error, "CHECK constraint failed: balance >= 0");
+  // The resolver saw the call and ran as the failed tx's sender, at the
+  // merge block's height.
+  QueryResult c = Conflicts();
+  ASSERT_EQ(c.rows.size(), 1u);
+  EXPECT_EQ(c.rows[0][0].bytes, ToHex(pay_bob_.Id()));
+  EXPECT_EQ(c.rows[0][1].bytes, "token");
+  EXPECT_EQ(c.rows[0][2].bytes, "transfer");
+  EXPECT_EQ(c.rows[0][3].bytes, "[\"" + Addr(bob_) + "\",70]");
+  EXPECT_EQ(c.rows[0][4].bytes, "CHECK constraint failed: balance >= 0");
+  EXPECT_EQ(c.rows[0][5].bytes, Addr(alice_));
+  EXPECT_EQ(c.rows[0][6].integer, static_cast<int64_t>(b->header.height));
+  EXPECT_EQ(Balance(alice_), 1);  // the transfer itself still did not apply
+  EXPECT_EQ(LiveDigest(), ReplayDigest(*r.block));
+  ExpectVerified(*r.block);
+  ExpectFsckClean();
+}
+
+TEST_F(ConsistentMergeTest, AFailingResolverExcludesTheTx) {
+  Setup("refuse");
+  MergeReport r = MergeOk("feature");
+  ASSERT_TRUE(r.block);
+  EXPECT_TRUE(r.resolved.empty());
+  ASSERT_EQ(r.excluded.size(), 1u);
+  EXPECT_EQ(r.excluded[0].error,
+            "CHECK constraint failed: balance >= 0; resolver merges.refuse failed: refused by the resolver");
+  EXPECT_TRUE(Conflicts().rows.empty());  // its writes were undone
+  auto b = repo_->ReadBlock(*r.block);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->header.resolver, "merges.refuse");
+  ExpectVerified(*r.block);
+  ExpectFsckClean();
+}
+
+TEST_F(ConsistentMergeTest, AResolverThatAbortsTheTransactionExcludesOnlyItsTx) {
+  Setup("spin");
+  repo_->engine().set_step_budget(200000);
+  MergeReport r = MergeOk("feature");
+  ASSERT_TRUE(r.block);
+  ASSERT_EQ(r.excluded.size(), 1u);
+  EXPECT_EQ(r.excluded[0].txid, pay_bob_.Id());
+  EXPECT_EQ(r.excluded[0].error, "CHECK constraint failed: balance >= 0; resolver merges.spin failed: step budget exceeded (200000 steps)");
+  EXPECT_EQ(r.applied, std::vector<Hash32>{pay_alice_.Id()});  // re-run after the abort
+  EXPECT_TRUE(Conflicts().rows.empty());
+  EXPECT_EQ(Balance(alice_), 1);
+  EXPECT_EQ(LiveDigest(), ReplayDigest(*r.block));
+  ExpectFsckClean();
+}
+
+TEST_F(ConsistentMergeTest, PreviewCallsTheResolverAndWritesNothing) {
+  Setup("record");
+  Hash32 before = LiveDigest(), head = Head();
+  MergeReport p = MergeOk("feature", true);
+  EXPECT_EQ(p.resolved.size(), 1u);
+  EXPECT_EQ(p.resolver, "merges.record");
+  EXPECT_EQ(Head(), head);
+  EXPECT_EQ(LiveDigest(), before);
+  EXPECT_TRUE(Conflicts().rows.empty());
+}
+
+TEST_F(ConsistentMergeTest, VerifyUsesTheRecordedResolverNotTheBranchPolicy) {
+  Setup("record");
+  MergeReport r = MergeOk("feature");
+  ASSERT_TRUE(r.block);
+  // The same heads merged automatically differ from the recorded merge
+  // only in the policy: verification recomputes with the block's resolver.
+  ASSERT_TRUE(repo_->CreateBranch("auto", *repo_->Resolve("cons^1")).ok());
+  Checkout("auto");
+  MergeReport a = MergeOk("feature");
+  ASSERT_TRUE(a.block);
+  EXPECT_EQ(a.resolver, "");
+  ASSERT_EQ(a.excluded.size(), 1u);
+  ExpectVerified(*r.block);
+  ExpectVerified(*a.block);
+  EXPECT_NE(repo_->ReadBlock(*r.block)->header.state_root, repo_->ReadBlock(*a.block)->header.state_root);
+}
+
+TEST_F(ConsistentMergeTest, BranchResolverIsCheckedAtItsBlock) {
+  DivergedBranches(kResolvers);
+  Hash32 before_merges = block2_.Id();
+  auto code = [&](const std::string& name, const Hash32& at, const std::string& resolver) {
+    return repo_->CreateBranch(name, at, resolver);
+  };
+  EXPECT_TRUE(code("ok", Head(), "merges.record").ok());
+  EXPECT_EQ(*repo_->BranchResolver("ok"), "merges.record");
+  EXPECT_EQ(*repo_->BranchResolver("master"), "");
+  Status st = code("early", before_merges, "merges.record");
+  EXPECT_EQ(st.code(), Code::kNotFound);
+  EXPECT_EQ(st.message(), "resolver 'merges.record': contract 'merges' is not deployed at block " +
+                              ShortId(before_merges));
+  st = code("wrong", Head(), "token.transfer");
+  EXPECT_EQ(st.message(), "resolver 'token.transfer' must take (txid TEXT, contract TEXT, function TEXT, "
+                          "args TEXT, error TEXT); it is declared transfer(recipient TEXT, amount INTEGER)");
+  EXPECT_EQ(code("none", Head(), "merges.nope").message(),
+            "resolver 'merges.nope': contract 'merges' has no function 'nope'");
+  EXPECT_EQ(code("bad", Head(), "merges").code(), Code::kInvalid);
+  for (const char* name : {"early", "wrong", "none", "bad"}) EXPECT_FALSE(*repo_->BranchHead(name)) << name;
+  // An existing branch keeps its policy; deleting drops it.
+  EXPECT_EQ(code("ok", Head(), "").code(), Code::kExists);
+  EXPECT_EQ(*repo_->BranchResolver("ok"), "merges.record");
+  ASSERT_TRUE(repo_->DeleteBranch("ok").ok());
+  ASSERT_TRUE(code("ok", Head(), "").ok());
+  EXPECT_EQ(*repo_->BranchResolver("ok"), "");
+  EXPECT_EQ(repo_->BranchResolver("gone").status().code(), Code::kNotFound);
 }
 
 TEST_F(MergeTest, MergeBaseOfUnrelatedAndOfAncestors) {
