@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Crash test: kill -9 a writer at random points (ROUNDS times): mostly
-# committing writers, also `call --batch`, `checkout` and `merge`. After
+# committing writers, also `call --batch`, `checkout` and `merge` (automatic
+# into master, consistent — with a resolver — into side). After
 # every kill: the repository opens, fsck passes, a killed batch is in the
 # merge pool whole or not at all, a killed merge left the branch at its old
 # head or at a complete merge block (merge --verify passes), and every block
@@ -23,11 +24,20 @@ CREATE FUNCTION mint(recipient TEXT, amount INTEGER) AS
   INSERT INTO accounts (owner, balance) VALUES (:recipient, :amount)
     ON CONFLICT (owner) DO UPDATE SET balance = balance + :amount;
 END;
+CREATE TABLE claims (name TEXT PRIMARY KEY);
+CREATE FUNCTION claim(name TEXT) AS
+  INSERT INTO claims VALUES (:name);
+END;
+CREATE TABLE conflicts (txid TEXT PRIMARY KEY, error TEXT NOT NULL);
+CREATE FUNCTION resolve(tx TEXT, c TEXT, f TEXT, a TEXT, e TEXT) AS
+  INSERT INTO conflicts VALUES (:tx, :e);
+END;
 SQL
 "$AERGO" -q deploy token token.sql || fail "deploy"
 "$AERGO" -q commit -m deploy || fail "first commit"
 
-"$AERGO" -q branch side || fail "branch side"
+# Merges into side are consistent (conflicts resolved), into master automatic.
+"$AERGO" -q branch side --resolver=token.resolve || fail "branch side"
 pool() { sed -E 's/.*"pool": ([0-9]+).*/\1/' <("$AERGO" status --json); }
 # kill_at <cmd...>: runs aergo in the background and kill -9s it 0-24 ms in
 # (a commit, batch or checkout takes ~10-40 ms here).
@@ -68,8 +78,11 @@ for round in $(seq 1 "$ROUNDS"); do
       kill_at checkout "$target" ;;
     3)  # a merge of the other branch, after both moved on
       cur=master; other=side; grep -q '"branch": "side"' <("$AERGO" status --json) && { cur=side; other=master; }
-      { "$AERGO" -q checkout "$other" && "$AERGO" -q call token mint "o$round" 1 && "$AERGO" -q commit -m "o$round" &&
-        "$AERGO" -q checkout "$cur" && "$AERGO" -q call token mint "c$round" 1 && "$AERGO" -q commit -m "c$round"; } \
+      # Both claim the same name: the source's claim fails on the target.
+      { "$AERGO" -q checkout "$other" && "$AERGO" -q call token mint "o$round" 1 &&
+        "$AERGO" -q call token claim "k$round" && "$AERGO" -q commit -m "o$round" &&
+        "$AERGO" -q checkout "$cur" && "$AERGO" -q call token mint "c$round" 1 &&
+        "$AERGO" -q call token claim "k$round" && "$AERGO" -q commit -m "c$round"; } \
         >/dev/null 2>&1 || fail "round $round: preparing the merge"
       before=$(sed -E 's/.*"head": "([0-9a-f]{64})".*/\1/' <("$AERGO" status --json))
       kill_at merge "$other" --json -m "merge $round"
