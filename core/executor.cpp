@@ -94,14 +94,14 @@ Result<ChangeSet> ReplayBlock(ContractEngine* engine, sqlite3* db, ChangeRecorde
     bool resolved = receipt.status == ReceiptStatus::kResolved;
     recorder->Begin();
     CallOutcome out =
-        resolved ? ResolveTx(engine, block.header.resolver, block.txs[i], ids[i], receipt.error,
+        resolved ? ResolveTx(engine, receipt.resolver, block.txs[i], ids[i], receipt.error,
                              block.header.height, block.header.time_ms, &addresses)
                  : ExecuteTx(engine, db, block.txs[i], ids[i], block.header.height, block.header.time_ms,
                              &addresses);
     if (!out.ok) {
       recorder->Drop();
       return Corrupt("block " + ShortId(block.Id()) + " tx " + ShortId(ids[i]) +
-                     (resolved ? " resolver " + block.header.resolver : std::string()) +
+                     (resolved ? " resolver " + receipt.resolver : std::string()) +
                      " fails on replay: " + out.error);
     }
     AERGO_RETURN_IF_ERROR(recorder->Keep());

@@ -32,8 +32,8 @@ CallOutcome ResolveTx(ContractEngine* engine, const std::string& resolver, const
                       uint64_t block_time_ms, AddressCache* addresses = nullptr);
 
 // Replays a stored block's txs, checks that each applied tx still succeeds
-// and that the header's resolver, called with a resolved tx's recorded
-// error, succeeds (Corrupt naming the block and tx otherwise; that a
+// and that a resolved tx's resolver (its receipt's), called with the
+// recorded error, succeeds (Corrupt naming the block and tx otherwise; that a
 // resolved or excluded tx does fail is for `merge --verify`), and
 // returns the changes they made, as recorded. Callers compare them with the
 // block's stored changes. recorder: installed on db (it is cleared first).

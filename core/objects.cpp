@@ -119,6 +119,7 @@ Bytes Receipt::Encode() const {
   w.Fixed(txid);
   w.U8(static_cast<uint8_t>(status));
   w.Text(error);
+  if (status == ReceiptStatus::kResolved) w.Text(resolver);
   return w.Take();
 }
 
@@ -132,6 +133,10 @@ Result<Receipt> Receipt::Decode(Reader* r) {
   rc.error = r->Text("receipt error", kMaxErrorBytes);
   if (r->ok() && rc.status == ReceiptStatus::kApplied && !rc.error.empty())
     r->Fail("applied receipt carries an error");
+  if (rc.status == ReceiptStatus::kResolved) {
+    rc.resolver = r->Text("receipt resolver", kMaxResolverBytes);
+    if (r->ok() && !IsValidResolverName(rc.resolver)) r->Fail("invalid receipt resolver name");
+  }
   if (!r->ok()) return r->status();
   return rc;
 }
@@ -311,9 +316,9 @@ Status Block::CheckStructure(std::vector<Hash32>* ids_out) const {
       return Corrupt("block " + id + ": genesis txs appear only in the genesis block");
     if (!genesis && tx.chain_id != header.chain_id)
       return Corrupt("block " + id + ": tx " + ShortId(ids[i]) + " belongs to another chain");
-    if (receipts[i].status == ReceiptStatus::kResolved && header.resolver.empty())
-      return Corrupt("block " + id + ": tx " + ShortId(ids[i]) +
-                     " is recorded as resolved in a block without a resolver");
+    if (receipts[i].status != ReceiptStatus::kApplied && header.parents.size() != 2)
+      return Corrupt("block " + id + ": tx " + ShortId(ids[i]) + " is " + ReceiptStatusName(receipts[i].status) +
+                     " outside a merge block");
   }
   if (ids_out) *ids_out = std::move(ids);
   return Status::Ok();

@@ -63,6 +63,11 @@ struct Receipt {
   // VM steps are not recorded: they vary between SQLite builds, and receipts
   // must be identical on every machine (DESIGN §7).
   std::string error;  // empty when applied
+  // Resolved receipts only (encoded only for them): the resolver
+  // "contract.function" that took the failed tx, called with `error`. Usually
+  // the merge's own (the header's), or the one of the source's merge that
+  // resolved it first (a resolution travels with the history).
+  std::string resolver;
 
   Bytes Encode() const;
   Hash32 Hash() const { return Sha256(Encode()); }

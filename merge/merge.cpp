@@ -134,13 +134,16 @@ Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, C
       if (b.txs[i].kind == TxKind::kGenesis) continue;
       AERGO_ASSIGN_OR_RETURN(bool present, on_target(ids[i]));
       if (present) continue;
-      Receipt receipt{ids[i], ReceiptStatus::kApplied, ""};
       auto found = poisoned->find(ids[i]);
       const Poisoned poison = found != poisoned->end() ? found->second : Poisoned{};
-      // Runs one call under the recorder; false if SQLite aborted the
-      // transaction (the error is then kept in `poisoned`, and the replay
-      // restarts).
+      // Runs one call under the recorder, or takes the failure remembered
+      // from an aborted run. False if SQLite aborted the transaction (the
+      // error is then remembered, and the replay restarts).
       auto run = [&](auto&& call, std::optional<std::string> Poisoned::*slot, CallOutcome* r) -> Result<bool> {
+        if (poison.*slot) {
+          *r = CallOutcome{false, *(poison.*slot), 0};
+          return true;
+        }
         recorder->Begin();
         *r = call();
         if (sqlite3_get_autocommit(db)) {
@@ -151,32 +154,42 @@ Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, C
         else recorder->Drop();
         return true;
       };
-      CallOutcome r;
-      if (poison.tx_error) {
-        r = CallOutcome{false, *poison.tx_error, 0};
-      } else {
+      // The tx failed with `error`: hands it to `with`; resolved, or
+      // excluded with both errors.
+      auto resolve = [&](const std::string& with, const std::string& error, Receipt* receipt) -> Result<bool> {
+        CallOutcome rr;
         AERGO_ASSIGN_OR_RETURN(bool done, run([&] {
+          return ResolveTx(engine, with, b.txs[i], ids[i], error, out.height, out.time_ms, &addresses);
+        }, &Poisoned::resolver_error, &rr));
+        if (rr.ok) *receipt = Receipt{ids[i], ReceiptStatus::kResolved, error, with};
+        else *receipt = Receipt{ids[i], ReceiptStatus::kExcluded,
+                                (error + "; resolver " + with + " failed: " + rr.error).substr(0, kMaxErrorBytes), ""};
+        return done;
+      };
+      Receipt receipt{ids[i], ReceiptStatus::kApplied, "", ""};
+      bool done = true;
+      if (b.receipts[i].status == ReceiptStatus::kResolved) {
+        // Settled where it was sealed by a resolver: the settlement travels
+        // with the history, as an exclusion does — the same resolver is
+        // called with the same error, and the tx itself is not run again.
+        AERGO_ASSIGN_OR_RETURN(done, resolve(b.receipts[i].resolver, b.receipts[i].error, &receipt));
+      } else {
+        CallOutcome r;
+        AERGO_ASSIGN_OR_RETURN(done, run([&] {
           return ExecuteTx(engine, db, b.txs[i], ids[i], out.height, out.time_ms, &addresses);
         }, &Poisoned::tx_error, &r));
-        if (!done) { *restart = true; return out; }
-      }
-      if (!r.ok) {
-        receipt.status = ReceiptStatus::kExcluded;
-        receipt.error = r.error.substr(0, kMaxErrorBytes);
-        if (!resolver.empty()) {
-          CallOutcome rr;
-          if (poison.resolver_error) {
-            rr = CallOutcome{false, *poison.resolver_error, 0};
+        if (done && !r.ok) {
+          std::string error = r.error.substr(0, kMaxErrorBytes);
+          if (resolver.empty()) {
+            receipt = Receipt{ids[i], ReceiptStatus::kExcluded, error, ""};
           } else {
-            AERGO_ASSIGN_OR_RETURN(bool done, run([&] {
-              return ResolveTx(engine, resolver, b.txs[i], ids[i], receipt.error, out.height, out.time_ms,
-                               &addresses);
-            }, &Poisoned::resolver_error, &rr));
-            if (!done) { *restart = true; return out; }
+            AERGO_ASSIGN_OR_RETURN(done, resolve(resolver, error, &receipt));
           }
-          if (rr.ok) receipt.status = ReceiptStatus::kResolved;
-          else receipt.error = (receipt.error + "; resolver " + resolver + " failed: " + rr.error).substr(0, kMaxErrorBytes);
         }
+      }
+      if (!done) {
+        *restart = true;
+        return out;
       }
       out.txs.push_back(b.txs[i]);
       out.receipts.push_back(std::move(receipt));

@@ -549,27 +549,33 @@ TEST(CliConsistentMerge, ResolverGetsCanonicalJsonArgs) {
   s.ExpectFsckClean();
 }
 
-// A tx that a consistent merge resolved is replayed as itself when the
-// branch it was resolved on is merged elsewhere (the resolver's writes are
-// not carried over): where it succeeds, it applies.
-TEST(CliConsistentMerge, ResolvedTxIsReplayedAsItselfElsewhere) {
+// A tx that a consistent merge resolved stays resolved when the branch it
+// was resolved on is merged elsewhere: the settlement travels with the
+// history (the same resolver is called with the same error, the tx is not
+// run again), even on a branch where the tx itself would succeed — and the
+// target's own policy (automatic here) does not matter.
+TEST(CliConsistentMerge, ResolutionTravelsWithTheHistory) {
   ConsScene s;
   s.Must({"merge", "feature"});
   std::string m = s.Head();
+  std::string on_cons = s.Conflicts();
   s.Must({"branch", "rich", "--block=" + s.base});
   s.Must({"checkout", "rich"});
-  s.Call({"mint", s.alice, "10"});  // alice 20 here
+  s.Call({"mint", s.alice, "10"});  // alice 20 here: the transfer to bob would apply
   std::string r1 = s.Commit("more for alice");
   RunResult r = s.Run({"merge", "cons", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(JRaw(r.out, "resolver"), "null");
-  EXPECT_EQ(JRaw(r.out, "applied"), "[\"" + s.to_carol + "\", \"" + s.dave_open + "\", \"" + s.to_bob + "\"]");
+  EXPECT_EQ(JRaw(r.out, "applied"), "[\"" + s.to_carol + "\", \"" + s.dave_open + "\"]");
   EXPECT_EQ(JRaw(r.out, "excluded"), "[]");
-  EXPECT_EQ(JRaw(r.out, "resolved"), "[]");
+  EXPECT_EQ(JRaw(r.out, "resolved"), "[{\"txid\": \"" + s.to_bob + "\", \"error\": \"" + kCheckError + "\"}]");
   std::string show = s.Out({"show", "HEAD", "--json"});
   EXPECT_EQ(JRaw(show, "parents"), "[\"" + r1 + "\", \"" + m + "\"]");
-  EXPECT_EQ(s.Bal(), (std::map<std::string, long long>{{s.alice, 0}, {s.dave, 0}, {"bob", 10}, {"carol", 10}}));
-  EXPECT_EQ(s.Conflicts(), "[]\n");
+  EXPECT_EQ(JRaw(show, "resolver"), "null");  // the policy of this merge: automatic
+  EXPECT_EQ(s.Bal(), (std::map<std::string, long long>{{s.alice, 10}, {s.dave, 0}, {"bob", 0}, {"carol", 10}}));
+  // The resolver ran again here, with the same tx, call and error (only
+  // the block it ran in differs).
+  EXPECT_EQ(s.Conflicts(), on_cons);
   s.ExpectVerified("HEAD");
   s.ExpectFsckClean();
 }

@@ -375,6 +375,39 @@ TEST_F(ConsistentMergeTest, VerifyUsesTheRecordedResolverNotTheBranchPolicy) {
   EXPECT_NE(repo_->ReadBlock(*r.block)->header.state_root, repo_->ReadBlock(*a.block)->header.state_root);
 }
 
+// A resolution made on `cons` travels when cons is merged into an
+// automatic branch: the tx is not run again, the recorded resolver is.
+TEST_F(ConsistentMergeTest, AResolutionTravelsWithTheHistory) {
+  Setup("record");
+  MergeReport r = MergeOk("feature");
+  ASSERT_EQ(r.resolved.size(), 1u);
+  ASSERT_TRUE(repo_->CreateBranch("later", block2_.Id()).ok());  // before the merges contract
+  Checkout("later");
+  SubmitOk({Call(admin_, "mint", {Value::Text(Addr(alice_)), Value::Integer(100)})});
+  CommitOk("alice could pay bob here");
+  MergeReport t = MergeOk("cons");
+  ASSERT_TRUE(t.block);
+  EXPECT_EQ(t.resolver, "");
+  ASSERT_EQ(t.resolved.size(), 1u);
+  EXPECT_EQ(t.resolved[0].txid, pay_bob_.Id());
+  EXPECT_EQ(t.resolved[0].error, "CHECK constraint failed: balance >= 0");
+  auto b = repo_->ReadBlock(*t.block);
+  ASSERT_TRUE(b.ok());
+  bool found = false;
+  for (const Receipt& rc : b->receipts)
+    if (rc.txid == pay_bob_.Id()) {
+      found = true;
+      EXPECT_EQ(rc.status, ReceiptStatus::kResolved);
+      EXPECT_EQ(rc.resolver, "merges.record");
+    }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(Balance(bob_), 29);  // 30, minus 1 to alice; the transfer from alice did not apply here either
+  EXPECT_EQ(Conflicts().rows.size(), 1u);
+  EXPECT_EQ(LiveDigest(), ReplayDigest(*t.block));
+  ExpectVerified(*t.block);
+  ExpectFsckClean();
+}
+
 TEST_F(ConsistentMergeTest, BranchResolverIsCheckedAtItsBlock) {
   DivergedBranches(kResolvers);
   Hash32 before_merges = block2_.Id();

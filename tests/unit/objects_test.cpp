@@ -103,7 +103,7 @@ class Objects : public ::testing::Test {
     b.txs.push_back(CallTx(key, chain, 0x66, {Value::Text("Abc"), Value::Integer(5)}));
     b.receipts.push_back(Receipt{b.txs[0].Id(), ReceiptStatus::kApplied, ""});
     b.receipts.push_back(Receipt{b.txs[1].Id(), ReceiptStatus::kExcluded, "insufficient funds"});
-    b.receipts.push_back(Receipt{b.txs[2].Id(), ReceiptStatus::kResolved, "resolved by r.f"});
+    b.receipts.push_back(Receipt{b.txs[2].Id(), ReceiptStatus::kResolved, "resolved by r.f", "r.f"});
     auto& h = b.header;
     h.chain_id = chain;
     h.height = 7;
@@ -184,6 +184,11 @@ TEST_F(Objects, ReceiptKnownVector) {
   EXPECT_EQ(ToHex(rc.Encode()), Repeat("00", 31) + "01" "00" "00000000");
   EXPECT_EQ(rc.Encode().size(), 37u);
   Receipt ex{Filled(0xaa), ReceiptStatus::kExcluded, "no"};
+  EXPECT_EQ(ToHex(ex.Encode()), Repeat("aa", 32) + "01" "00000002" "6e6f");
+  // Only a resolved receipt carries the resolver, after the error.
+  Receipt res{Filled(0xbb), ReceiptStatus::kResolved, "no", "r.f"};
+  EXPECT_EQ(ToHex(res.Encode()), Repeat("bb", 32) + "02" "00000002" "6e6f" "00000003" "722e66");
+  ex.resolver = "r.f";
   EXPECT_EQ(ToHex(ex.Encode()), Repeat("aa", 32) + "01" "00000002" "6e6f");
   EXPECT_EQ(rc.Hash(), Sha256(rc.Encode()));
 }
@@ -282,6 +287,7 @@ TEST_F(Objects, ReceiptRoundTrip) {
     EXPECT_EQ(back->Hash(), rc.Hash());
     EXPECT_EQ(back->status, rc.status);
     EXPECT_EQ(back->error, rc.error);
+    EXPECT_EQ(back->resolver, rc.resolver);
   }
 }
 
@@ -566,6 +572,11 @@ TEST_F(Objects, BlockDecodeRejections) {
     d = Block::Decode(h, t, bad.EncodeReceipts());
     ASSERT_FALSE(d.ok());
     EXPECT_EQ(d.status().message(), "block receipts: applied receipt carries an error");
+    bad = b;  // a resolved receipt names its resolver
+    bad.receipts[2].resolver = "R.f";
+    d = Block::Decode(h, t, bad.EncodeReceipts());
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().message(), "block receipts: invalid receipt resolver name");
   }
 }
 
@@ -697,12 +708,11 @@ TEST_F(Objects, CheckStructureCatchesRootMismatches) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("receipt root mismatch"), std::string::npos) << st.message();
 
-  Block no_resolver = b;  // a resolved tx needs the resolver that resolved it
-  no_resolver.header.resolver.clear();
-  st = no_resolver.CheckStructure();
+  Block not_merge = b;  // excluded and resolved txs come only from merges
+  not_merge.header.parents.pop_back();
+  st = not_merge.CheckStructure();
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("is recorded as resolved in a block without a resolver"), std::string::npos)
-      << st.message();
+  EXPECT_NE(st.message().find("is excluded outside a merge block"), std::string::npos) << st.message();
 }
 
 TEST_F(Objects, CheckStructureCatchesReceiptForWrongTx) {
