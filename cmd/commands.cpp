@@ -30,7 +30,7 @@ const std::vector<Command>& Commands() {
        "print the best common ancestor of two blocks"},
       {"cherry-pick", CmdCherryPick, "aergo cherry-pick <txid or block>... [--json]",
        "replay chosen txs onto the current branch's merge pool"},
-      {"fsck", CmdFsck, "aergo fsck [--fast] [--json]", "verify the whole repository"},
+      {"fsck", CmdFsck, "aergo fsck [--fast] [--threads=<N>] [--json]", "verify the whole repository"},
       {"config", CmdConfig, "aergo config <key> [<value>] | config --unset <key> | config --list",
        "read or write repository config"},
       {"key", CmdKey, "aergo key new <name> | key list | key show <name> [--json]",
