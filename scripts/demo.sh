@@ -62,6 +62,28 @@ run merge feature
 run merge --verify master
 run query "SELECT owner, balance FROM token.accounts ORDER BY owner"
 
+say "Consistent merge: on a branch with a resolver, a tx that fails when merged goes to the resolver"
+cp "$ROOT/examples/conflicts.sql" conflicts.sql
+run deploy merges conflicts.sql
+run commit -m "deploy the merge resolver"
+run branch audited --resolver=merges.record
+run branch --show audited
+run branch spend
+run checkout spend
+run call token transfer "$BOB" 70
+run commit -m "alice pays bob 70"
+run checkout audited
+run call token transfer "$BOB" 50
+run commit -m "alice pays bob 50"
+run merge spend
+run query "SELECT call, args, error FROM merges.conflicts"
+run merge --verify audited
+
+say "Cherry-pick: the same signed tx replayed onto master's merge pool"
+run checkout master
+run cherry-pick spend
+run commit -m "take alice's payment from spend"
+
 say "History"
 run log --oneline --graph
 run tag v1 --block=feature
