@@ -76,11 +76,8 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
   auto repo_r = ctx.OpenRepo(OpenMode::kWrite);
   if (!repo_r.ok()) return Fail(ctx, repo_r.status());
   Repository& repo = **repo_r;
-  auto head = repo.CurrentHead();
-  if (!head.ok()) return Fail(ctx, head.status());
-  if (!head->branch)
-    return Fail(ctx, Denied("HEAD is detached at " + ShortId(head->block.id) +
-                            " (a tag or block is read-only): checkout a branch first"));
+  auto branch = repo.CheckedOutBranch("check out a branch first (a tag or block is read-only)");
+  if (!branch.ok()) return Fail(ctx, branch.status());
   // The key (perhaps a passphrase prompt) is loaded once the arguments are
   // known to be good.
   std::optional<std::string> key_flag;

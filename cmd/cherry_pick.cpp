@@ -21,10 +21,8 @@ int CmdCherryPick(Context& ctx, const std::vector<std::string>& args) {
   auto repo_r = ctx.OpenRepo(OpenMode::kWrite);
   if (!repo_r.ok()) return Fail(ctx, repo_r.status());
   Repository& repo = **repo_r;
-  auto head = repo.CurrentHead();
-  if (!head.ok()) return Fail(ctx, head.status());
-  if (!head->branch)
-    return Fail(ctx, Denied("HEAD is detached at " + ShortId(head->block.id) + ": check out a branch to pick onto"));
+  auto branch = repo.CheckedOutBranch("check out a branch to pick onto");
+  if (!branch.ok()) return Fail(ctx, branch.status());
 
   auto txs = TxsToPick(repo, (*vm)["pick"].as<std::vector<std::string>>());
   if (!txs.ok()) return Fail(ctx, txs.status());
@@ -49,11 +47,11 @@ int CmdCherryPick(Context& ctx, const std::vector<std::string>& args) {
     }
   }
   if (json)
-    *ctx.out << "{\"branch\": " << JsonString(*head->branch) << ", \"picked\": [" << Join(picked_json, ", ")
+    *ctx.out << "{\"branch\": " << JsonString(*branch) << ", \"picked\": [" << Join(picked_json, ", ")
              << "], \"failed\": [" << Join(failed_json, ", ") << "]}\n";
   else if (!ctx.quiet)
     *ctx.out << text << res->size() - failed << " of " << res->size() << " tx(s) picked into the merge pool of '"
-             << *head->branch << "'\n";
+             << *branch << "'\n";
   if (failed > 0) {
     *ctx.err << "aergo: error: " << failed << " of " << res->size()
              << " tx(s) failed and were not kept (the others are in the merge pool)\n";

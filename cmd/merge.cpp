@@ -102,10 +102,10 @@ int CmdMerge(Context& ctx, const std::vector<std::string>& args) {
 
   auto source = repo.Resolve(rev);
   if (!source.ok()) return Fail(ctx, source.status());
+  auto branch = repo.CheckedOutBranch("check out the branch to merge into");
+  if (!branch.ok()) return Fail(ctx, branch.status());
   auto head = repo.CurrentHead();
   if (!head.ok()) return Fail(ctx, head.status());
-  if (!head->branch) return Fail(ctx, Denied("HEAD is detached at " + ShortId(head->block.id) +
-                                             ": check out the branch to merge into"));
   // A key only when a merge block will be sealed (not for a fast-forward),
   // asked for after the refusals that need none.
   std::optional<SecretKey> key;
@@ -129,7 +129,7 @@ int CmdMerge(Context& ctx, const std::vector<std::string>& args) {
   auto report = MergeInto(repo, *source, key ? &*key : nullptr, options);
   if (!report.ok()) return Fail(ctx, report.status());
   if (json) *ctx.out << ReportJson(*report, preview);
-  else if (!ctx.quiet) *ctx.out << ReportText(*report, rev, *head->branch, preview);
+  else if (!ctx.quiet) *ctx.out << ReportText(*report, rev, *branch, preview);
   return kExitOk;
 }
 

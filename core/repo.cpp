@@ -580,9 +580,18 @@ Tx Repository::MakeTx(TxKind kind, const SecretKey& key, std::string contract, s
   return tx;
 }
 
+static Status DetachedError(const Head& h, const std::string& hint) {
+  return Denied("HEAD is detached at " + ShortId(h.block.id) + hint);
+}
+
 static Status DetachedError(const Head& h) {
-  return Denied("HEAD is detached at " + ShortId(h.block.id) +
-                " (a tag or block is read-only): checkout a branch first");
+  return DetachedError(h, ": check out a branch first (a tag or block is read-only)");
+}
+
+Result<std::string> Repository::CheckedOutBranch(const std::string& hint) {
+  AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
+  if (!head.branch) return DetachedError(head, ": " + hint);
+  return *head.branch;
 }
 
 static Status EmptyPoolError(const std::string& branch) {

@@ -88,6 +88,8 @@ class Repository {
   ChangeRecorder& recorder() { return *recorder_; }
 
   Result<Head> CurrentHead();
+  // The checked-out branch, or Denied "HEAD is detached at <id>: <hint>".
+  Result<std::string> CheckedOutBranch(const std::string& hint);
   Result<BlockRow> BlockInfo(const Hash32& id);
   // Reads and decodes a block, checking it is the block the id names.
   Result<Block> ReadBlock(const Hash32& id);

@@ -244,11 +244,8 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
     return Invalid("merge message is " + std::to_string(options.message.size()) + " bytes, limit " +
                    std::to_string(kMaxMessageBytes));
   if (!IsValidUtf8(options.message)) return Invalid("merge message is not valid UTF-8");
+  AERGO_ASSIGN_OR_RETURN(std::string branch, repo.CheckedOutBranch("check out the branch to merge into"));
   AERGO_ASSIGN_OR_RETURN(Head head, repo.CurrentHead());
-  if (!head.branch)
-    return Denied("HEAD is detached at " + ShortId(head.block.id) +
-                  ": check out the branch to merge into");
-  const std::string& branch = *head.branch;
   AERGO_ASSIGN_OR_RETURN(uint64_t pending, repo.PoolCount());
   if (pending > 0)
     return Denied("the merge pool of branch '" + branch + "' holds " + std::to_string(pending) +
