@@ -12,7 +12,6 @@
 // 50 and f2's txs replayed in order there give 70, 10, then fail (10 < 20).
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,34 +22,9 @@
 namespace aergo::clitest {
 namespace {
 
-namespace fs = std::filesystem;
-
-const char* kCheckError = "CHECK constraint failed: balance >= 0";
-
-std::string Short(const std::string& id) { return id.substr(0, 12); }
-
-std::map<std::string, long long> BalanceMap(const std::string& csv) {
-  std::map<std::string, long long> out;
-  auto lines = Lines(csv);
-  for (size_t i = 1; i < lines.size(); ++i) {
-    size_t comma = lines[i].find(',');
-    if (comma == std::string::npos) continue;
-    out[lines[i].substr(0, comma)] = std::stoll(lines[i].substr(comma + 1));
-  }
-  return out;
-}
-
 std::string FailedStderr(size_t failed, size_t n) {
   return "aergo: error: " + std::to_string(failed) + " of " + std::to_string(n) +
          " tx(s) failed and were not kept (the others are in the merge pool)\n";
-}
-
-// Copies `from`'s home/ (keys) and work/ (the repository) into `to`: the
-// scene is built once per test binary and each test works on a copy.
-void CopySandbox(const Sandbox& from, const Sandbox& to) {
-  auto opts = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
-  fs::copy(from.home(), to.home(), opts);
-  fs::copy(from.work(), to.work(), opts);
 }
 
 struct SceneIds {
@@ -60,53 +34,17 @@ struct SceneIds {
 };
 
 // The scene above, master checked out, pools empty; commands run in the
-// repository.
-struct Scene : SceneIds {
-  Sandbox sb;
-
+// repository. Built once per test binary; each test works on a copy.
+struct Scene : SceneIds, TokenSession {
   Scene() {
     static const std::unique_ptr<Scene> tmpl(new Scene(Build{}));
     CopySandbox(tmpl->sb, sb);
     static_cast<SceneIds&>(*this) = *tmpl;
   }
 
-  RunResult Run(const std::vector<std::string>& args) { return sb.Run(args, sb.repo()); }
-  void Must(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    ASSERT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-  }
-  std::string Field(const std::vector<std::string>& args, const std::string& key) {
-    RunResult r = Run(args);
-    EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-    return JStr(r.out, key);
-  }
-  long long Pool() { return JNum(Run({"status", "--json"}).out, "pool"); }
-  std::string Head() { return JStr(Run({"status", "--json"}).out, "head"); }
-  std::string Commit(const std::string& msg) { return Field({"commit", "-m", msg, "--json"}, "block"); }
-  std::string Call(const std::vector<std::string>& fn_args) {
-    std::vector<std::string> args = {"call", "token"};
-    args.insert(args.end(), fn_args.begin(), fn_args.end());
-    args.push_back("--json");
-    RunResult r = Run(args);
-    EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-    EXPECT_EQ(JStr(r.out, "status"), "ok") << Joined(args) << ": " << r.out;
-    return JStr(r.out, "txid");
-  }
-  std::string Out(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-    return r.out;
-  }
-  std::map<std::string, long long> Bal(const std::string& at = "") {
-    std::vector<std::string> args = {"query", kBalances, "--csv"};
-    if (!at.empty()) args.insert(args.end(), {"--at", at});
-    return BalanceMap(Out(args));
-  }
-  // Branch, head, pool, history, state and branches.
-  std::string Snapshot() {
-    return Out({"status", "--json"}) + Out({"log", "--json"}) + Out({"query", kBalances, "--csv"}) +
-           Out({"branch", "--json"}) + Out({"diff"});
-  }
+  // TokenSession's snapshot (branch, head, pool, history, state and
+  // branches) and the pending changes.
+  std::string Snapshot() { return TokenSession::Snapshot() + Out({"diff"}); }
   // The txids (and statuses) of block `rev`, in order.
   std::vector<std::string> BlockTxs(const std::string& rev, std::vector<std::string>* statuses = nullptr) {
     std::vector<std::string> out;
@@ -115,13 +53,6 @@ struct Scene : SceneIds {
       if (statuses) statuses->push_back(JStr(t, "status"));
     }
     return out;
-  }
-  void ExpectFsckClean() {
-    for (std::vector<std::string> args : {std::vector<std::string>{"fsck"}, {"fsck", "--fast"}}) {
-      RunResult r = Run(args);
-      EXPECT_EQ(r.code, 0) << Joined(args) << ":\n" << r.out << r.err;
-      EXPECT_TRUE(Has(r.out, ": ok")) << r.out;
-    }
   }
 
  private:

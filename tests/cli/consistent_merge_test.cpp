@@ -26,8 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kCheckError = "CHECK constraint failed: balance >= 0";
-
 // The resolver contract: `resolve` records everything it is handed (and
 // the :sender, :txid, :height and :block_time it sees); `refuse` fails; `bad` and `typed` have the
 // wrong signature.
@@ -61,8 +59,6 @@ const char* kConflictsEnv = "SELECT height, block_time FROM merges.conflicts ORD
 const char* kConflicts =
     "SELECT txid, tx_contract, tx_function, args, error, sender, env_txid FROM merges.conflicts ORDER BY txid";
 
-std::string Short(const std::string& id) { return id.substr(0, 12); }
-
 // "YYYY-MM-DDTHH:MM:SSZ" (as show --json prints a block's time) in unix
 // seconds, or -1.
 long long UnixSeconds(const std::string& iso) {
@@ -71,50 +67,10 @@ long long UnixSeconds(const std::string& iso) {
   return static_cast<long long>(timegm(&tm));
 }
 
-// Every occurrence of `from` in `s` replaced by `to`.
-std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
-    s.replace(p, from.size(), to);
-  return s;
-}
-
-// "owner,balance" CSV (query --csv) as a map; the header is skipped.
-std::map<std::string, long long> BalanceMap(const std::string& csv) {
-  std::map<std::string, long long> out;
-  auto lines = Lines(csv);
-  for (size_t i = 1; i < lines.size(); ++i) {
-    size_t comma = lines[i].find(',');
-    if (comma == std::string::npos) continue;
-    out[lines[i].substr(0, comma)] = std::stoll(lines[i].substr(comma + 1));
-  }
-  return out;
-}
-
-// Copies `from`'s home/ (keys) and work/ (the repository) into `to`: a
-// scene is built once per test binary and each test works on a copy.
-void CopySandbox(const Sandbox& from, const Sandbox& to) {
-  auto opts = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
-  fs::copy(from.home(), to.home(), opts);
-  fs::copy(from.work(), to.work(), opts);
-}
-
 // A sandbox with a token repository (see Init); commands run in the
 // repository.
-struct Repo {
-  Sandbox sb;
+struct Repo : TokenSession {
   std::string alice, dave;  // addresses: alice is the signing key
-
-  RunResult Run(const std::vector<std::string>& args) { return sb.Run(args, sb.repo()); }
-  void Must(const std::vector<std::string>& args) {
-    RunResult r = Run(args);
-    ASSERT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-  }
-  std::string Field(const std::vector<std::string>& args, const std::string& key) {
-    RunResult r = Run(args);
-    EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-    return JStr(r.out, key);
-  }
-  long long Pool() { return JNum(Run({"status", "--json"}).out, "pool"); }
 
   // alice deploys the token and the merges contract and holds
   // `alice_funds`; bob and carol have zero accounts; a second key "dave"
@@ -133,41 +89,10 @@ struct Repo {
     Must({"call", "token", "mint", "carol", "0"});
   }
 
-  std::string Head() { return JStr(Run({"status", "--json"}).out, "head"); }
-  std::string Commit(const std::string& msg) { return Field({"commit", "-m", msg, "--json"}, "block"); }
-  std::string Call(const std::vector<std::string>& fn_args, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"call", "token"};
-    args.insert(args.end(), fn_args.begin(), fn_args.end());
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back("--json");
-    RunResult r = Run(args);
-    EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-    EXPECT_EQ(JStr(r.out, "status"), "ok") << Joined(args) << ": " << r.out;
-    return JStr(r.out, "txid");
-  }
-  std::string Out(const std::vector<std::string>& args, const std::string& cwd = "") {
-    RunResult r = cwd.empty() ? Run(args) : sb.Run(args, cwd);
-    EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-    return r.out;
-  }
-  std::map<std::string, long long> Bal(const std::string& at = "", const std::string& cwd = "") {
-    std::vector<std::string> args = {"query", kBalances, "--csv"};
-    if (!at.empty()) args.insert(args.end(), {"--at", at});
-    return BalanceMap(Out(args, cwd));
-  }
   std::string Conflicts(const std::string& cwd = "") { return Out({"query", kConflicts, "--json"}, cwd); }
-  // Branch, head, pool, history, state (balances and conflicts), branches.
-  std::string Snapshot(const std::string& cwd = "") {
-    return Out({"status", "--json"}, cwd) + Out({"log", "--json"}, cwd) + Out({"query", kBalances, "--csv"}, cwd) +
-           Conflicts(cwd) + Out({"branch", "--json"}, cwd);
-  }
-  void ExpectFsckClean(const std::string& cwd = "") {
-    for (std::vector<std::string> args : {std::vector<std::string>{"fsck"}, {"fsck", "--fast"}}) {
-      RunResult r = cwd.empty() ? Run(args) : sb.Run(args, cwd);
-      EXPECT_EQ(r.code, 0) << Joined(args) << ":\n" << r.out << r.err;
-      EXPECT_TRUE(Has(r.out, ": ok")) << r.out;
-    }
-  }
+  // TokenSession's snapshot (status, history, balances, branches) and the
+  // conflicts table.
+  std::string Snapshot(const std::string& cwd = "") { return TokenSession::Snapshot(cwd) + Conflicts(cwd); }
   void ExpectVerified(const std::string& rev, const std::string& cwd = "") {
     RunResult v = cwd.empty() ? Run({"merge", "--verify", rev}) : sb.Run({"merge", "--verify", rev}, cwd);
     EXPECT_EQ(v.code, 0) << "merge --verify " << rev << ": " << v.out << v.err;

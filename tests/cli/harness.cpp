@@ -28,6 +28,19 @@ const std::string kTokenContract =
 
 const char* kBalances = "SELECT owner, balance FROM token.accounts ORDER BY owner";
 
+const char* kCheckError = "CHECK constraint failed: balance >= 0";
+
+std::map<std::string, long long> BalanceMap(const std::string& csv) {
+  std::map<std::string, long long> out;
+  auto lines = Lines(csv);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    size_t comma = lines[i].find(',');
+    if (comma == std::string::npos) continue;
+    out[lines[i].substr(0, comma)] = std::stoll(lines[i].substr(comma + 1));
+  }
+  return out;
+}
+
 bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
 
 size_t Count(const std::string& s, const std::string& sub) {
@@ -52,6 +65,14 @@ std::string Joined(const std::vector<std::string>& args) {
   for (const auto& a : args) out += a + " ";
   return out;
 }
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
+  return s;
+}
+
+std::string Short(const std::string& id) { return id.substr(0, 12); }
 
 std::vector<std::string> Objects(const std::string& arr) {
   std::vector<std::string> out;
@@ -254,31 +275,79 @@ std::string Sandbox::InitTokenRepo(const std::string& key) {
   return address;
 }
 
-TokenSandbox::TokenSandbox() : alice(sb.InitTokenRepo()) {}
+void CopySandbox(const Sandbox& from, const Sandbox& to) {
+  auto opts = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
+  fs::copy(from.home(), to.home(), opts);
+  fs::copy(from.work(), to.work(), opts);
+}
 
-RunResult TokenSandbox::Run(const std::vector<std::string>& args,
+RunResult TokenSession::Run(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env, const std::string& in) {
   return sb.Run(args, sb.repo(), env, in);
 }
 
-void TokenSandbox::Must(const std::vector<std::string>& args) {
+void TokenSession::Must(const std::vector<std::string>& args) {
   RunResult r = Run(args);
   ASSERT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
 }
 
-std::string TokenSandbox::Field(const std::vector<std::string>& args, const std::string& key) {
+std::string TokenSession::Field(const std::vector<std::string>& args, const std::string& key) {
   RunResult r = Run(args);
   EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
   return JStr(r.out, key);
 }
+
+long long TokenSession::Pool() { return JNum(Run({"status", "--json"}).out, "pool"); }
+
+std::string TokenSession::Head() { return JStr(Run({"status", "--json"}).out, "head"); }
+
+std::string TokenSession::Commit(const std::string& msg) {
+  return Field({"commit", "-m", msg, "--json"}, "block");
+}
+
+std::string TokenSession::Call(const std::vector<std::string>& fn_args, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"call", "token"};
+  args.insert(args.end(), fn_args.begin(), fn_args.end());
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back("--json");
+  RunResult r = Run(args);
+  EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
+  EXPECT_EQ(JStr(r.out, "status"), "ok") << Joined(args) << ": " << r.out;
+  return JStr(r.out, "txid");
+}
+
+std::string TokenSession::Out(const std::vector<std::string>& args, const std::string& cwd) {
+  RunResult r = cwd.empty() ? Run(args) : sb.Run(args, cwd);
+  EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
+  return r.out;
+}
+
+std::map<std::string, long long> TokenSession::Bal(const std::string& at, const std::string& cwd) {
+  std::vector<std::string> args = {"query", kBalances, "--csv"};
+  if (!at.empty()) args.insert(args.end(), {"--at", at});
+  return BalanceMap(Out(args, cwd));
+}
+
+std::string TokenSession::Snapshot(const std::string& cwd) {
+  return Out({"status", "--json"}, cwd) + Out({"log", "--json"}, cwd) + Out({"query", kBalances, "--csv"}, cwd) +
+         Out({"branch", "--json"}, cwd);
+}
+
+void TokenSession::ExpectFsckClean(const std::string& cwd) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"fsck"}, {"fsck", "--fast"}}) {
+    RunResult r = cwd.empty() ? Run(args) : sb.Run(args, cwd);
+    EXPECT_EQ(r.code, 0) << Joined(args) << ":\n" << r.out << r.err;
+    EXPECT_TRUE(Has(r.out, ": ok")) << r.out;
+  }
+}
+
+TokenSandbox::TokenSandbox() : alice(sb.InitTokenRepo()) {}
 
 void TokenSandbox::DeployAndFund() {
   Must({"deploy", "token", "token.sql"});
   Must({"call", "token", "open"});
   Must({"call", "token", "mint", alice, "100"});
 }
-
-long long TokenSandbox::Pool() { return JNum(Run({"status", "--json"}).out, "pool"); }
 
 std::string TokenSandbox::Balances() {
   RunResult r = Run({"query", kBalances, "--json"});

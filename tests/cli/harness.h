@@ -47,13 +47,12 @@ class Sandbox {
   std::string root_;
 };
 
-// A sandbox whose repository (InitTokenRepo, key alice) has the token
-// contract in token.sql, not yet deployed; commands run in the repository.
-struct TokenSandbox {
+// A sandbox whose commands run in its repository (work()/repo), with
+// helpers for a repository that has the token contract deployed as
+// "token". Creates no repository itself: TokenSandbox inits one, other
+// fixtures copy a prepared one in (CopySandbox) or init their own.
+struct TokenSession {
   Sandbox sb;
-  std::string alice;  // the address of alice, the repository's signing key
-
-  TokenSandbox();
 
   RunResult Run(const std::vector<std::string>& args,
                 const std::map<std::string, std::string>& env = {}, const std::string& in = "");
@@ -62,20 +61,58 @@ struct TokenSandbox {
   // Runs args (a --json command), expects exit code 0, returns the string
   // field `key` of the output.
   std::string Field(const std::vector<std::string>& args, const std::string& key);
+  // The number of pending txs (status --json).
+  long long Pool();
+  // The checked-out block's id (status --json).
+  std::string Head();
+  // Commits the pool with message `msg`; returns the new block's id.
+  std::string Commit(const std::string& msg);
+  // Calls token.<fn>(args...) with the options `extra` (e.g. --key),
+  // expects it to succeed, and returns the pending tx's id.
+  std::string Call(const std::vector<std::string>& fn_args, const std::vector<std::string>& extra = {});
+  // Runs args in `cwd` (default: the repository), expects exit code 0,
+  // returns stdout.
+  std::string Out(const std::vector<std::string>& args, const std::string& cwd = "");
+  // Balances of the checked-out state, or as of block `at`, of the
+  // repository in `cwd` (default: this one).
+  std::map<std::string, long long> Bal(const std::string& at = "", const std::string& cwd = "");
+  // What a user can observe of the repository: branch and head (status),
+  // history (log, every block), state (balances) and branches.
+  std::string Snapshot(const std::string& cwd = "");
+  // fsck and fsck --fast both pass.
+  void ExpectFsckClean(const std::string& cwd = "");
+};
+
+// A sandbox whose repository (InitTokenRepo, key alice) has the token
+// contract in token.sql, not yet deployed; commands run in the repository.
+struct TokenSandbox : TokenSession {
+  std::string alice;  // the address of alice, the repository's signing key
+
+  TokenSandbox();
+
   // Deploys token.sql as "token", opens alice's account and mints her 100
   // (pending, not committed).
   void DeployAndFund();
-  // The number of pending txs (status --json).
-  long long Pool();
   // All balances, as query --json prints them (expects exit code 0).
   std::string Balances();
 };
+
+// Copies `from`'s home/ (keys) and work/ (the repository) into `to`: a
+// scene can be built once per test binary and each test then work on a
+// copy.
+void CopySandbox(const Sandbox& from, const Sandbox& to);
 
 // The DESIGN's example token contract.
 extern const std::string kTokenContract;
 
 // Every balance of the token contract, by owner.
 extern const char* kBalances;
+
+// The token contract's error for a transfer of more than the balance.
+extern const char* kCheckError;
+
+// "owner,balance" CSV (query --csv) as a map; the header is skipped.
+std::map<std::string, long long> BalanceMap(const std::string& csv);
 
 // Whether `s` contains `sub`.
 bool Has(const std::string& s, const std::string& sub);
@@ -87,6 +124,10 @@ std::vector<std::string> Lines(const std::string& s);
 bool IsHex(const std::string& s, size_t n);
 // The args joined, each followed by a space (for failure messages).
 std::string Joined(const std::vector<std::string>& args);
+// Every occurrence of `from` in `s` replaced by `to`.
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to);
+// The short form of a block or tx id: its first 12 hex digits.
+std::string Short(const std::string& id);
 
 // The string value of the first "key": "..." at or after `from`, or
 // "<missing key>".

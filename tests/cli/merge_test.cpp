@@ -22,30 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Every occurrence of `from` in `s` replaced by `to`.
-std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
-    s.replace(p, from.size(), to);
-  return s;
-}
-
-// "owner,balance" CSV (query --csv) as a map; the header is skipped.
-std::map<std::string, long long> BalanceMap(const std::string& csv) {
-  std::map<std::string, long long> out;
-  auto lines = Lines(csv);
-  for (size_t i = 1; i < lines.size(); ++i) {
-    size_t comma = lines[i].find(',');
-    if (comma == std::string::npos) continue;
-    out[lines[i].substr(0, comma)] = std::stoll(lines[i].substr(comma + 1));
-  }
-  return out;
-}
-
-std::string Short(const std::string& id) { return id.substr(0, 12); }
-
 // A token repository: alice (the signing key) deployed the token and holds
 // `alice_funds`; bob and carol have zero accounts; a second key "dave"
-// exists. Commands run in the repository.
+// exists. Commands run in the repository (TokenSession's helpers).
 struct TokenRepo : TokenSandbox {
   std::string dave;  // dave's address
 
@@ -58,45 +37,6 @@ struct TokenRepo : TokenSandbox {
     Must({"call", "token", "mint", alice, std::to_string(alice_funds)});
     Must({"call", "token", "mint", "bob", "0"});
     Must({"call", "token", "mint", "carol", "0"});
-  }
-
-  std::string Head() { return JStr(Run({"status", "--json"}).out, "head"); }
-  std::string Commit(const std::string& msg) { return Field({"commit", "-m", msg, "--json"}, "block"); }
-  // Calls token.<fn>(args...) and returns the pending tx's id.
-  std::string Call(const std::vector<std::string>& fn_args, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"call", "token"};
-    args.insert(args.end(), fn_args.begin(), fn_args.end());
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back("--json");
-    RunResult r = Run(args);
-    EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-    EXPECT_EQ(JStr(r.out, "status"), "ok") << Joined(args) << ": " << r.out;
-    return JStr(r.out, "txid");
-  }
-  // Runs args, expects exit code 0, returns stdout.
-  std::string Out(const std::vector<std::string>& args, const std::string& cwd = "") {
-    RunResult r = cwd.empty() ? Run(args) : sb.Run(args, cwd);
-    EXPECT_EQ(r.code, 0) << Joined(args) << ": " << r.err;
-    return r.out;
-  }
-  // Balances of the checked-out state, or as of block `at`.
-  std::map<std::string, long long> Bal(const std::string& at = "", const std::string& cwd = "") {
-    std::vector<std::string> args = {"query", kBalances, "--csv"};
-    if (!at.empty()) args.insert(args.end(), {"--at", at});
-    return BalanceMap(Out(args, cwd));
-  }
-  // What a user can observe of the repository: branch and head (status),
-  // history (log, every block), state (balances) and branches.
-  std::string Snapshot(const std::string& cwd = "") {
-    return Out({"status", "--json"}, cwd) + Out({"log", "--json"}, cwd) +
-           Out({"query", kBalances, "--csv"}, cwd) + Out({"branch", "--json"}, cwd);
-  }
-  void ExpectFsckClean(const std::string& cwd = "") {
-    for (std::vector<std::string> args : {std::vector<std::string>{"fsck"}, {"fsck", "--fast"}}) {
-      RunResult r = cwd.empty() ? Run(args) : sb.Run(args, cwd);
-      EXPECT_EQ(r.code, 0) << Joined(args) << ":\n" << r.out << r.err;
-      EXPECT_TRUE(Has(r.out, ": ok")) << r.out;
-    }
   }
 };
 
@@ -125,8 +65,6 @@ struct Scene : TokenRepo {
     return {{alice, 0}, {dave, 0}, {"bob", 0}, {"carol", 10}};
   }
 };
-
-const char* kCheckError = "CHECK constraint failed: balance >= 0";
 
 }  // namespace
 
