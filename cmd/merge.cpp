@@ -47,7 +47,9 @@ std::string ReportText(const MergeReport& r, const std::string& source, const st
     if (!r.resolver.empty()) out += "consistent merge: failing txs go to resolver " + r.resolver + "\n";
     for (const auto& t : r.applied) out += "  applied   " + ShortId(t) + "\n";
     for (const auto& t : r.excluded) out += "  excluded  " + ShortId(t.txid) + "  " + t.error + "\n";
-    for (const auto& t : r.resolved) out += "  resolved  " + ShortId(t.txid) + "  " + t.error + "\n";
+    for (const auto& t : r.resolved)
+      out += "  resolved  " + ShortId(t.txid) + "  " + t.error +
+             (t.resolver == r.resolver ? "" : "  (settled on the source by resolver " + t.resolver + ")") + "\n";
     out += std::to_string(r.applied.size()) + " applied, " + std::to_string(r.excluded.size()) +
            " excluded, " + std::to_string(r.resolved.size()) + " resolved\n";
   }

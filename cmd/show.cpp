@@ -29,7 +29,8 @@ std::string TxJson(const Tx& tx, const Receipt* rc, const std::optional<Hash32>&
                   (block ? JsonString(ToHex(*block)) : "null");
   if (rc) {
     s += ", \"status\": " + JsonString(ReceiptStatusName(rc->status)) + ", \"error\": " +
-         (rc->error.empty() ? "null" : JsonString(rc->error));
+         (rc->error.empty() ? "null" : JsonString(rc->error)) + ", \"resolver\": " +
+         (rc->resolver.empty() ? "null" : JsonString(rc->resolver));
   }
   return s + "}";
 }
@@ -45,6 +46,7 @@ std::string TxText(const Tx& tx, const Receipt* rc, const std::optional<Hash32>&
   if (rc) {
     s += "Status:   " + std::string(ReceiptStatusName(rc->status));
     if (!rc->error.empty()) s += " (" + rc->error + ")";
+    if (!rc->resolver.empty()) s += " by resolver " + rc->resolver;
     s += "\n";
   }
   return s;
@@ -117,6 +119,7 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
       else if (tx.kind == TxKind::kDeploy) *ctx.out << "deploy " << tx.contract;
       else *ctx.out << "genesis";
       if (!rc.error.empty()) *ctx.out << "  (" << rc.error << ")";
+      if (!rc.resolver.empty()) *ctx.out << " by resolver " << rc.resolver;
     }
     *ctx.out << "\n";
     if (changes) *ctx.out << "\nChanges:\n" << ChangesText(*changes);

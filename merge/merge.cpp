@@ -220,8 +220,8 @@ Result<Computed> ReplayInTxn(Repository& repo, Db* db, ContractEngine* engine, C
 void Report(const Computed& c, MergeReport* r) {
   for (const Receipt& rc : c.receipts) {
     if (rc.status == ReceiptStatus::kApplied) r->applied.push_back(rc.txid);
-    else if (rc.status == ReceiptStatus::kExcluded) r->excluded.push_back({rc.txid, rc.error});
-    else r->resolved.push_back({rc.txid, rc.error});
+    else if (rc.status == ReceiptStatus::kExcluded) r->excluded.push_back({rc.txid, rc.error, ""});
+    else r->resolved.push_back({rc.txid, rc.error, rc.resolver});
   }
   r->changes = c.changes;
 }

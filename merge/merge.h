@@ -41,7 +41,8 @@ Result<Hash32> MergeBase(Repository& repo, const Hash32& a, const Hash32& b);
 
 struct MergedTx {
   Hash32 txid{};
-  std::string error;  // why it was excluded (or resolved); empty if applied
+  std::string error;     // why it was excluded (or resolved); empty if applied
+  std::string resolver;  // resolved: the resolver that took it
 };
 
 struct MergeReport {

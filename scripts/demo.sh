@@ -78,6 +78,7 @@ run commit -m "alice pays bob 50"
 run merge spend
 run query "SELECT call, args, error FROM merges.conflicts"
 run merge --verify audited
+run show audited
 
 say "Cherry-pick: the same signed tx replayed onto master's merge pool"
 run checkout master
