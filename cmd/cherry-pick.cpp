@@ -36,7 +36,9 @@ int CmdCherryPick(Context& ctx, const std::vector<std::string>& args) {
     const Submitted& s = (*res)[i];
     const Tx& tx = (*txs)[i];
     std::string what = tx.kind == TxKind::kCall ? tx.contract + "." + tx.function
-                       : tx.kind == TxKind::kDeploy ? "deploy " + tx.contract : "genesis";
+                       : tx.kind == TxKind::kDeploy ? "deploy " + tx.contract
+                       : tx.kind == TxKind::kAccess ? "access " + tx.function
+                                                    : "genesis";
     if (s.outcome.ok) {
       picked_json.push_back(JsonString(ToHex(s.txid)));
       text += "picked " + ShortId(s.txid) + "  " + what + "\n";

@@ -49,11 +49,18 @@ struct Command {
   Handler handler;
   const char* usage;    // "aergo branch [<name> [--block=<rev>]] | -d <name>"
   const char* summary;  // one line
+  // Set for the network commands: `aergo` runs this executable (found
+  // beside itself) with the same arguments; handler is then null there.
+  const char* program = nullptr;
 };
 
 // The command table (commands.cpp).
 const std::vector<Command>& Commands();
 const Command* FindCommand(const std::string& name);
+// The network commands with their handlers (net_commands.cpp, in aergo-net).
+const std::vector<Command>& NetCommands();
+// main() of aergo and aergo-net: global options, then a command of table.
+int RunMain(int argc, char** argv, const std::vector<Command>& table);
 // Embedded man pages (generated at build time from man/*.1).
 const char* ManPage(const std::string& name);
 std::string RenderMan(const std::string& roff);

@@ -43,6 +43,23 @@ const std::vector<Command>& Commands() {
       {"reset", CmdReset, "aergo reset", "discard the merge pool's pending txs"},
       {"query", CmdQuery, "aergo query [--at <rev>] \"<SELECT ...>\" [--json | --csv]",
        "read the state, now or as of any block, with SQL"},
+      {"access", CmdAccess,
+       "aergo access grant <address> read|write|admin | access revoke <address> | access list [--json] [--key <name>]",
+       "grant or revoke roles (system txs), or list who has which"},
+      {"remote", CmdRemote, "aergo remote [-v] [--json] | remote add <name> <url> | remote remove <name>",
+       "manage the remotes this repository fetches from and pushes to"},
+      {"clone", nullptr, "aergo clone <url> [<dir>] [--branch <b>] [--key <name>] [--no-progress] [--json]",
+       "copy a ledger repository from a daemon or a local path", "aergo-net"},
+      {"fetch", nullptr, "aergo fetch [<remote>] [--key <name>] [--no-progress] [--json]",
+       "download a remote's blocks, branches and tags", "aergo-net"},
+      {"pull", nullptr, "aergo pull [<remote>:<branch>] [--key <name>] [--no-progress] [--json]",
+       "fetch, then merge the remote branch into the current one", "aergo-net"},
+      {"push", nullptr, "aergo push [<remote>:<branch>] [--key <name>] [--no-progress] [--json]",
+       "send a branch's blocks; the remote applies them to its branch", "aergo-net"},
+      {"daemon", nullptr,
+       "aergo daemon --listen <host:port> [--name <name>]... [--key <name>] [--tls-cert <f> --tls-key <f>] "
+       "[--detach --pid-file <f>] [--log-file <f>] <repo-path>...",
+       "serve repositories over HTTP", "aergo-net"},
       {"help", CmdHelp, "aergo help [<command>]", "show a command's manual"},
   };
   return kCommands;

@@ -25,5 +25,13 @@ int CmdDiff(Context&, const std::vector<std::string>&);
 int CmdMerge(Context&, const std::vector<std::string>&);
 int CmdMergeBase(Context&, const std::vector<std::string>&);
 int CmdCherryPick(Context&, const std::vector<std::string>&);
+int CmdRemote(Context&, const std::vector<std::string>&);
+int CmdAccess(Context&, const std::vector<std::string>&);
+// In aergo-net (net_commands.cpp).
+int CmdClone(Context&, const std::vector<std::string>&);
+int CmdFetch(Context&, const std::vector<std::string>&);
+int CmdPull(Context&, const std::vector<std::string>&);
+int CmdPush(Context&, const std::vector<std::string>&);
+int CmdDaemon(Context&, const std::vector<std::string>&);
 
 }  // namespace aergo::cli

@@ -42,6 +42,7 @@ std::string TxText(const Tx& tx, const Receipt* rc, const std::optional<Hash32>&
   s += "Date:     " + FormatTime(tx.time_ms) + "\n";
   if (tx.kind == TxKind::kCall) s += "Call:     " + tx.contract + "." + tx.function + "(" + ArgsText(tx) + ")\n";
   if (tx.kind == TxKind::kDeploy) s += "Deploy:   " + tx.contract + " (" + std::to_string(tx.payload.size()) + " bytes of source)\n";
+  if (tx.kind == TxKind::kAccess) s += "Access:   " + tx.function + "(" + ArgsText(tx) + ")\n";
   s += "Block:    " + (block ? ToHex(*block) : std::string("(pending in the merge pool)")) + "\n";
   if (rc) {
     s += "Status:   " + std::string(ReceiptStatusName(rc->status));
@@ -117,6 +118,7 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
       *ctx.out << "\n  " << ShortId(tx.Id()) << " " << ReceiptStatusName(rc.status) << "  ";
       if (tx.kind == TxKind::kCall) *ctx.out << tx.contract << "." << tx.function << "(" << ArgsText(tx) << ")";
       else if (tx.kind == TxKind::kDeploy) *ctx.out << "deploy " << tx.contract;
+      else if (tx.kind == TxKind::kAccess) *ctx.out << "access " << tx.function << "(" << ArgsText(tx) << ")";
       else *ctx.out << "genesis";
       if (!rc.error.empty()) *ctx.out << "  (" << rc.error << ")";
       if (!rc.resolver.empty()) *ctx.out << " by resolver " << rc.resolver;

@@ -39,6 +39,73 @@ static CallOutcome ExecuteGenesis(ContractEngine* engine, sqlite3* db, const Tx&
   return out;
 }
 
+// aergo.grant(address, role) / aergo.revoke(address): only an admin (in the
+// state the tx runs on) changes roles, and the last admin stays.
+static CallOutcome ExecuteAccess(sqlite3* db, const Tx& tx) {
+  CallOutcome out;
+  auto role_of = [&](const std::string& address, std::string* role) -> Status {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT role FROM \"aergo.directory\" WHERE address = ?", -1, &s, nullptr) != SQLITE_OK)
+      return IoError(sqlite3_errmsg(db));
+    Stmt stmt(s);
+    stmt.Bind(1, address);
+    int rc = stmt.Step();
+    if (rc == SQLITE_ROW) *role = stmt.Text(0);
+    else if (rc == SQLITE_DONE) role->clear();
+    else return IoError(sqlite3_errmsg(db));
+    return Status::Ok();
+  };
+  std::string sender = AddressFromKey(tx.sender), sender_role;
+  if (Status st = role_of(sender, &sender_role); !st.ok()) return CallOutcome{false, st.message(), 0};
+  if (sender_role != "admin")
+    return CallOutcome{false, "only an admin may change roles (" + sender + " has " +
+                                  (sender_role.empty() ? std::string("no role") : "role " + sender_role) + ")", 0};
+  const std::string& address = tx.args[0].bytes;
+  if (!KeyFromAddress(address).ok()) return CallOutcome{false, "invalid address '" + address + "'", 0};
+  Savepoint sp(db, "aergo_access");
+  Status st = sp.status();
+  auto run = [&](const char* sql, const std::string& a, const std::string* b) {
+    if (!st.ok()) return;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
+      st = IoError(sqlite3_errmsg(db));
+      return;
+    }
+    Stmt stmt(s);
+    stmt.Bind(1, a);
+    if (b) stmt.Bind(2, *b);
+    if (stmt.Step() != SQLITE_DONE) st = IoError(sqlite3_errmsg(db));
+  };
+  std::string old_role;
+  if (st.ok()) st = role_of(address, &old_role);
+  if (tx.function == "grant") {
+    const std::string& role = tx.args[1].bytes;
+    if (role != "read" && role != "write" && role != "admin")
+      return CallOutcome{false, "unknown role '" + role + "' (read, write or admin)", 0};
+    run("INSERT INTO \"aergo.directory\"(address, role) VALUES(?, ?) "
+        "ON CONFLICT(address) DO UPDATE SET role = excluded.role", address, &role);
+  } else {
+    if (old_role.empty()) return CallOutcome{false, address + " has no role to revoke", 0};
+    run("DELETE FROM \"aergo.directory\" WHERE address = ?", address, nullptr);
+  }
+  // The repository keeps at least one admin.
+  if (st.ok() && old_role == "admin") {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM \"aergo.directory\" WHERE role = 'admin'", -1, &s, nullptr) != SQLITE_OK) {
+      st = IoError(sqlite3_errmsg(db));
+    } else {
+      Stmt stmt(s);
+      if (stmt.Step() == SQLITE_ROW && stmt.Int(0) == 0) {
+        return CallOutcome{false, "refused: " + address + " is the last admin", 0};
+      }
+    }
+  }
+  if (st.ok()) st = sp.Release();
+  if (!st.ok()) return CallOutcome{false, st.message(), 0};
+  out.ok = true;
+  return out;
+}
+
 // The environment a tx's call (or its resolver's) sees.
 static CallEnv TxEnv(const Tx& tx, const Hash32& txid, uint64_t height, uint64_t block_time_ms,
                      AddressCache* addresses) {
@@ -66,6 +133,8 @@ CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const H
       return engine->Deploy(tx.contract, tx.payload, env);
     case TxKind::kCall:  // Call itself refuses a missing function or wrong arguments
       return engine->Call(tx.contract, tx.function, tx.args, env);
+    case TxKind::kAccess:
+      return ExecuteAccess(db, tx);
   }
   return CallOutcome{false, "unknown tx kind", 0};
 }

@@ -91,6 +91,10 @@ class GitRepo {
   Status SetHeadBranch(const std::string& branch, const std::string& log_message);
   Status SetHeadDetached(const Oid& target, const std::string& log_message);
 
+  // Rebuilds the object database view (UseFastObjectStore), forgetting
+  // extra backends and rescanning packs (after a pack is moved in).
+  Status RefreshObjects() { return UseFastObjectStore(); }
+
  private:
   explicit GitRepo(git_repository* r) : repo_(r) {}
   // Replaces libgit2's default object database with the same two backends

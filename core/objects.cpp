@@ -11,6 +11,7 @@ const char* TxKindName(TxKind k) {
     case TxKind::kGenesis: return "genesis";
     case TxKind::kDeploy: return "deploy";
     case TxKind::kCall: return "call";
+    case TxKind::kAccess: return "access";
   }
   return "?";
 }
@@ -70,7 +71,7 @@ static void DecodeTxFields(Reader* r, Tx* tx) {
   uint8_t version = r->U8("version");
   if (r->ok() && version != kObjectVersion) r->Fail("unsupported version " + std::to_string(version));
   uint8_t kind = r->U8("kind");
-  if (r->ok() && kind > static_cast<uint8_t>(TxKind::kCall))
+  if (r->ok() && kind > static_cast<uint8_t>(TxKind::kAccess))
     r->Fail("unknown kind " + std::to_string(kind));
   tx->kind = static_cast<TxKind>(kind);
   tx->chain_id = r->Fixed<32>("chain id");
@@ -100,6 +101,16 @@ static void DecodeTxFields(Reader* r, Tx* tx) {
         r->Fail("call tx must name a contract and a function and carry no payload");
       if (IsZero(tx->chain_id)) r->Fail("tx has a zero chain id");
       break;
+    case TxKind::kAccess: {
+      bool grant = tx->function == "grant", revoke = tx->function == "revoke";
+      bool texts = std::all_of(tx->args.begin(), tx->args.end(),
+                               [](const Value& v) { return v.type == Value::Type::kText; });
+      if (tx->contract != "aergo" || !(grant || revoke) || !tx->payload.empty() || !texts ||
+          tx->args.size() != (grant ? 2u : 1u))
+        r->Fail("access tx must be aergo.grant(address, role) or aergo.revoke(address)");
+      if (IsZero(tx->chain_id)) r->Fail("tx has a zero chain id");
+      break;
+    }
   }
 }
 

@@ -29,6 +29,7 @@ enum class TxKind : uint8_t {
   kGenesis = 0,  // creates the system tables; sender becomes admin
   kDeploy = 1,   // contract = name, payload = source
   kCall = 2,     // contract.function(args)
+  kAccess = 3,   // "aergo".grant(address, role) or "aergo".revoke(address): the directory's roles
 };
 
 const char* TxKindName(TxKind k);

@@ -96,6 +96,67 @@ Result<std::string> Repository::Locate(const std::string& start) {
 Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, const SecretKey& key,
                                                      const InitParams& params,
                                                      const Clock& clock) {
+  return Create(dir, params, clock, [&](Db* db, ContractEngine* engine) -> Result<Block> {
+    uint64_t now = clock.NowMs();
+    Tx tx;
+    tx.kind = TxKind::kGenesis;
+    tx.sender = key.public_key();
+    tx.time_ms = now;
+    randombytes_buf(tx.salt.data(), tx.salt.size());
+    tx.contract = "aergo";
+    tx.function = "genesis";
+    tx.args = {Value::Text(params.consensus), Value::Integer(params.is_public ? 1 : 0)};
+    tx.Sign(key);
+
+    ChangeRecorder recorder(db->get());
+    recorder.Begin();
+    CallOutcome out = ExecuteTx(engine, db->get(), tx, tx.Id(), 0, now);
+    if (!out.ok) return IoError("genesis failed: " + out.error);
+    AERGO_RETURN_IF_ERROR(recorder.Keep());
+    Block block;
+    block.txs.push_back(tx);
+    block.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, ""});
+    auto& h = block.header;
+    h.height = 0;
+    h.time_ms = now;
+    h.producer = key.public_key();
+    h.tx_count = 1;
+    h.tx_root = block.ComputeTxRoot();
+    h.receipt_root = block.ComputeReceiptRoot();
+    block.changes = recorder.Take().Encode();
+    h.state_root = ChainStateRoot(Hash32{}, block.changes);
+    h.message = "genesis";
+    h.Sign(key);
+    return block;
+  });
+}
+
+Result<std::unique_ptr<Repository>> Repository::InitFromGenesis(const std::string& dir,
+                                                                const Block& genesis,
+                                                                const Clock& clock) {
+  std::string id = ToHex(genesis.Id());
+  if (Status st = genesis.CheckStructure(); !st.ok()) return Corrupt("genesis block " + id + ": " + st.message());
+  const auto& h = genesis.header;
+  if (!h.parents.empty() || h.height != 0 || genesis.txs.size() != 1 ||
+      genesis.txs[0].kind != TxKind::kGenesis || genesis.txs[0].args.size() != 2 ||
+      genesis.txs[0].args[0].type != Value::Type::kText)
+    return Corrupt("block " + id + " is not a genesis block");
+  if (!h.VerifySignature() || !genesis.txs[0].VerifySignature())
+    return Corrupt("genesis block " + id + ": bad signature");
+  InitParams params;
+  params.consensus = genesis.txs[0].args[0].bytes;
+  params.is_public = genesis.txs[0].args[1].type == Value::Type::kInteger && genesis.txs[0].args[1].integer != 0;
+  return Create(dir, params, clock, [&](Db* db, ContractEngine* engine) -> Result<Block> {
+    ChangeRecorder recorder(db->get());
+    AERGO_ASSIGN_OR_RETURN(ChangeSet made, ReplayBlock(engine, db->get(), &recorder, genesis));
+    AERGO_RETURN_IF_ERROR(CheckReplayedChanges(genesis, made, Hash32{}));
+    return genesis;
+  });
+}
+
+Result<std::unique_ptr<Repository>> Repository::Create(
+    const std::string& dir, const InitParams& params, const Clock& clock,
+    const std::function<Result<Block>(Db*, ContractEngine*)>& make_genesis) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return IoError("cannot create directory '" + dir + "': " + ec.message());
@@ -114,39 +175,9 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, con
     Index index(&db);
     AERGO_RETURN_IF_ERROR(index.Init());
     ContractEngine engine(db.get());
-
-    uint64_t now = clock.NowMs();
-    Tx tx;
-    tx.kind = TxKind::kGenesis;
-    tx.sender = key.public_key();
-    tx.time_ms = now;
-    randombytes_buf(tx.salt.data(), tx.salt.size());
-    tx.contract = "aergo";
-    tx.function = "genesis";
-    tx.args = {Value::Text(params.consensus), Value::Integer(params.is_public ? 1 : 0)};
-    tx.Sign(key);
-
     Txn txn(&db);
     AERGO_RETURN_IF_ERROR(txn.status());
-    ChangeRecorder recorder(db.get());
-    recorder.Begin();
-    CallOutcome out = ExecuteTx(&engine, db.get(), tx, tx.Id(), 0, now);
-    if (!out.ok) return IoError("genesis failed: " + out.error);
-    AERGO_RETURN_IF_ERROR(recorder.Keep());
-    Block block;
-    block.txs.push_back(tx);
-    block.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, ""});
-    auto& h = block.header;
-    h.height = 0;
-    h.time_ms = now;
-    h.producer = key.public_key();
-    h.tx_count = 1;
-    h.tx_root = block.ComputeTxRoot();
-    h.receipt_root = block.ComputeReceiptRoot();
-    block.changes = recorder.Take().Encode();
-    h.state_root = ChainStateRoot(Hash32{}, block.changes);
-    h.message = "genesis";
-    h.Sign(key);
+    AERGO_ASSIGN_OR_RETURN(Block block, make_genesis(&db, &engine));
     AERGO_ASSIGN_OR_RETURN(Oid oid, git.WriteBlock(block, {}));
     AERGO_RETURN_IF_ERROR(index.PutBlock(block, oid));
     std::string id = ToHex(block.Id());
@@ -316,6 +347,11 @@ Result<Hash32> Repository::ResolveBase(const std::string& base, bool* is_ref) {
     return Invalid("ambiguous revision '" + base + "': both a branch and a tag");
   if (branch) return *branch;
   if (tag) return *tag;
+  // A remote-tracking ref: <remote>/<branch>.
+  if (base.find('/') != std::string::npos) {
+    AERGO_ASSIGN_OR_RETURN(auto tracking, RefTarget("refs/remotes/", base));
+    if (tracking) return *tracking;
+  }
   *is_ref = false;
   std::string lower = base;
   std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);

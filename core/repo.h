@@ -15,6 +15,7 @@
 // thread at a time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,14 @@ class Repository {
   // directory, then renamed.
   static Result<std::unique_ptr<Repository>> Init(const std::string& dir, const SecretKey& key,
                                                   const InitParams& params, const Clock& clock);
+  // Creates <dir>/.aergo holding another repository's genesis block (the
+  // first step of a clone), with branch master on it. The block is checked
+  // first: structure, signatures, and its tx replayed to the same receipt,
+  // changes and state root. Config core.consensus and core.public follow
+  // its genesis tx.
+  static Result<std::unique_ptr<Repository>> InitFromGenesis(const std::string& dir,
+                                                             const Block& genesis,
+                                                             const Clock& clock);
   // Opens the repository whose .aergo directory is `aergo_dir`.
   static Result<std::unique_ptr<Repository>> Open(const std::string& aergo_dir, OpenMode mode,
                                                   const Clock& clock);
@@ -95,8 +104,9 @@ class Repository {
   Result<Block> ReadBlock(const Hash32& id);
   Result<Block> ReadBlock(const BlockRow& row);
 
-  // Revisions (DESIGN §10): branch, tag, id prefix (7+ hex), HEAD, rev~N,
-  // rev^, rev^2, branch@height.
+  // Revisions (DESIGN §10): branch, tag, remote-tracking ref
+  // (<remote>/<branch>), id prefix (7+ hex), HEAD, rev~N, rev^, rev^2,
+  // branch@height.
   Result<Hash32> Resolve(const std::string& rev);
   // A tx by id or unique prefix (7+ hex digits, any case), from the
   // indexed blocks (the first block holding it) or the current branch's
@@ -183,6 +193,12 @@ class Repository {
 
  private:
   Repository() = default;
+  // Init and InitFromGenesis: builds .aergo in a temporary directory with
+  // the block make_genesis returns (run inside the index transaction, on
+  // the new state), then renames it into place.
+  static Result<std::unique_ptr<Repository>> Create(
+      const std::string& dir, const InitParams& params, const Clock& clock,
+      const std::function<Result<Block>(Db*, ContractEngine*)>& make_genesis);
   Status Reconcile();
   Status Materialize(const std::optional<std::string>& branch, const Hash32& block);
   Status Repool(const std::string& branch, const PoolInfo& old, const Hash32& block);

@@ -357,10 +357,10 @@ TEST_F(Objects, TxRejectsWrongVersion) {
 
 TEST_F(Objects, TxRejectsUnknownKind) {
   Bytes enc = ExampleTx().Encode();
-  enc[1] = 3;
+  enc[1] = 4;
   auto r = Tx::Decode(enc);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "transaction: unknown kind 3");
+  EXPECT_EQ(r.status().message(), "transaction: unknown kind 4");
 }
 
 TEST_F(Objects, TxArgumentLimit) {

@@ -1,0 +1,93 @@
+// aergo push [<remote>:<branch>] [--key <name>] [--no-progress] [--json]
+// Sends a branch's blocks; the remote applies them to its branch
+// (fast-forward, or its merge policy) and answers with the result
+// (remote/sync.h PushTo, merge/receive.h).
+#include "cmd/commands.h"
+#include "cmd/util_merge.h"
+#include "cmd/util_sync.h"
+#include "core/json.h"
+
+namespace aergo::cli {
+
+namespace {
+std::string PushJson(const std::string& remote, const std::string& url, const PushReport& r) {
+  const PushOutcome& o = r.outcome;
+  std::string merge = "null";
+  if (o.merge && o.merge->block && !o.merge->fast_forward) {
+    std::vector<std::string> applied;
+    for (const auto& t : o.merge->applied) applied.push_back(JsonString(ToHex(t)));
+    merge = "{\"block\": " + JsonString(ToHex(*o.merge->block)) + ", \"base\": " + JsonString(ToHex(o.merge->base)) +
+            ", \"resolver\": " + (o.merge->resolver.empty() ? std::string("null") : JsonString(o.merge->resolver)) +
+            ", \"applied\": [" + Join(applied, ", ") + "], \"excluded\": " + MergeTxListJson(o.merge->excluded) +
+            ", \"resolved\": " + MergeTxListJson(o.merge->resolved) + "}";
+  }
+  std::vector<std::string> tags;
+  for (const auto& t : o.tags_created) tags.push_back(JsonString(t));
+  return "{\"remote\": " + JsonString(remote) + ", \"url\": " + JsonString(url) + ", \"branch\": " +
+         JsonString(o.branch) + ", \"old\": " + (o.old_head ? JsonString(ToHex(*o.old_head)) : std::string("null")) +
+         ", \"head\": " + JsonString(ToHex(o.head)) + ", \"created\": " + (o.old_head ? "false" : "true") +
+         ", \"up_to_date\": " + (o.up_to_date ? "true" : "false") + ", \"fast_forward\": " +
+         (o.fast_forward ? "true" : "false") + ", \"merge\": " + merge + ", \"blocks\": " + std::to_string(o.blocks) +
+         ", \"txs\": " + std::to_string(o.txs) + ", \"bytes\": " + std::to_string(r.pack_bytes) +
+         ", \"tags_created\": [" + Join(tags, ", ") + "]}\n";
+}
+
+std::string PushText(const std::string& url, const PushReport& r) {
+  const PushOutcome& o = r.outcome;
+  std::string out = "To " + url + "\n";
+  if (!o.old_head) out += "  * [new branch]  " + o.branch + " at " + ToHex(o.head) + "\n";
+  else if (o.up_to_date) out += "  = [up to date]  " + o.branch + " at " + ToHex(o.head) + "\n";
+  else if (o.fast_forward) out += "  " + ShortId(*o.old_head) + ".." + ShortId(o.head) + "  " + o.branch + " (fast-forward)\n";
+  else if (o.merge) out += "  " + o.branch + ": the remote merged the pushed txs\n" +
+                          MergeReportText(*o.merge, "the pushed blocks", o.branch, false);
+  for (const auto& t : o.tags_created) out += "  * [new tag]     " + t + "\n";
+  return out;
+}
+}  // namespace
+
+int CmdPush(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("options");
+  opts.add_options()("spec", po::value<std::string>(), "<remote>:<branch> (default: the upstream)");
+  AddSyncOptions(opts);
+  AddCommon(opts, true);
+  po::positional_options_description pos;
+  pos.add("spec", 1);
+  int code = 0;
+  auto vm = Parse(ctx, args, opts, pos, &code);
+  if (!vm) return code;
+  auto repo_r = ctx.OpenRepo(OpenMode::kWrite);
+  if (!repo_r.ok()) return Fail(ctx, repo_r.status());
+  Repository& repo = **repo_r;
+  std::pair<std::string, std::string> spec;
+  if (vm->count("spec")) {
+    auto s = ParseRemoteBranch((*vm)["spec"].as<std::string>());
+    if (!s.ok()) return Fail(ctx, s.status());
+    spec = *s;
+  } else {
+    auto branch = repo.CheckedOutBranch("name the branch to push: 'aergo push <remote>:<branch>'");
+    if (!branch.ok()) return Fail(ctx, branch.status());
+    auto up = Upstream(repo, *branch);
+    spec = {up ? up->first : "origin", *branch};
+  }
+  auto url = RemoteUrl(repo, spec.first);
+  if (!url.ok()) return Fail(ctx, url.status());
+  std::optional<std::string> key_flag;
+  if (vm->count("key")) key_flag = (*vm)["key"].as<std::string>();
+  auto key = OptionalKey(ctx, key_flag, &repo);
+  if (!key.ok()) return Fail(ctx, key.status());
+  TransportOptions topts;
+  topts.key = *key ? &**key : nullptr;
+  topts.clock = &ctx.clock;
+  ProgressLine progress(ctx, ProgressWanted(ctx, *vm), "Sending blocks");
+  topts.upload_progress = [&](uint64_t sent, uint64_t total) { progress.Upload(sent, total); };
+  auto transport = OpenTransport(*url, topts);
+  if (!transport.ok()) return Fail(ctx, transport.status());
+  auto rep = PushTo(repo, **transport, spec.first, spec.second, SyncOptions());
+  progress.Done();
+  if (!rep.ok()) return Fail(ctx, rep.status());
+  if (vm->count("json")) *ctx.out << PushJson(spec.first, *url, *rep);
+  else if (!ctx.quiet) *ctx.out << PushText(*url, *rep);
+  return kExitOk;
+}
+
+}  // namespace aergo::cli

@@ -1,0 +1,108 @@
+// The entry point shared by `aergo` and `aergo-net`: global options
+// (-C <dir>, -q, --version, --help), then one command from a table.
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "cmd/cli.h"
+#include "core/crypto.h"
+#include "core/git.h"
+
+using namespace aergo;
+using namespace aergo::cli;
+
+namespace aergo::cli {
+
+namespace {
+
+int GlobalUsage(Context& ctx, std::ostream& os, int code) {
+  os << "usage: aergo [-C <dir>] [-q] <command> [<args>]\n\ncommands:\n";
+  for (const auto& c : Commands()) {
+    std::string n = c.name;
+    n.resize(12, ' ');
+    os << "  " << n << c.summary << "\n";
+  }
+  os << "\nSee 'aergo help <command>'.\n";
+  return code;
+}
+
+// Runs `program` (aergo-net) from the directory of this executable with
+// the same arguments; returns only if it cannot.
+int RunSibling(Context& ctx, const char* program, char** argv) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string dir = ".";
+  if (n > 0) {
+    self[n] = '\0';
+    dir = self;
+    dir = dir.substr(0, dir.rfind('/'));
+  }
+  if (const char* p = std::getenv("AERGO_EXEC_PATH"); p && *p) dir = p;
+  std::string path = dir + "/" + program;
+  argv[0] = const_cast<char*>(program);
+  execv(path.c_str(), argv);
+  *ctx.err << "aergo: error: cannot run '" << path << "': " << std::strerror(errno)
+           << " (the network commands live in " << program << ", installed beside aergo)\n";
+  return kExitFailed;
+}
+
+}  // namespace
+
+int RunMain(int argc, char** argv, const std::vector<Command>& table) {
+  Context ctx;
+  if (!CryptoInit().ok()) {
+    std::cerr << "aergo: error: libsodium failed to initialise\n";
+    return kExitFailed;
+  }
+  GitGlobalInit();
+  char cwd[4096];
+  ctx.cwd = getcwd(cwd, sizeof cwd) ? cwd : ".";
+  if (const char* h = std::getenv("AERGO_HOME"); h && *h) ctx.home = h;
+  else ctx.home = std::string(std::getenv("HOME") ? std::getenv("HOME") : ".") + "/.aergo";
+
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; ++i) {
+    std::string a = argv[i];
+    if (a == "-C") {
+      if (++i >= argc) return UsageError(ctx, "-C needs a directory");
+      std::string d = argv[i];
+      ctx.cwd = d.empty() || d[0] == '/' ? d : ctx.cwd + "/" + d;
+      if (access(ctx.cwd.c_str(), F_OK) != 0) {
+        std::cerr << "aergo: error: cannot change to '" << d << "': no such directory\n";
+        return kExitFailed;
+      }
+    } else if (a == "-q" || a == "--quiet") {
+      ctx.quiet = true;
+    } else if (a == "--version") {
+      std::cout << "aergo 0.1.0\n";
+      return kExitOk;
+    } else if (a == "-h" || a == "--help") {
+      return GlobalUsage(ctx, std::cout, kExitOk);
+    } else {
+      std::cerr << "aergo: error: unknown option '" << a << "'\n";
+      return GlobalUsage(ctx, std::cerr, kExitUsage);
+    }
+  }
+  if (i >= argc) return GlobalUsage(ctx, std::cerr, kExitUsage);
+  const Command* cmd = nullptr;
+  for (const auto& c : table)
+    if (c.name == std::string(argv[i])) cmd = &c;
+  if (cmd == nullptr) {
+    std::cerr << "aergo: error: unknown command '" << argv[i] << "'\n";
+    return GlobalUsage(ctx, std::cerr, kExitUsage);
+  }
+  if (cmd->handler == nullptr) return RunSibling(ctx, cmd->program, argv);
+  ctx.command = cmd;
+  std::vector<std::string> args(argv + i + 1, argv + argc);
+  // -q is also accepted after the command.
+  for (auto it = args.begin(); it != args.end();) {
+    if (*it == "-q" || *it == "--quiet") { ctx.quiet = true; it = args.erase(it); }
+    else if (*it == "--") break;
+    else ++it;
+  }
+  return cmd->handler(ctx, args);
+}
+
+}  // namespace aergo::cli

@@ -1,0 +1,53 @@
+// Plumbing shared by clone, fetch, pull and push: the remote's URL from
+// config, the key that signs requests, progress on a terminal, and the
+// fetch report's output.
+#pragma once
+
+#include <chrono>
+
+#include "cmd/cli.h"
+#include "remote/sync.h"
+
+namespace aergo::cli {
+
+// remote.<name>.url, or NotFound "no such remote '<name>'".
+Result<std::string> RemoteUrl(Repository& repo, const std::string& name);
+// Splits "<remote>:<branch>"; Usage error if malformed.
+Result<std::pair<std::string, std::string>> ParseRemoteBranch(const std::string& spec);
+// The upstream of `branch` (branch.<b>.remote and .merge), if configured.
+std::optional<std::pair<std::string, std::string>> Upstream(Repository& repo, const std::string& branch);
+
+// The key that signs requests: --key, AERGO_KEY or user.key when one is
+// configured (loaded now), else none (anonymous requests).
+Result<std::optional<SecretKey>> OptionalKey(Context& ctx, const std::optional<std::string>& flag,
+                                             Repository* repo);
+
+// "Receiving blocks: objects 120/600 (20%), 1.2 MiB, 3.4 MiB/s" on stderr,
+// rewritten in place at most ten times a second; only on a terminal and
+// without --no-progress or -q.
+class ProgressLine {
+ public:
+  ProgressLine(Context& ctx, bool enabled, std::string what);
+  ~ProgressLine() { Done(); }
+  void Pack(const PackProgress& p);
+  void Upload(uint64_t sent, uint64_t total);
+  void Done();
+
+ private:
+  void Show(const std::string& line, bool force);
+  Context& ctx_;
+  bool enabled_;
+  std::string what_;
+  std::chrono::steady_clock::time_point start_, last_;
+  bool shown_ = false;
+  std::string last_line_;
+};
+
+// Adds --no-progress and --key.
+void AddSyncOptions(po::options_description& opts);
+bool ProgressWanted(Context& ctx, const po::variables_map& vm);
+
+std::string FetchReportJson(const std::string& remote, const std::string& url, const FetchReport& r);
+std::string FetchReportText(const std::string& url, const FetchReport& r);
+
+}  // namespace aergo::cli

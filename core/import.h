@@ -1,0 +1,56 @@
+// Importing blocks that arrived by fetch, clone or push (DESIGN §8).
+//
+// Nothing that arrives is trusted. VerifyIncoming finds the commits
+// reachable from the given tips that the index does not know, and checks
+// each as fsck would before anything is indexed:
+//   - it decodes, its roots and counts hold, its commit parents are the
+//     commits of its header's parents, which are known or arriving;
+//   - it belongs to this chain (genesis: only the repository's own);
+//   - heights and times follow their parents';
+//   - the producer's and every tx's signature verify (on every core);
+//   - no tx appears twice in one branch's first-parent history;
+//   - replayed on its first parent's state it makes exactly its stored
+//     receipts, changes and state root.
+// IndexIncoming then indexes the verified blocks in one SQLite transaction.
+// Callers move the objects into the store between the two (PackReceiver::
+// Accept), so an index row never names an object that is not there.
+//
+// Ownership: functions over a Repository (opened for writing to index).
+#pragma once
+
+#include <vector>
+
+#include "core/repo.h"
+#include "core/transfer.h"
+
+namespace aergo {
+
+struct IncomingBlocks {
+  // New blocks, parents before children, with their commits and tx ids.
+  struct Entry {
+    Block block;
+    Oid oid;
+    std::vector<Hash32> tx_ids;
+  };
+  std::vector<Entry> blocks;
+  uint64_t txs = 0;
+};
+
+struct ImportOptions {
+  unsigned threads = 0;  // signature-verification workers (0: one per core)
+};
+
+// Corrupt naming the first block that fails and why; NotFound if a commit
+// or object the tips need is missing ("parent ... unknown").
+Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& tips,
+                                      const ImportOptions& options = {});
+Status IndexIncoming(Repository& repo, const IncomingBlocks& incoming);
+
+// A received pack: Finish() it, then VerifyIncoming over every commit in it
+// (so nothing that arrived escapes verification).
+Result<IncomingBlocks> VerifyPack(Repository& repo, PackReceiver* pack,
+                                  const ImportOptions& options = {});
+// Moves a verified pack into the object store, then IndexIncoming.
+Status StorePack(Repository& repo, PackReceiver* pack, const IncomingBlocks& incoming);
+
+}  // namespace aergo

@@ -1,0 +1,397 @@
+#include "daemon/server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/transfer.h"
+#include "merge/receive.h"
+#include "remote/wire.h"
+
+namespace aergo {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+constexpr const char* kPack = "application/x-git-packfile";
+
+uint64_t NowUs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// The HTTP status a failure answers with (see server.h).
+int HttpStatus(const Status& st) {
+  switch (st.code()) {
+    case Code::kInvalid:
+    case Code::kUsage: return 400;
+    case Code::kDenied: return 403;
+    case Code::kNotFound: return 404;
+    case Code::kExists: return 409;
+    case Code::kCorrupt: return 422;
+    case Code::kBusy: return 503;
+    default: return 500;
+  }
+}
+
+// A request target fit for one log line: control bytes replaced, length capped.
+std::string Printable(const std::string& s) {
+  std::string out = s.substr(0, 512);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (s.size() > out.size()) out += "...";
+  return out;
+}
+
+std::string HostForUrl(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+bool IsFile(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+}  // namespace
+
+bool IsValidServedName(const std::string& name) {
+  if (name.empty() || name.size() > 255 || name[0] == '.') return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
+Result<ServedRepo> LocateServedRepo(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  if (ec) return NotFound("cannot serve '" + path + "': " + ec.message());
+  ServedRepo out;
+  if (IsFile(p / ".aergo" / "ledger.db")) {
+    out.aergo_dir = (p / ".aergo").string();
+    out.name = p.filename().string();
+  } else if (IsFile(p / "ledger.db") && fs::is_directory(p / "git", ec)) {
+    out.aergo_dir = p.string();
+    out.name = p.parent_path().filename().string();
+  } else {
+    return NotFound("'" + path + "' is not an aergo repository (no .aergo directory there)");
+  }
+  return out;
+}
+
+Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return Invalid("invalid listen address '" + text + "': " + why + " (expected <host>:<port>)");
+  };
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return bad("no port");
+  if (colon == 0) return bad("no host");
+  std::string host = text.substr(0, colon), digits = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string::npos) return bad("an IPv6 address goes in brackets");
+  if (host.empty()) return bad("no host");
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return bad("the port is not a number");
+  int port = std::stoi(digits);
+  if (port > 65535) return bad("the port is above 65535");
+  return std::make_pair(host, port);
+}
+
+Daemon::Daemon(DaemonOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
+
+Daemon::~Daemon() = default;
+
+Result<std::unique_ptr<Daemon>> Daemon::Create(DaemonOptions options, const Clock& clock) {
+  if (options.repos.empty()) return Invalid("no repository to serve");
+  std::set<std::string> names;
+  for (const auto& r : options.repos) {
+    if (!IsValidServedName(r.name))
+      return Invalid("invalid repository name '" + r.name + "': use letters, digits, '.', '_' and '-'");
+    if (!names.insert(r.name).second) return Invalid("two repositories are named '" + r.name + "'");
+  }
+  if (options.port < 0 || options.port > 65535) return Invalid("invalid port " + std::to_string(options.port));
+  if (options.tls_cert.empty() != options.tls_key.empty())
+    return Invalid("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+  if (options.threads == 0) options.threads = 1;
+  bool tls = !options.tls_cert.empty();
+  std::unique_ptr<Daemon> d(new Daemon(std::move(options), clock));
+  const DaemonOptions& o = d->options_;
+  if (tls) {
+    for (const auto& f : {o.tls_cert, o.tls_key})
+      if (!IsFile(f)) return NotFound("cannot read TLS file '" + f + "'");
+    auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+    if (!ssl->is_valid())
+      return Invalid("cannot load the TLS certificate '" + o.tls_cert + "' with the key '" + o.tls_key +
+                     "' (PEM files that belong together expected)");
+    d->server_ = std::move(ssl);
+  } else {
+    d->server_ = std::make_unique<httplib::Server>();
+  }
+  d->Install();
+  errno = 0;
+  int port = o.port == 0 ? d->server_->bind_to_any_port(o.host)
+                         : (d->server_->bind_to_port(o.host, o.port) ? o.port : -1);
+  if (port < 0) {
+    int e = errno;
+    return IoError("cannot listen on " + HostForUrl(o.host) + ":" + std::to_string(o.port) +
+                   (e ? std::string(": ") + std::strerror(e) : std::string()));
+  }
+  d->port_ = port;
+  d->url_ = std::string(tls ? "https" : "http") + "://" + HostForUrl(o.host) + ":" + std::to_string(port);
+  return d;
+}
+
+void Daemon::Install() {
+  httplib::Server& s = *server_;
+  size_t threads = options_.threads;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  time_t io = options_.io_timeout_s;
+  s.set_keep_alive_max_count(1000);
+  s.set_keep_alive_timeout(io);
+  s.set_read_timeout(io, 0);
+  s.set_write_timeout(io, 0);
+  s.set_payload_max_length(options_.max_body_bytes);
+  s.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second
+  // daemon bind the same port and share its connections.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+
+  s.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
+    Begin();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) { End(req, res); });
+  // Refusals httplib makes itself (no route, oversize body, bad request)
+  // get a JSON body like every other refusal.
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        Status st;
+        if (res.status == 404) st = NotFound("no such endpoint: " + req.method + " " + Printable(req.path));
+        else if (res.status == 413)
+          st = Invalid("the request body is larger than this daemon accepts (" +
+                       std::to_string(options_.max_body_bytes) + " bytes)");
+        else if (res.status == 400) st = Invalid("malformed HTTP request");
+        else st = IoError("request refused with HTTP status " + std::to_string(res.status));
+        res.set_content(EncodeError(st), kJson);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  s.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    res.status = 500;
+    res.set_content(EncodeError(IoError("internal error answering " + req.method + " " + Printable(req.path) +
+                                        ": " + what)),
+                    kJson);
+  });
+
+  auto route = [this](Route r) {
+    return [this, r](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res, r); };
+  };
+  s.Get("/healthz", route(&Daemon::Health));
+  s.Get(R"(/([^/]+)/refs)", route(&Daemon::Refs));
+  s.Post(R"(/([^/]+)/fetch)", route(&Daemon::Fetch));
+  s.Post(R"(/([^/]+)/push)", route(&Daemon::Push));
+}
+
+Status Daemon::Serve() {
+  if (stopping_) return Status::Ok();
+  if (!server_->listen_after_bind() && !stopping_)
+    return IoError("the daemon on " + url_ + " stopped accepting connections");
+  return Status::Ok();
+}
+
+void Daemon::Stop() {
+  stopping_ = true;
+  server_->stop();
+}
+
+size_t Daemon::active() const {
+  std::lock_guard<std::mutex> lock(inflight_mu_);
+  return inflight_.size();
+}
+
+void Daemon::Dispatch(const httplib::Request& req, httplib::Response& res, Route route) {
+  Call call;
+  Status st;
+  try {
+    st = Authenticate(req, call);
+    if (st.ok()) st = (this->*route)(req, res, call);
+  } catch (const std::exception& e) {
+    st = IoError(std::string("internal error: ") + e.what());
+  }
+  if (call.caller) NoteCaller(*call.caller);
+  if (st.ok()) return;
+  res.status = call.http_status ? call.http_status : HttpStatus(st);
+  if (res.status == 503) res.set_header("Retry-After", "1");
+  res.set_content(EncodeError(st, call.role), kJson);
+}
+
+Status Daemon::Authenticate(const httplib::Request& req, Call& call) {
+  if (!req.has_header("Authorization")) return Status::Ok();
+  uint64_t now = clock_.NowMs();
+  auto signed_req = CheckRequestSignature(req.get_header_value("Authorization"), req.method, req.target,
+                                          req.body, now);
+  Status st = signed_req.ok() ? replay_.Check(*signed_req, now) : signed_req.status();
+  if (!st.ok()) {
+    call.http_status = 401;
+    return st;
+  }
+  call.caller = signed_req->address;
+  return Status::Ok();
+}
+
+Result<const ServedRepo*> Daemon::Find(const httplib::Request& req) const {
+  std::string name = req.matches.size() > 1 ? req.matches[1].str() : "";
+  for (const auto& r : options_.repos)
+    if (r.name == name) return &r;
+  return NotFound("no repository named '" + Printable(name) + "' is served here");
+}
+
+Status Daemon::Authorize(Repository& repo, const ServedRepo& served, Call& call, Role needed) {
+  Status st = CheckAccess(repo, served.name, call.caller, needed);
+  if (st.code() == Code::kDenied) {
+    call.http_status = call.caller ? 403 : 401;
+    call.role = RoleName(needed);
+  }
+  return st;
+}
+
+Status Daemon::Health(const httplib::Request&, httplib::Response& res, Call&) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& r : options_.repos) names.push_back(r.name);
+  res.set_content(nlohmann::json{{"status", "ok"}, {"repositories", names}}.dump(), kJson);
+  return Status::Ok();
+}
+
+Status Daemon::Refs(const httplib::Request& req, httplib::Response& res, Call& call) {
+  AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
+  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
+                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
+  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+  RemoteRefs refs;
+  refs.chain_id = repo->chain_id();
+  AERGO_ASSIGN_OR_RETURN(Head head, repo->CurrentHead());
+  refs.head = head.branch.value_or("");
+  refs.is_public = IsPublic(*repo);
+  AERGO_ASSIGN_OR_RETURN(refs.branches, repo->Branches());
+  AERGO_ASSIGN_OR_RETURN(refs.tags, repo->Tags());
+  res.set_content(EncodeRefs(refs), kJson);
+  return Status::Ok();
+}
+
+Status Daemon::Fetch(const httplib::Request& req, httplib::Response& res, Call& call) {
+  AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
+  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
+                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
+  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+  AERGO_ASSIGN_OR_RETURN(FetchRequest request, DecodeFetchRequest(req.body));
+  std::vector<Oid> wants, haves;
+  for (const auto& id : request.wants) {
+    AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
+    if (!row) return NotFound("block " + ToHex(id) + " not found in " + served->name);
+    wants.push_back(row->oid);
+  }
+  for (const auto& id : request.haves) {
+    AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
+    if (row) haves.push_back(row->oid);  // blocks this side lacks say nothing
+  }
+  // The provider runs after this returns, while httplib writes the answer:
+  // it keeps the repository (and its shared lock) until the pack is sent.
+  std::shared_ptr<Repository> held(std::move(repo));
+  std::string name = served->name;
+  res.set_chunked_content_provider(
+      kPack, [this, held, wants, haves, name](size_t, httplib::DataSink& sink) {
+        Status st;
+        try {
+          auto stats = WritePack(held->git(), wants, haves, [&sink](const void* data, size_t size) {
+            return size == 0 || sink.write(static_cast<const char*>(data), size);
+          });
+          st = stats.status();
+        } catch (const std::exception& e) {
+          st = IoError(std::string("internal error: ") + e.what());
+        }
+        if (!st.ok()) {
+          // Too late for an error status: the connection is cut, and the
+          // client sees a truncated pack.
+          Log("aergo daemon: sending a pack of " + name + " stopped: " + st.message());
+          return false;
+        }
+        sink.done();
+        return true;
+      });
+  return Status::Ok();
+}
+
+Status Daemon::Push(const httplib::Request& req, httplib::Response& res, Call& call) {
+  AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
+  // Malformed bodies are refused before the exclusive lock is taken.
+  AERGO_ASSIGN_OR_RETURN(PushBody body, DecodePushBody(req.body));
+  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
+                         Repository::Open(served->aergo_dir, OpenMode::kWrite, clock_));
+  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kWrite));
+  std::unique_ptr<PackReceiver> pack;  // destroyed before repo, whose object store it borrows
+  if (!body.pack.empty()) {
+    AERGO_ASSIGN_OR_RETURN(pack, PackReceiver::Create(&repo->git(), options_.max_body_bytes));
+    AERGO_RETURN_IF_ERROR(pack->Append(body.pack.data(), body.pack.size()));
+  }
+  AERGO_ASSIGN_OR_RETURN(PushOutcome outcome, ReceivePush(*repo, pack.get(), body.request, served->key.get()));
+  res.set_content(EncodePushOutcome(outcome), kJson);
+  return Status::Ok();
+}
+
+void Daemon::Begin() {
+  std::lock_guard<std::mutex> lock(inflight_mu_);
+  inflight_[std::this_thread::get_id()] = Inflight{NowUs(), ""};
+}
+
+void Daemon::NoteCaller(const std::string& caller) {
+  std::lock_guard<std::mutex> lock(inflight_mu_);
+  auto it = inflight_.find(std::this_thread::get_id());
+  if (it != inflight_.end()) it->second.caller = caller;
+}
+
+void Daemon::End(const httplib::Request& req, const httplib::Response& res) {
+  try {
+    Inflight f;
+    bool known = false;
+    {
+      std::lock_guard<std::mutex> lock(inflight_mu_);
+      auto it = inflight_.find(std::this_thread::get_id());
+      if (it != inflight_.end()) {
+        f = std::move(it->second);
+        inflight_.erase(it);
+        known = true;
+      }
+    }
+    uint64_t ms = known ? (NowUs() - f.start_us) / 1000 : 0;
+    Log("aergo daemon: " + Printable(req.method) + " " + Printable(req.target) + " " + std::to_string(res.status) +
+        " " + std::to_string(ms) + "ms " + (f.caller.empty() ? "anonymous" : f.caller));
+  } catch (...) {
+    // A log line is not worth failing a request for.
+  }
+}
+
+void Daemon::Log(const std::string& line) {
+  if (!options_.log) return;
+  std::lock_guard<std::mutex> lock(log_mu_);
+  *options_.log << line << '\n' << std::flush;
+}
+
+}  // namespace aergo

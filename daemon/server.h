@@ -1,0 +1,150 @@
+// The HTTP daemon (DESIGN §8, man/aergo-daemon.1): serves ledger
+// repositories over HTTP or HTTPS with cpp-httplib, each at
+// http://HOST:PORT/<name>:
+//
+//   GET  /healthz        {"status": "ok", "repositories": [names]}
+//   GET  /<name>/refs    the refs advertisement (remote/wire.h EncodeRefs)
+//   POST /<name>/fetch   a FetchRequest; answers the pack, streamed (chunked)
+//   POST /<name>/push    a push body (DecodePushBody); answers the PushOutcome
+//
+// Every request may be signed (core/request_auth.h); a bad, replayed or
+// skewed signature is refused with 401. Access follows daemon/access.h.
+// Failures answer EncodeError JSON with the status code of the Status:
+// Invalid 400, Denied 403 (401 for an unsigned request that needs a role,
+// or a bad signature), NotFound 404, Exists 409, oversize body 413,
+// Corrupt 422 (a pushed block failed verification), Busy 503, others 500.
+//
+// Each request opens its repository afresh (shared lock to read, exclusive
+// to push) and closes it when answered, so the daemon holds no lock between
+// requests and sees what local commands write. Every request is logged as
+// one line: "aergo daemon: METHOD TARGET STATUS <ms>ms <caller>|anonymous".
+//
+// Ownership: a Daemon owns its server and sockets; it borrows the clock and
+// the log stream given to Create. Thread-safety: requests are served
+// concurrently by a pool of threads; Stop() and active() may be called
+// from any thread; Serve() from one.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/repo.h"
+#include "core/request_auth.h"
+#include "core/status.h"
+#include "daemon/access.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace aergo {
+
+struct ServedRepo {
+  std::string name;       // the URL's path segment: [A-Za-z0-9._-], not starting with '.'
+  std::string aergo_dir;  // the repository's .aergo directory
+  // Signs the merge block a push needs; null: such pushes are refused.
+  std::shared_ptr<const SecretKey> key;
+};
+
+inline constexpr uint64_t kDefaultMaxBodyBytes = uint64_t{256} << 20;
+
+struct DaemonOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port (see Daemon::port)
+  std::vector<ServedRepo> repos;
+  std::string tls_cert, tls_key;  // both set: HTTPS
+  uint64_t max_body_bytes = kDefaultMaxBodyBytes;  // larger request bodies: 413
+  size_t threads = 16;                             // concurrent connections served
+  int io_timeout_s = 30;                           // read, write and keep-alive idle timeouts
+  std::ostream* log = nullptr;                     // request log (null: none)
+};
+
+// The served repository at `path`: a worktree holding .aergo, or a .aergo
+// directory. name: the worktree directory's name; key unset. NotFound if
+// the path holds no repository.
+Result<ServedRepo> LocateServedRepo(const std::string& path);
+bool IsValidServedName(const std::string& name);
+// "host:port", "[v6 address]:port"; port 0 to 65535. Invalid otherwise.
+Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text);
+
+class Daemon {
+ public:
+  // Checks the options (names unique and valid, TLS files loadable) and
+  // binds the listening socket, so that port() is known and connections
+  // queue until Serve().
+  static Result<std::unique_ptr<Daemon>> Create(DaemonOptions options, const Clock& clock);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  int port() const { return port_; }
+  // "http://HOST:PORT" or "https://HOST:PORT" (IPv6 hosts in brackets).
+  const std::string& url() const { return url_; }
+
+  // Serves until Stop(); returns when the connections still open have
+  // finished (an idle kept-alive connection may hold it up to the
+  // keep-alive timeout: see active()).
+  Status Serve();
+  // Stops accepting connections. Any thread; idempotent.
+  void Stop();
+  // Requests being answered right now (read, handled or streamed).
+  size_t active() const;
+  // Writes one line to the log, never interleaved with the request lines.
+  void Log(const std::string& line);
+
+ private:
+  // Per request: the verified signer, and how a refusal maps to HTTP.
+  struct Call {
+    std::optional<std::string> caller;
+    int http_status = 0;  // overrides the Status's code when set
+    std::string role;     // the role a refusal says is missing
+  };
+  using Route = Status (Daemon::*)(const httplib::Request&, httplib::Response&, Call&);
+
+  Daemon(DaemonOptions options, const Clock& clock);
+  void Install();
+  void Dispatch(const httplib::Request& req, httplib::Response& res, Route route);
+  Status Authenticate(const httplib::Request& req, Call& call);
+  Result<const ServedRepo*> Find(const httplib::Request& req) const;
+  Status Authorize(Repository& repo, const ServedRepo& served, Call& call, Role needed);
+
+  Status Health(const httplib::Request& req, httplib::Response& res, Call& call);
+  Status Refs(const httplib::Request& req, httplib::Response& res, Call& call);
+  Status Fetch(const httplib::Request& req, httplib::Response& res, Call& call);
+  Status Push(const httplib::Request& req, httplib::Response& res, Call& call);
+
+  void Begin();
+  void NoteCaller(const std::string& caller);
+  void End(const httplib::Request& req, const httplib::Response& res);
+
+  DaemonOptions options_;
+  const Clock& clock_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::string url_;
+  RequestReplayGuard replay_;
+  std::atomic<bool> stopping_{false};
+
+  struct Inflight {
+    uint64_t start_us = 0;
+    std::string caller;
+  };
+  mutable std::mutex inflight_mu_;
+  std::map<std::thread::id, Inflight> inflight_;  // one request at a time per pool thread
+  std::mutex log_mu_;
+};
+
+}  // namespace aergo

@@ -1,0 +1,85 @@
+// A repository on a local path, opened directly: the same operations the
+// daemon serves, without HTTP or access checks (the filesystem's
+// permissions apply).
+#include <filesystem>
+
+#include "remote/transport.h"
+
+namespace aergo {
+
+namespace {
+
+class FileTransport : public Transport {
+ public:
+  FileTransport(std::string url, std::string aergo_dir, const TransportOptions& options)
+      : url_(std::move(url)), aergo_dir_(std::move(aergo_dir)), options_(options) {}
+
+  const std::string& url() const override { return url_; }
+
+  Result<RemoteRefs> ListRefs() override {
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    RemoteRefs refs;
+    refs.chain_id = repo->chain_id();
+    AERGO_ASSIGN_OR_RETURN(HeadRef head, repo->git().Head());
+    refs.head = head.branch.value_or("");
+    refs.is_public = repo->config().Get("core.public").value_or("") == "true";
+    AERGO_ASSIGN_OR_RETURN(refs.branches, repo->Branches());
+    AERGO_ASSIGN_OR_RETURN(refs.tags, repo->Tags());
+    return refs;
+  }
+
+  Status Fetch(const FetchRequest& request, const PackSink& sink) override {
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    std::vector<Oid> wants, haves;
+    for (const auto& id : request.wants) {
+      AERGO_ASSIGN_OR_RETURN(BlockRow row, repo->BlockInfo(id));
+      wants.push_back(row.oid);
+    }
+    for (const auto& id : request.haves) {
+      AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
+      if (row) haves.push_back(row->oid);
+    }
+    return WritePack(repo->git(), wants, haves, sink).status();
+  }
+
+  Result<PushOutcome> Push(const PushRequest& request, const std::string& pack) override {
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kWrite, *options_.clock));
+    std::unique_ptr<PackReceiver> rx;
+    if (!pack.empty()) {
+      AERGO_ASSIGN_OR_RETURN(rx, PackReceiver::Create(&repo->git(), 0));
+      AERGO_RETURN_IF_ERROR(rx->Append(pack.data(), pack.size()));
+    }
+    return ReceivePush(*repo, rx.get(), request, options_.key);
+  }
+
+ private:
+  std::string url_, aergo_dir_;
+  TransportOptions options_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Transport>> OpenFileTransport(const std::string& url, const TransportOptions& options) {
+  namespace fs = std::filesystem;
+  std::string path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
+  if (path.empty()) return Invalid("empty repository path in '" + url + "'");
+  fs::path p(path);
+  std::string aergo_dir;
+  if (fs::exists(p / ".aergo" / "ledger.db")) aergo_dir = fs::absolute(p / ".aergo").string();
+  else if (fs::exists(p / "ledger.db")) aergo_dir = fs::absolute(p).string();
+  else return NotFound("'" + url + "' is not an aergo repository");
+  return std::unique_ptr<Transport>(new FileTransport(url, aergo_dir, options));
+}
+
+bool IsHttpUrl(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+Result<std::unique_ptr<Transport>> OpenTransport(const std::string& url, const TransportOptions& options) {
+  if (IsHttpUrl(url)) return OpenHttpTransport(url, options);
+  if (url.find("://") != std::string::npos && url.rfind("file://", 0) != 0)
+    return Invalid("unsupported remote URL '" + url + "' (use http://, https://, file:// or a path)");
+  return OpenFileTransport(url, options);
+}
+
+}  // namespace aergo

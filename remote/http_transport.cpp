@@ -1,0 +1,184 @@
+// An `aergo daemon` over HTTP(S), through one libcurl easy handle (so one
+// kept-alive connection for the whole command).
+#include <curl/curl.h>
+
+#include <mutex>
+
+#include "core/request_auth.h"
+#include "remote/transport.h"
+
+namespace aergo {
+
+namespace {
+
+void CurlGlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+constexpr size_t kMaxAnswerBytes = 64u << 20;  // JSON answers (refs, push reports)
+
+struct Response {
+  long status = 0;
+  std::string body;           // when not streamed (or an error body)
+  const PackSink* sink = nullptr;
+  bool sink_failed = false;
+};
+
+class HttpTransport : public Transport {
+ public:
+  HttpTransport(std::string url, std::string base_path, const TransportOptions& options)
+      : url_(std::move(url)), base_path_(std::move(base_path)), options_(options) {
+    CurlGlobalInit();
+    curl_ = curl_easy_init();
+  }
+  ~HttpTransport() override {
+    if (curl_) curl_easy_cleanup(curl_);
+  }
+
+  const std::string& url() const override { return url_; }
+
+  Result<RemoteRefs> ListRefs() override {
+    Response r;
+    AERGO_RETURN_IF_ERROR(Request("GET", "/refs", "", "", &r));
+    auto refs = DecodeRefs(r.body);
+    if (!refs.ok()) return Invalid(url_ + " did not answer as an aergo daemon: " + refs.status().message());
+    return refs;
+  }
+
+  Status Fetch(const FetchRequest& request, const PackSink& sink) override {
+    Response r;
+    r.sink = &sink;
+    return Request("POST", "/fetch", EncodeFetchRequest(request), "application/json", &r);
+  }
+
+  Result<PushOutcome> Push(const PushRequest& request, const std::string& pack) override {
+    std::string body = EncodePushHead(request) + pack;
+    Response r;
+    AERGO_RETURN_IF_ERROR(Request("POST", "/push", body, "application/x-aergo-push", &r));
+    auto outcome = DecodePushOutcome(r.body);
+    if (!outcome.ok()) return Invalid(url_ + " gave a malformed push answer: " + outcome.status().message());
+    return outcome;
+  }
+
+ private:
+  static size_t OnData(char* data, size_t size, size_t n, void* payload) {
+    auto* r = static_cast<Response*>(payload);
+    size_t len = size * n;
+    if (r->body.size() + len > kMaxAnswerBytes) return 0;  // aborts: no answer is this large
+    r->body.append(data, len);
+    return len;
+  }
+
+  static size_t OnStreamData(char* data, size_t size, size_t n, void* payload) {
+    auto* ctx = static_cast<std::pair<CURL*, Response*>*>(payload);
+    Response* r = ctx->second;
+    size_t len = size * n;
+    long code = 0;
+    curl_easy_getinfo(ctx->first, CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 200 && code < 300) {
+      if (!(*r->sink)(data, len)) {
+        r->sink_failed = true;
+        return 0;  // aborts the transfer
+      }
+    } else if (r->body.size() < 65536) {
+      r->body.append(data, len);
+    }
+    return len;
+  }
+
+  static int OnProgress(void* payload, curl_off_t, curl_off_t, curl_off_t ultotal, curl_off_t ulnow) {
+    auto* t = static_cast<HttpTransport*>(payload);
+    if (t->options_.upload_progress && ultotal > 0)
+      t->options_.upload_progress(static_cast<uint64_t>(ulnow), static_cast<uint64_t>(ultotal));
+    return 0;
+  }
+
+  Status Request(const char* method, const std::string& suffix, const std::string& body,
+                 const char* content_type, Response* r) {
+    if (!curl_) return IoError("cannot initialise libcurl");
+    CURL* c = curl_;
+    curl_easy_reset(c);
+    std::string full = url_ + suffix;
+    std::string path = base_path_ + suffix;
+    curl_easy_setopt(c, CURLOPT_URL, full.c_str());
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    // A daemon that stops sending for a minute is taken for dead.
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "aergo/0.1");
+    struct curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+    if (content_type) headers = curl_slist_append(headers, (std::string("Content-Type: ") + content_type).c_str());
+    if (options_.key) {
+      uint64_t now = options_.clock ? options_.clock->NowMs() : 0;
+      std::string auth = "Authorization: " + SignRequest(*options_.key, method, path, body, now);
+      headers = curl_slist_append(headers, auth.c_str());
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    if (std::string(method) == "POST") {
+      curl_easy_setopt(c, CURLOPT_POST, 1L);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    } else {
+      curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
+    std::pair<CURL*, Response*> stream_ctx{c, r};
+    if (r->sink) {
+      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnStreamData);
+      curl_easy_setopt(c, CURLOPT_WRITEDATA, &stream_ctx);
+    } else {
+      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnData);
+      curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    }
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, options_.upload_progress ? 0L : 1L);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    if (r->sink_failed) return Invalid("the pack from " + url_ + " was refused while arriving");
+    if (rc != CURLE_OK) {
+      if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_OPERATION_TIMEDOUT)
+        return IoError("cannot reach " + url_ + ": " + curl_easy_strerror(rc));
+      return IoError("transfer from " + url_ + " failed: " + curl_easy_strerror(rc));
+    }
+    if (r->status >= 200 && r->status < 300) return Status::Ok();
+    RemoteError e = DecodeError(r->body);
+    std::string msg = url_ + " refused " + method + " " + suffix.substr(1) + " (HTTP " + std::to_string(r->status) +
+                      "): " + e.message;
+    if (!e.role.empty()) msg += " [needs role '" + e.role + "']";
+    switch (r->status) {
+      case 401:
+      case 403: return Denied(msg);
+      case 404: return NotFound(msg);
+      case 409: return Exists(msg);
+      case 422: return Corrupt(msg);
+      case 400:
+      case 413: return Invalid(msg);
+      case 503: return Busy(msg);
+      default: return Failed(msg);
+    }
+  }
+
+  std::string url_, base_path_;
+  TransportOptions options_;
+  CURL* curl_ = nullptr;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Transport>> OpenHttpTransport(const std::string& url, const TransportOptions& options) {
+  std::string u = url;
+  while (!u.empty() && u.back() == '/') u.pop_back();
+  size_t scheme = u.find("://");
+  size_t slash = scheme == std::string::npos ? std::string::npos : u.find('/', scheme + 3);
+  if (slash == std::string::npos || slash + 1 >= u.size())
+    return Invalid("remote URL '" + url + "' names no repository (expected http://host:port/<name>)");
+  if (u.find_first_of("?# ") != std::string::npos) return Invalid("invalid remote URL '" + url + "'");
+  return std::unique_ptr<Transport>(new HttpTransport(u, u.substr(slash), options));
+}
+
+}  // namespace aergo

@@ -1,0 +1,59 @@
+// Transports: how the client reaches a remote repository (DESIGN §8).
+//
+//   http://host:port/<name>, https://...   an `aergo daemon`, through libcurl
+//                                          (one connection, kept alive)
+//   /path, ./path, file:///path            a repository on this machine,
+//                                          opened directly (no daemon)
+//
+// Both speak the same three operations (docs/api.md). Requests over HTTP
+// are signed with the caller's key when one is given (core/request_auth.h);
+// without one they are anonymous, which only public repositories serve.
+// Remote refusals come back as the Status the remote gave (Denied for a
+// missing role, Corrupt for a block that failed verification, ...), with
+// the remote's message.
+//
+// Ownership: a Transport borrows the key and clock it was opened with.
+// Thread-safety: one thread per Transport.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/transfer.h"
+#include "merge/receive.h"
+#include "remote/wire.h"
+
+namespace aergo {
+
+struct TransportOptions {
+  const SecretKey* key = nullptr;  // signs HTTP requests; merges pushes to a local path
+  const Clock* clock = nullptr;
+  // Bytes sent so far (push), for progress display.
+  std::function<void(uint64_t sent, uint64_t total)> upload_progress;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual const std::string& url() const = 0;
+  virtual Result<RemoteRefs> ListRefs() = 0;
+  // Streams the pack of request.wants minus request.haves into sink.
+  virtual Status Fetch(const FetchRequest& request, const PackSink& sink) = 0;
+  // pack: the blocks the remote lacks (may be empty).
+  virtual Result<PushOutcome> Push(const PushRequest& request, const std::string& pack) = 0;
+};
+
+// True for http:// and https:// URLs.
+bool IsHttpUrl(const std::string& url);
+// Opens a transport for url; Invalid for an unsupported scheme, NotFound for
+// a local path that is not a repository.
+Result<std::unique_ptr<Transport>> OpenTransport(const std::string& url, const TransportOptions& options);
+
+// The transports themselves (http_transport.cpp, file_transport.cpp).
+Result<std::unique_ptr<Transport>> OpenHttpTransport(const std::string& url, const TransportOptions& options);
+Result<std::unique_ptr<Transport>> OpenFileTransport(const std::string& url, const TransportOptions& options);
+
+}  // namespace aergo

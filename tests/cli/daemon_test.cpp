@@ -1,0 +1,507 @@
+// aergo daemon (DESIGN §8, man/aergo-daemon.1): started as a child process
+// on 127.0.0.1:0, spoken to over raw sockets. Covers the listening line,
+// /healthz, refs, fetch, access (anonymous, signed, replayed), the error
+// bodies (404, 400, 413), concurrent kept-alive clients, SIGTERM, --detach
+// with a pid file, TLS, and the usage errors.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/keystore.h"
+#include "core/request_auth.h"
+#include "tests/cli/harness.h"
+
+extern char** environ;
+
+namespace aergo::clitest {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct HttpReply {
+  int status = 0;  // 0: no answer
+  std::string headers, body;
+};
+
+// One HTTP/1.1 connection to 127.0.0.1:port (kept alive between requests).
+class Conn {
+ public:
+  explicit Conn(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{10, 0};  // a stuck daemon fails the test instead of hanging it
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Conn() { close(fd_); }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  bool Send(const std::string& data) {
+    for (size_t off = 0; off < data.size();) {
+      ssize_t n = send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  HttpReply Request(const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::string& extra_headers = "") {
+    HttpReply r;
+    if (!ok_) return r;
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers;
+    if (method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    if (!Send(req + "\r\n" + body)) return r;
+    return Read();
+  }
+
+  // Reads one response: headers, then a Content-Length or chunked body.
+  HttpReply Read() {
+    HttpReply r;
+    size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
+      if (!Fill()) return r;
+    r.headers = buf_.substr(0, end);
+    buf_.erase(0, end + 4);
+    if (r.headers.size() < 12) return r;
+    r.status = std::stoi(r.headers.substr(9, 3));
+    std::string lower = r.headers;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+      for (;;) {
+        size_t nl;
+        while ((nl = buf_.find("\r\n")) == std::string::npos)
+          if (!Fill()) return r;
+        size_t size = std::stoul(buf_.substr(0, nl), nullptr, 16);
+        while (buf_.size() < nl + 2 + size + 2)
+          if (!Fill()) return r;
+        r.body += buf_.substr(nl + 2, size);
+        buf_.erase(0, nl + 2 + size + 2);
+        if (size == 0) return r;
+      }
+    }
+    size_t p = lower.find("content-length: ");
+    size_t len = p == std::string::npos ? 0 : std::stoul(lower.substr(p + 16));
+    while (buf_.size() < len)
+      if (!Fill()) return r;
+    r.body = buf_.substr(0, len);
+    buf_.erase(0, len);
+    return r;
+  }
+
+ private:
+  bool Fill() {
+    char tmp[65536];
+    ssize_t n = recv(fd_, tmp, sizeof tmp, 0);
+    if (n <= 0) return false;
+    buf_.append(tmp, static_cast<size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  bool ok_ = false;
+  std::string buf_;
+};
+
+HttpReply Http(int port, const std::string& method, const std::string& target, const std::string& body = "",
+               const std::string& extra_headers = "") {
+  Conn c(port);
+  return c.Request(method, target, body, extra_headers);
+}
+
+// The environment Sandbox::Run gives aergo.
+std::vector<std::string> SandboxEnv(const Sandbox& sb) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    std::string k = kv.substr(0, kv.find('='));
+    if (k != "AERGO_DIR" && k != "AERGO_KEY" && k != "AERGO_PASSPHRASE" && k != "AERGO_HOME") out.push_back(kv);
+  }
+  out.push_back("AERGO_HOME=" + sb.home());
+  out.push_back("AERGO_PASSPHRASE=");
+  return out;
+}
+
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string s;
+  if (!std::getline(stat, s)) return false;
+  size_t paren = s.rfind(')');
+  return paren != std::string::npos && paren + 2 < s.size() && s[paren + 2] != 'Z';
+}
+
+// `aergo daemon <args>` as a child process; stderr is collected by a thread.
+class DaemonProcess {
+ public:
+  DaemonProcess(const Sandbox& sb, const std::vector<std::string>& args) {
+    std::vector<std::string> argv_s = {AERGO_BIN, "daemon"};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : argv_s) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    env_ = SandboxEnv(sb);
+    std::vector<char*> envp;
+    for (auto& s : env_) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    int err[2];
+    if (pipe(err) != 0) return;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    posix_spawn_file_actions_addclose(&fa, err[0]);
+    posix_spawn_file_actions_addclose(&fa, err[1]);
+    std::string dir = sb.work();
+    posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
+    int rc = posix_spawn(&pid_, AERGO_BIN, &fa, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    close(err[1]);
+    if (rc != 0) {
+      close(err[0]);
+      pid_ = -1;
+      return;
+    }
+    reader_ = std::thread([this, fd = err[0]] {
+      char buf[4096];
+      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
+        std::lock_guard<std::mutex> lock(mu_);
+        err_.append(buf, static_cast<size_t>(n));
+      }
+      close(fd);
+    });
+    // Wait for "aergo daemon: listening on http://127.0.0.1:PORT".
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < deadline && port_ == 0 && Alive(pid_)) {
+      std::string e = Err();
+      size_t p = e.find("aergo daemon: listening on ");
+      size_t nl = p == std::string::npos ? p : e.find('\n', p);
+      if (nl != std::string::npos) {
+        url_ = e.substr(p + 27, nl - p - 27);
+        port_ = std::stoi(url_.substr(url_.rfind(':') + 1));
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+  }
+  ~DaemonProcess() {
+    if (pid_ > 0 && code_ < 0) {
+      kill(pid_, SIGKILL);
+      Wait(std::chrono::seconds(5));
+    }
+    if (reader_.joinable()) reader_.join();
+  }
+
+  int port() const { return port_; }
+  const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
+  std::string Err() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return err_;
+  }
+  // Whether stderr shows `text` within 5 s (a request's log line follows
+  // its answer).
+  bool Logged(const std::string& text) {
+    auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (!Has(Err(), text) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return Has(Err(), text);
+  }
+  // The exit code, or -1 if the process is still running after `limit`.
+  int Wait(std::chrono::milliseconds limit) {
+    auto deadline = Clock::now() + limit;
+    while (code_ < 0) {
+      int status = 0;
+      pid_t w = waitpid(pid_, &status, WNOHANG);
+      if (w == pid_) code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      else if (Clock::now() > deadline) break;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return code_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int code_ = -1;
+  std::string url_;
+  std::vector<std::string> env_;
+  std::mutex mu_;
+  std::string err_;
+  std::thread reader_;
+};
+
+// A sandbox with key alice, a private repository work/repo (InitRepo) and
+// a public one work/pub, and key bob with no role in either.
+struct Scene {
+  Sandbox sb;
+  std::string alice, bob;
+  Scene() {
+    alice = sb.InitRepo("alice");
+    RunResult p = sb.Run({"init", "pub", "--public", "--key", "alice"});
+    EXPECT_EQ(p.code, 0) << p.err;
+    RunResult b = sb.Run({"key", "new", "bob", "--json"});
+    EXPECT_EQ(b.code, 0) << b.err;
+    bob = JStr(b.out, "address");
+  }
+  std::string Genesis(const std::string& dir) {
+    RunResult r = sb.Run({"log", "--json"}, sb.work() + "/" + dir);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return JStr(r.out, "id");
+  }
+  SecretKey Key(const std::string& name) {
+    auto k = KeyStore(sb.home()).Load(name, [](const std::string&, bool) { return std::optional<std::string>(""); });
+    EXPECT_TRUE(k.ok()) << k.status().message();
+    return k.ok() ? std::move(*k) : SecretKey::Generate();
+  }
+};
+
+std::string AuthHeader(const SecretKey& key, const std::string& method, const std::string& target,
+                       const std::string& body) {
+  return "Authorization: " + SignRequest(key, method, target, body, SystemClock().NowMs()) + "\r\n";
+}
+
+TEST(DaemonTest, ServesHealthRefsAndFetch) {
+  Scene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "repo", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  EXPECT_EQ(d.url(), "http://127.0.0.1:" + std::to_string(d.port()));
+  EXPECT_EQ(Count(d.Err(), "listening on"), 1u);
+
+  HttpReply h = Http(d.port(), "GET", "/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body, R"({"repositories":["repo","pub"],"status":"ok"})");
+
+  std::string genesis = s.Genesis("pub");
+  ASSERT_TRUE(IsHex(genesis, 64));
+  HttpReply refs = Http(d.port(), "GET", "/pub/refs");
+  EXPECT_EQ(refs.status, 200) << refs.body;
+  EXPECT_TRUE(Has(refs.headers, "Content-Type: application/json"));
+  EXPECT_TRUE(Has(refs.body, "\"chain_id\":\"" + genesis + "\"")) << refs.body;
+  EXPECT_TRUE(Has(refs.body, "\"head\":\"master\"")) << refs.body;
+  EXPECT_TRUE(Has(refs.body, "\"public\":true")) << refs.body;
+  EXPECT_TRUE(Has(refs.body, "{\"block\":\"" + genesis + "\",\"name\":\"master\"}")) << refs.body;
+
+  HttpReply pack = Http(d.port(), "POST", "/pub/fetch", "{\"wants\":[\"" + genesis + "\"],\"haves\":[]}");
+  EXPECT_EQ(pack.status, 200) << pack.body;
+  EXPECT_TRUE(Has(pack.headers, "application/x-git-packfile"));
+  EXPECT_EQ(pack.body.substr(0, 4), "PACK");
+
+  std::string missing(64, 'a');
+  HttpReply nf = Http(d.port(), "POST", "/pub/fetch", "{\"wants\":[\"" + missing + "\"]}");
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_EQ(nf.body, "{\"error\":\"block " + missing + " not found in pub\",\"role\":null}");
+
+  HttpReply unknown = Http(d.port(), "GET", "/nosuch/refs");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, R"({"error":"no repository named 'nosuch' is served here","role":null})");
+  HttpReply route = Http(d.port(), "GET", "/pub/branches");
+  EXPECT_EQ(route.status, 404);
+  EXPECT_TRUE(Has(route.body, "no such endpoint: GET /pub/branches")) << route.body;
+
+  EXPECT_TRUE(d.Logged("aergo daemon: GET /pub/refs 200 ")) << d.Err();
+  EXPECT_TRUE(d.Logged("aergo daemon: GET /pub/branches 404 ")) << d.Err();
+  EXPECT_TRUE(d.Logged("ms anonymous\n")) << d.Err();
+}
+
+TEST(DaemonTest, PrivateRepositoryNeedsASignedRequestWithARole) {
+  Scene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "repo", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+
+  HttpReply anon = Http(d.port(), "GET", "/repo/refs");
+  EXPECT_EQ(anon.status, 401);
+  EXPECT_EQ(anon.body,
+            R"({"error":"repo is private: sign the request with a key that has the read role","role":"read"})");
+
+  SecretKey alice = s.Key("alice"), bob = s.Key("bob");
+  std::string signed_header = AuthHeader(alice, "GET", "/repo/refs", "");
+  HttpReply ok = Http(d.port(), "GET", "/repo/refs", "", signed_header);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_TRUE(Has(ok.body, "\"public\":false"));
+  // The same signature again is a replay.
+  HttpReply replay = Http(d.port(), "GET", "/repo/refs", "", signed_header);
+  EXPECT_EQ(replay.status, 401);
+  // A signature over another path does not verify here.
+  HttpReply other = Http(d.port(), "GET", "/repo/refs", "", AuthHeader(alice, "GET", "/pub/refs", ""));
+  EXPECT_EQ(other.status, 401);
+
+  HttpReply denied = Http(d.port(), "GET", "/repo/refs", "", AuthHeader(bob, "GET", "/repo/refs", ""));
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_TRUE(Has(denied.body, s.bob + " lacks the read role on repo")) << denied.body;
+  EXPECT_TRUE(Has(denied.body, "\"role\":\"read\"")) << denied.body;
+
+  // Pushing needs write even on a public repository.
+  HttpReply push = Http(d.port(), "POST", "/pub/push", "10\n{\"branch\":\"x\"}");
+  EXPECT_EQ(push.status, 400) << push.body;  // malformed: refused before any lock or role check
+  std::string head = "{\"branch\":\"master\",\"block\":\"" + s.Genesis("pub") + "\",\"tags\":[]}";
+  std::string push_body = std::to_string(head.size()) + "\n" + head;
+  HttpReply anon_push = Http(d.port(), "POST", "/pub/push", push_body);
+  EXPECT_EQ(anon_push.status, 401) << anon_push.body;
+  EXPECT_TRUE(Has(anon_push.body, "\"role\":\"write\"")) << anon_push.body;
+  HttpReply bob_push = Http(d.port(), "POST", "/pub/push", push_body, AuthHeader(bob, "POST", "/pub/push", push_body));
+  EXPECT_EQ(bob_push.status, 403) << bob_push.body;
+  HttpReply alice_push =
+      Http(d.port(), "POST", "/pub/push", push_body, AuthHeader(alice, "POST", "/pub/push", push_body));
+  EXPECT_EQ(alice_push.status, 200) << alice_push.body;
+  EXPECT_TRUE(Has(alice_push.body, "\"up_to_date\":true")) << alice_push.body;
+  EXPECT_TRUE(d.Logged("aergo daemon: POST /pub/push 200 ")) << d.Err();
+  EXPECT_TRUE(d.Logged("ms " + s.alice + "\n")) << d.Err();
+}
+
+TEST(DaemonTest, BadRequestsAreRefusedAndServingGoesOn) {
+  Scene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+
+  HttpReply bad = Http(d.port(), "POST", "/pub/push", "not a push");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(Has(bad.body, "malformed push")) << bad.body;
+  HttpReply bad_fetch = Http(d.port(), "POST", "/pub/fetch", "[1,2]");
+  EXPECT_EQ(bad_fetch.status, 400);
+  EXPECT_TRUE(Has(bad_fetch.body, "malformed fetch request")) << bad_fetch.body;
+  HttpReply bad_auth = Http(d.port(), "GET", "/pub/refs", "", "Authorization: Basic eDp5\r\n");
+  EXPECT_EQ(bad_auth.status, 401);
+
+  // A body over the limit (256 MiB) is answered 413 and the connection
+  // goes on serving.
+  Conn c(d.port());
+  uint64_t size = (uint64_t{256} << 20) + 1;
+  ASSERT_TRUE(c.Send("POST /pub/push HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(size) +
+                     "\r\n\r\n"));
+  std::string chunk(1 << 20, '\0');
+  for (uint64_t sent = 0; sent < size; sent += chunk.size()) {
+    if (size - sent < chunk.size()) chunk.resize(size - sent);
+    ASSERT_TRUE(c.Send(chunk));
+  }
+  HttpReply big = c.Read();
+  EXPECT_EQ(big.status, 413);
+  EXPECT_TRUE(Has(big.body, "\"error\":\"the request body is larger than this daemon accepts")) << big.body;
+  EXPECT_EQ(c.Request("GET", "/healthz").status, 200);
+
+  EXPECT_EQ(Http(d.port(), "GET", "/pub/refs").status, 200);
+  EXPECT_TRUE(Alive(d.pid()));
+}
+
+TEST(DaemonTest, ServesKeptAliveClientsConcurrently) {
+  Scene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  // Ten connections open at once, each kept alive for several requests:
+  // each needs its own server thread for as long as it stays open.
+  std::vector<std::unique_ptr<Conn>> conns;
+  for (int i = 0; i < 10; ++i) conns.push_back(std::make_unique<Conn>(d.port()));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (auto& c : conns)
+    threads.emplace_back([&ok, conn = c.get()] {
+      for (int i = 0; i < 5; ++i)
+        if (conn->Request("GET", "/pub/refs").status == 200) ++ok;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 50);
+}
+
+TEST(DaemonTest, SigtermStopsPromptlyWithExitZero) {
+  Scene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  Conn idle(d.port());  // a kept-alive connection left idle must not hold up the stop
+  EXPECT_EQ(idle.Request("GET", "/healthz").status, 200);
+  auto start = Clock::now();
+  kill(d.pid(), SIGTERM);
+  EXPECT_EQ(d.Wait(std::chrono::seconds(5)), 0) << d.Err();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+  EXPECT_TRUE(Has(d.Err(), "aergo daemon: stopped")) << d.Err();
+}
+
+TEST(DaemonTest, DetachWritesThePidFileAndRemovesItOnStop) {
+  Scene s;
+  std::string pid_file = s.sb.root() + "/daemon.pid";
+  RunResult r = s.sb.Run({"daemon", "--listen", "127.0.0.1:0", "--detach", "--pid-file", pid_file, "--name",
+                          "ledger", "pub"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(Count(r.err, "aergo daemon: listening on http://127.0.0.1:"), 1u) << r.err;
+  int port = std::stoi(r.err.substr(r.err.rfind(':') + 1));
+  std::ifstream in(pid_file);
+  pid_t pid = 0;
+  in >> pid;
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(Alive(pid));
+  HttpReply h = Http(port, "GET", "/healthz");
+  EXPECT_EQ(h.body, R"({"repositories":["ledger"],"status":"ok"})");
+  kill(pid, SIGTERM);
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (Alive(pid) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(Alive(pid));
+  EXPECT_FALSE(fs::exists(pid_file));
+}
+
+TEST(DaemonTest, ServesHttpsWithACertificate) {
+  Scene s;
+  if (std::system("command -v openssl >/dev/null 2>&1 && command -v curl >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "needs the openssl and curl programs";
+  std::string cert = s.sb.root() + "/cert.pem", key = s.sb.root() + "/key.pem";
+  std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -keyout '" + key + "' -out '" + cert +
+                    "' -days 1 -subj /CN=127.0.0.1 >/dev/null 2>&1";
+  ASSERT_EQ(std::system(gen.c_str()), 0);
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key, "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  EXPECT_EQ(d.url(), "https://127.0.0.1:" + std::to_string(d.port()));
+  std::string out_file = s.sb.root() + "/health.json";
+  std::string get = "curl -sk --max-time 10 -o '" + out_file + "' " + d.url() + "/healthz";
+  ASSERT_EQ(std::system(get.c_str()), 0);
+  std::ifstream in(out_file);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(body, R"({"repositories":["pub"],"status":"ok"})");
+}
+
+TEST(DaemonTest, UsageAndStartupErrors) {
+  Scene s;
+  auto run = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> a = {"daemon"};
+    a.insert(a.end(), args.begin(), args.end());
+    return s.sb.Run(a);
+  };
+  RunResult r = run({"--listen", "127.0.0.1:0", "--detach", "pub"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(Has(r.err, "--detach needs --pid-file")) << r.err;
+  r = run({"--listen", "127.0.0.1:0", "--name", "a", "--name", "b", "pub"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(Has(r.err, "more --name options (2) than repositories (1)")) << r.err;
+  r = run({"--listen", "127.0.0.1:0", "--name", "x", "--name", "x", "pub", "repo"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(Has(r.err, "two repositories would be served as 'x'")) << r.err;
+  r = run({"--listen", "127.0.0.1", "pub"});
+  EXPECT_EQ(r.code, 2);
+  r = run({"pub"});
+  EXPECT_EQ(r.code, 2);
+  r = run({"--listen", "127.0.0.1:0", "--tls-cert", "c.pem", "pub"});
+  EXPECT_EQ(r.code, 2);
+  r = run({"--listen", "127.0.0.1:0", "nothing-here"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(Has(r.err, "/nothing-here' is not an aergo repository")) << r.err;
+}
+
+}  // namespace
+}  // namespace aergo::clitest
