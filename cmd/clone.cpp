@@ -63,8 +63,8 @@ int CmdClone(Context& ctx, const std::vector<std::string>& args) {
              << ", \"head\": " << JsonString(ToHex(rep->head))
              << ", \"fetch\": " << FetchReportJson("origin", url, rep->fetch) << "}\n";
   } else if (!ctx.quiet) {
-    *ctx.out << "Cloned " << url << ": " << rep->fetch.blocks + 1 << " blocks, branch '" << rep->branch
-             << "' at " << ToHex(rep->head) << "\n";
+    *ctx.out << "Cloned " << url << " into '" << rep->dir << "': branch '" << rep->branch << "' at "
+             << ToHex(rep->head) << "\n";
   }
   return kExitOk;
 }

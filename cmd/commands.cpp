@@ -44,7 +44,8 @@ const std::vector<Command>& Commands() {
       {"query", CmdQuery, "aergo query [--at <rev>] \"<SELECT ...>\" [--json | --csv]",
        "read the state, now or as of any block, with SQL"},
       {"access", CmdAccess,
-       "aergo access grant <address> read|write|admin | access revoke <address> | access list [--json] [--key <name>]",
+       "aergo access grant <address> read|write|admin [--key <name>] [--json] | "
+       "access revoke <address> [--key <name>] [--json] | access list [--json]",
        "grant or revoke roles (system txs), or list who has which"},
       {"remote", CmdRemote, "aergo remote [-v] [--json] | remote add <name> <url> | remote remove <name>",
        "manage the remotes this repository fetches from and pushes to"},
@@ -52,7 +53,7 @@ const std::vector<Command>& Commands() {
        "copy a ledger repository from a daemon or a local path", "aergo-net"},
       {"fetch", nullptr, "aergo fetch [<remote>] [--key <name>] [--no-progress] [--json]",
        "download a remote's blocks, branches and tags", "aergo-net"},
-      {"pull", nullptr, "aergo pull [<remote>:<branch>] [--key <name>] [--no-progress] [--json]",
+      {"pull", nullptr, "aergo pull [<remote>:<branch>] [-m <msg>] [--key <name>] [--no-progress] [--json]",
        "fetch, then merge the remote branch into the current one", "aergo-net"},
       {"push", nullptr, "aergo push [<remote>:<branch>] [--key <name>] [--no-progress] [--json]",
        "send a branch's blocks; the remote applies them to its branch", "aergo-net"},

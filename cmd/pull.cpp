@@ -1,4 +1,4 @@
-// aergo pull [<remote>:<branch>] [--key <name>] [--no-progress] [--json]
+// aergo pull [<remote>:<branch>] [-m <msg>] [--key <name>] [--no-progress] [--json]
 // Fetch, then apply the remote branch's transactions to the checked-out
 // branch: fast-forward, else its merge policy (cmd/util_merge.h).
 #include "cmd/commands.h"

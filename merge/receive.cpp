@@ -85,7 +85,7 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
     }
     if (action == Action::kMerge && key == nullptr)
       return Denied("branch '" + branch + "' has moved on here and needs a merge, but no signing key is "
-                    "configured to seal it (start the daemon with --key)");
+                    "configured to seal it (the daemon's --key, or the pusher's key for a repository on a local path)");
   }
 
   // 3. Store and index the blocks, then move the refs.

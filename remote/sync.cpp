@@ -177,8 +177,12 @@ Result<CloneReport> Clone(const std::string& url, const std::string& dir, const 
       AERGO_ASSIGN_OR_RETURN(auto master, repo->BranchHead("master"));
       if (master) AERGO_RETURN_IF_ERROR(repo->DeleteBranch("master", true));
     }
-    AERGO_RETURN_IF_ERROR(repo->config().Set("branch." + rep.branch + ".remote", "origin"));
-    AERGO_RETURN_IF_ERROR(repo->config().Set("branch." + rep.branch + ".merge", rep.branch));
+    // The upstream, where config can name the branch (config keys are
+    // lowercase; others pull and push with an explicit <remote>:<branch>).
+    if (Config::IsValidKey("branch." + rep.branch + ".remote")) {
+      AERGO_RETURN_IF_ERROR(repo->config().Set("branch." + rep.branch + ".remote", "origin"));
+      AERGO_RETURN_IF_ERROR(repo->config().Set("branch." + rep.branch + ".merge", rep.branch));
+    }
     AERGO_RETURN_IF_ERROR(repo->config().Unset("clone.incomplete"));
     return repo->config().Save();
   }();

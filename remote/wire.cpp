@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+
 #include "core/index.h"
 
 namespace aergo {
@@ -62,13 +64,14 @@ Result<std::vector<std::pair<std::string, Hash32>>> NamedFrom(const json& j, con
   return out;
 }
 
-Result<std::vector<Hash32>> Ids(const json& j, const char* key, const char* what) {
+Result<std::vector<Hash32>> Ids(const json& j, const char* key, const char* what,
+                                size_t limit = kMaxFetchIds) {
   std::vector<Hash32> out;
   auto it = j.find(key);
   if (it == j.end()) return out;
   if (!it->is_array()) return Invalid(std::string("malformed ") + what + ": '" + key + "' must be a list");
-  if (it->size() > kMaxFetchIds)
-    return Invalid(std::string(what) + ": more than " + std::to_string(kMaxFetchIds) + " ids in '" + key + "'");
+  if (it->size() > limit)
+    return Invalid(std::string(what) + ": more than " + std::to_string(limit) + " ids in '" + key + "'");
   for (const auto& e : *it) {
     AERGO_ASSIGN_OR_RETURN(Hash32 id, Id(e, what));
     out.push_back(id);
@@ -220,7 +223,7 @@ Result<PushOutcome> DecodePushOutcome(std::string_view text) {
     }
     AERGO_ASSIGN_OR_RETURN(r.base, IdAt(m, "base", what));
     if (auto rs = m.find("resolver"); rs != m.end() && rs->is_string()) r.resolver = rs->get<std::string>();
-    AERGO_ASSIGN_OR_RETURN(r.applied, Ids(m, "applied", what));
+    AERGO_ASSIGN_OR_RETURN(r.applied, Ids(m, "applied", what, SIZE_MAX));
     AERGO_ASSIGN_OR_RETURN(r.excluded, TxListFrom(m, "excluded"));
     AERGO_ASSIGN_OR_RETURN(r.resolved, TxListFrom(m, "resolved"));
     o.merge = std::move(r);

@@ -3,23 +3,14 @@
 // /healthz, refs, fetch, access (anonymous, signed, replayed), the error
 // bodies (404, 400, 413), concurrent kept-alive clients, SIGTERM, --detach
 // with a pid file, TLS, and the usage errors.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <thread>
 
 #include "core/clock.h"
@@ -27,229 +18,11 @@
 #include "core/request_auth.h"
 #include "tests/cli/harness.h"
 
-extern char** environ;
-
 namespace aergo::clitest {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-struct HttpReply {
-  int status = 0;  // 0: no answer
-  std::string headers, body;
-};
-
-// One HTTP/1.1 connection to 127.0.0.1:port (kept alive between requests).
-class Conn {
- public:
-  explicit Conn(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{10, 0};  // a stuck daemon fails the test instead of hanging it
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~Conn() { close(fd_); }
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
-
-  bool Send(const std::string& data) {
-    for (size_t off = 0; off < data.size();) {
-      ssize_t n = send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  HttpReply Request(const std::string& method, const std::string& target, const std::string& body = "",
-                    const std::string& extra_headers = "") {
-    HttpReply r;
-    if (!ok_) return r;
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers;
-    if (method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    if (!Send(req + "\r\n" + body)) return r;
-    return Read();
-  }
-
-  // Reads one response: headers, then a Content-Length or chunked body.
-  HttpReply Read() {
-    HttpReply r;
-    size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
-      if (!Fill()) return r;
-    r.headers = buf_.substr(0, end);
-    buf_.erase(0, end + 4);
-    if (r.headers.size() < 12) return r;
-    r.status = std::stoi(r.headers.substr(9, 3));
-    std::string lower = r.headers;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.find("transfer-encoding: chunked") != std::string::npos) {
-      for (;;) {
-        size_t nl;
-        while ((nl = buf_.find("\r\n")) == std::string::npos)
-          if (!Fill()) return r;
-        size_t size = std::stoul(buf_.substr(0, nl), nullptr, 16);
-        while (buf_.size() < nl + 2 + size + 2)
-          if (!Fill()) return r;
-        r.body += buf_.substr(nl + 2, size);
-        buf_.erase(0, nl + 2 + size + 2);
-        if (size == 0) return r;
-      }
-    }
-    size_t p = lower.find("content-length: ");
-    size_t len = p == std::string::npos ? 0 : std::stoul(lower.substr(p + 16));
-    while (buf_.size() < len)
-      if (!Fill()) return r;
-    r.body = buf_.substr(0, len);
-    buf_.erase(0, len);
-    return r;
-  }
-
- private:
-  bool Fill() {
-    char tmp[65536];
-    ssize_t n = recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<size_t>(n));
-    return true;
-  }
-  int fd_ = -1;
-  bool ok_ = false;
-  std::string buf_;
-};
-
-HttpReply Http(int port, const std::string& method, const std::string& target, const std::string& body = "",
-               const std::string& extra_headers = "") {
-  Conn c(port);
-  return c.Request(method, target, body, extra_headers);
-}
-
-// The environment Sandbox::Run gives aergo.
-std::vector<std::string> SandboxEnv(const Sandbox& sb) {
-  std::vector<std::string> out;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    std::string k = kv.substr(0, kv.find('='));
-    if (k != "AERGO_DIR" && k != "AERGO_KEY" && k != "AERGO_PASSPHRASE" && k != "AERGO_HOME") out.push_back(kv);
-  }
-  out.push_back("AERGO_HOME=" + sb.home());
-  out.push_back("AERGO_PASSPHRASE=");
-  return out;
-}
-
-bool Alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string s;
-  if (!std::getline(stat, s)) return false;
-  size_t paren = s.rfind(')');
-  return paren != std::string::npos && paren + 2 < s.size() && s[paren + 2] != 'Z';
-}
-
-// `aergo daemon <args>` as a child process; stderr is collected by a thread.
-class DaemonProcess {
- public:
-  DaemonProcess(const Sandbox& sb, const std::vector<std::string>& args) {
-    std::vector<std::string> argv_s = {AERGO_BIN, "daemon"};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : argv_s) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    env_ = SandboxEnv(sb);
-    std::vector<char*> envp;
-    for (auto& s : env_) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    int err[2];
-    if (pipe(err) != 0) return;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    posix_spawn_file_actions_addclose(&fa, err[0]);
-    posix_spawn_file_actions_addclose(&fa, err[1]);
-    std::string dir = sb.work();
-    posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
-    int rc = posix_spawn(&pid_, AERGO_BIN, &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    close(err[1]);
-    if (rc != 0) {
-      close(err[0]);
-      pid_ = -1;
-      return;
-    }
-    reader_ = std::thread([this, fd = err[0]] {
-      char buf[4096];
-      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
-        std::lock_guard<std::mutex> lock(mu_);
-        err_.append(buf, static_cast<size_t>(n));
-      }
-      close(fd);
-    });
-    // Wait for "aergo daemon: listening on http://127.0.0.1:PORT".
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (Clock::now() < deadline && port_ == 0 && Alive(pid_)) {
-      std::string e = Err();
-      size_t p = e.find("aergo daemon: listening on ");
-      size_t nl = p == std::string::npos ? p : e.find('\n', p);
-      if (nl != std::string::npos) {
-        url_ = e.substr(p + 27, nl - p - 27);
-        port_ = std::stoi(url_.substr(url_.rfind(':') + 1));
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-    }
-  }
-  ~DaemonProcess() {
-    if (pid_ > 0 && code_ < 0) {
-      kill(pid_, SIGKILL);
-      Wait(std::chrono::seconds(5));
-    }
-    if (reader_.joinable()) reader_.join();
-  }
-
-  int port() const { return port_; }
-  const std::string& url() const { return url_; }
-  pid_t pid() const { return pid_; }
-  std::string Err() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return err_;
-  }
-  // Whether stderr shows `text` within 5 s (a request's log line follows
-  // its answer).
-  bool Logged(const std::string& text) {
-    auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (!Has(Err(), text) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return Has(Err(), text);
-  }
-  // The exit code, or -1 if the process is still running after `limit`.
-  int Wait(std::chrono::milliseconds limit) {
-    auto deadline = Clock::now() + limit;
-    while (code_ < 0) {
-      int status = 0;
-      pid_t w = waitpid(pid_, &status, WNOHANG);
-      if (w == pid_) code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      else if (Clock::now() > deadline) break;
-      else std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return code_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  int code_ = -1;
-  std::string url_;
-  std::vector<std::string> env_;
-  std::mutex mu_;
-  std::string err_;
-  std::thread reader_;
-};
 
 // A sandbox with key alice, a private repository work/repo (InitRepo) and
 // a public one work/pub, and key bob with no role in either.

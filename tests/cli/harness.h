@@ -3,8 +3,13 @@
 // and stderr.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace aergo::clitest {
@@ -139,5 +144,84 @@ std::string JRaw(const std::string& obj, const std::string& key, size_t from = 0
 std::vector<std::string> Objects(const std::string& arr);
 // The number value of the first "key": N at or after `from`, or -999.
 long long JNum(const std::string& json, const std::string& key, size_t from = 0);
+
+// --- A daemon and raw HTTP to it (tests/cli/daemon_test.cpp,
+// tests/cli/http_remote_test.cpp) ---
+
+struct HttpReply {
+  int status = 0;  // 0: no answer
+  std::string headers, body;
+};
+
+// One HTTP/1.1 connection to 127.0.0.1:port (kept alive between requests;
+// reads and writes time out after 10 s).
+class Conn {
+ public:
+  explicit Conn(int port);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  bool Send(const std::string& data);
+  // Sends one request (a POST with Content-Length) and reads its answer.
+  HttpReply Request(const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::string& extra_headers = "");
+  // Reads one response: headers, then a Content-Length or chunked body.
+  HttpReply Read();
+
+ private:
+  bool Fill();
+  int fd_ = -1;
+  bool ok_ = false;
+  std::string buf_;
+};
+
+// One request on a new connection.
+HttpReply Http(int port, const std::string& method, const std::string& target, const std::string& body = "",
+               const std::string& extra_headers = "");
+
+// The environment Sandbox::Run gives aergo.
+std::vector<std::string> SandboxEnv(const Sandbox& sb);
+
+// Whether process `pid` exists and is not a zombie.
+bool Alive(pid_t pid);
+
+// `aergo daemon <args>` as a child process in sb.work(), with the
+// sandbox's environment; stderr is collected by a thread. The constructor
+// returns once the daemon printed its listening line (port() > 0), or it
+// died, or 10 s passed (port() == 0). The destructor SIGKILLs a daemon
+// still running.
+class DaemonProcess {
+ public:
+  DaemonProcess(const Sandbox& sb, const std::vector<std::string>& args);
+  ~DaemonProcess();
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  int port() const { return port_; }
+  // "http://127.0.0.1:PORT", from the listening line.
+  const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
+  // Its stderr so far.
+  std::string Err();
+  // Whether stderr shows `text` within 5 s (a request's log line follows
+  // its answer).
+  bool Logged(const std::string& text);
+  // The exit code, or -1 if the process is still running after `limit`.
+  int Wait(std::chrono::milliseconds limit);
+  // Sends `sig` and waits up to 5 s for the exit; returns the exit code
+  // (128 + signal for a killed daemon).
+  int Stop(int sig);
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int code_ = -1;
+  std::string url_;
+  std::vector<std::string> env_;
+  std::mutex mu_;
+  std::string err_;
+  std::thread reader_;
+};
 
 }  // namespace aergo::clitest
