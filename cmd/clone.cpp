@@ -43,9 +43,7 @@ int CmdClone(Context& ctx, const std::vector<std::string>& args) {
   auto abs = [&](const std::string& p) { return p.empty() || p[0] == '/' ? p : ctx.cwd + "/" + p; };
   dir = abs(dir);
   if (url.find("://") == std::string::npos) url = std::filesystem::absolute(abs(url)).lexically_normal().string();
-  std::optional<std::string> key_flag;
-  if (vm->count("key")) key_flag = (*vm)["key"].as<std::string>();
-  auto key = OptionalKey(ctx, key_flag, nullptr);
+  auto key = OptionalKey(ctx, KeyFlag(*vm), nullptr);
   if (!key.ok()) return Fail(ctx, key.status());
   TransportOptions topts;
   topts.key = *key ? &**key : nullptr;

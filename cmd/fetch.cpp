@@ -27,19 +27,12 @@ int CmdFetch(Context& ctx, const std::vector<std::string>& args) {
   }
   auto url = RemoteUrl(repo, remote);
   if (!url.ok()) return Fail(ctx, url.status());
-  std::optional<std::string> key_flag;
-  if (vm->count("key")) key_flag = (*vm)["key"].as<std::string>();
-  auto key = OptionalKey(ctx, key_flag, &repo);
-  if (!key.ok()) return Fail(ctx, key.status());
-  TransportOptions topts;
-  topts.key = *key ? &**key : nullptr;
-  topts.clock = &ctx.clock;
-  auto transport = OpenTransport(*url, topts);
-  if (!transport.ok()) return Fail(ctx, transport.status());
+  auto session = ConnectRemote(ctx, &repo, *url, *vm);
+  if (!session.ok()) return Fail(ctx, session.status());
   ProgressLine progress(ctx, ProgressWanted(ctx, *vm), "Receiving blocks");
   SyncOptions sopts;
   sopts.progress = [&](const PackProgress& p) { progress.Pack(p); };
-  auto rep = FetchFrom(repo, **transport, remote, sopts);
+  auto rep = FetchFrom(repo, *session->transport, remote, sopts);
   progress.Done();
   if (!rep.ok()) return Fail(ctx, rep.status());
   if (vm->count("json")) *ctx.out << FetchReportJson(remote, *url, *rep) << "\n";

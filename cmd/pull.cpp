@@ -35,19 +35,12 @@ int CmdPull(Context& ctx, const std::vector<std::string>& args) {
   }
   auto url = RemoteUrl(repo, spec.first);
   if (!url.ok()) return Fail(ctx, url.status());
-  std::optional<std::string> key_flag;
-  if (vm->count("key")) key_flag = (*vm)["key"].as<std::string>();
-  auto key = OptionalKey(ctx, key_flag, &repo);
-  if (!key.ok()) return Fail(ctx, key.status());
-  TransportOptions topts;
-  topts.key = *key ? &**key : nullptr;
-  topts.clock = &ctx.clock;
-  auto transport = OpenTransport(*url, topts);
-  if (!transport.ok()) return Fail(ctx, transport.status());
+  auto session = ConnectRemote(ctx, &repo, *url, *vm);
+  if (!session.ok()) return Fail(ctx, session.status());
   ProgressLine progress(ctx, ProgressWanted(ctx, *vm), "Receiving blocks");
   SyncOptions sopts;
   sopts.progress = [&](const PackProgress& p) { progress.Pack(p); };
-  auto fetched = FetchFrom(repo, **transport, spec.first, sopts);
+  auto fetched = FetchFrom(repo, *session->transport, spec.first, sopts);
   progress.Done();
   if (!fetched.ok()) return Fail(ctx, fetched.status());
   bool json = vm->count("json") > 0;
@@ -59,7 +52,7 @@ int CmdPull(Context& ctx, const std::vector<std::string>& args) {
   MergeOptions options;
   options.message = (*vm)["message"].as<std::string>();
   options.source_name = spec.first + "/" + spec.second;
-  return MergeAndReport(ctx, repo, *source, key_flag, options, json);
+  return MergeAndReport(ctx, repo, *source, KeyFlag(*vm), options, json);
 }
 
 }  // namespace aergo::cli

@@ -71,18 +71,11 @@ int CmdPush(Context& ctx, const std::vector<std::string>& args) {
   }
   auto url = RemoteUrl(repo, spec.first);
   if (!url.ok()) return Fail(ctx, url.status());
-  std::optional<std::string> key_flag;
-  if (vm->count("key")) key_flag = (*vm)["key"].as<std::string>();
-  auto key = OptionalKey(ctx, key_flag, &repo);
-  if (!key.ok()) return Fail(ctx, key.status());
-  TransportOptions topts;
-  topts.key = *key ? &**key : nullptr;
-  topts.clock = &ctx.clock;
   ProgressLine progress(ctx, ProgressWanted(ctx, *vm), "Sending blocks");
-  topts.upload_progress = [&](uint64_t sent, uint64_t total) { progress.Upload(sent, total); };
-  auto transport = OpenTransport(*url, topts);
-  if (!transport.ok()) return Fail(ctx, transport.status());
-  auto rep = PushTo(repo, **transport, spec.first, spec.second, SyncOptions());
+  auto session = ConnectRemote(ctx, &repo, *url, *vm,
+                               [&](uint64_t sent, uint64_t total) { progress.Upload(sent, total); });
+  if (!session.ok()) return Fail(ctx, session.status());
+  auto rep = PushTo(repo, *session->transport, spec.first, spec.second, SyncOptions());
   progress.Done();
   if (!rep.ok()) return Fail(ctx, rep.status());
   if (vm->count("json")) *ctx.out << PushJson(spec.first, *url, *rep);

@@ -36,6 +36,25 @@ Result<std::optional<SecretKey>> OptionalKey(Context& ctx, const std::optional<s
   return std::optional<SecretKey>(std::move(key));
 }
 
+std::optional<std::string> KeyFlag(const po::variables_map& vm) {
+  if (vm.count("key")) return vm["key"].as<std::string>();
+  return std::nullopt;
+}
+
+Result<RemoteSession> ConnectRemote(Context& ctx, Repository* repo, const std::string& url,
+                                    const po::variables_map& vm,
+                                    std::function<void(uint64_t, uint64_t)> upload_progress) {
+  RemoteSession s;
+  AERGO_ASSIGN_OR_RETURN(auto key, OptionalKey(ctx, KeyFlag(vm), repo));
+  if (key) s.key = std::make_unique<SecretKey>(std::move(*key));
+  TransportOptions topts;
+  topts.key = s.key.get();
+  topts.clock = &ctx.clock;
+  topts.upload_progress = std::move(upload_progress);
+  AERGO_ASSIGN_OR_RETURN(s.transport, OpenTransport(url, topts));
+  return s;
+}
+
 ProgressLine::ProgressLine(Context& ctx, bool enabled, std::string what)
     : ctx_(ctx), enabled_(enabled), what_(std::move(what)), start_(std::chrono::steady_clock::now()) {}
 

@@ -43,6 +43,19 @@ class ProgressLine {
   std::string last_line_;
 };
 
+// A transport to a remote with the key that signs its requests (--key,
+// else a configured key, else none: anonymous). The key lives as long as
+// the transport, which borrows it.
+struct RemoteSession {
+  std::unique_ptr<SecretKey> key;
+  std::unique_ptr<Transport> transport;
+};
+Result<RemoteSession> ConnectRemote(Context& ctx, Repository* repo, const std::string& url,
+                                    const po::variables_map& vm,
+                                    std::function<void(uint64_t, uint64_t)> upload_progress = {});
+// --key, if given.
+std::optional<std::string> KeyFlag(const po::variables_map& vm);
+
 // Adds --no-progress and --key.
 void AddSyncOptions(po::options_description& opts);
 bool ProgressWanted(Context& ctx, const po::variables_map& vm);
