@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -101,7 +102,8 @@ struct HttpScene : TokenSession {
   void Grow(const std::string& cwd, const std::string& prefix, int blocks = 4, int txs = 200) {
     for (int b = 0; b < blocks; ++b) {
       std::string batch;
-      for (int i = 0; i < txs; ++i) batch += "token mint " + prefix + std::to_string(b) + "-" + std::to_string(i) + " 1\n";
+      for (int i = 0; i < txs; ++i)
+        batch += "token mint " + prefix + std::to_string(b) + "-" + std::to_string(i) + " 1\n";
       sb.Write("batch.txt", batch);
       RunResult c = sb.Run({"call", "--batch", sb.work() + "/batch.txt"}, cwd, As("alice"));
       ASSERT_EQ(c.code, 0) << c.err;
@@ -296,6 +298,7 @@ TEST(HttpRemote, TwoDevelopersPushTheSecondIsMergedByTheDaemon) {
   HttpScene s(false);
   s.Must({"access", "grant", s.bob, "write"});
   s.Commit("bob may push");
+  s.Must({"config", "--unset", "user.key"});  // the daemon's merge key is its --key
   ASSERT_TRUE(s.Start({"--key", "alice"}));
   s.MustClone("a", "alice");
   s.MustClone("b", "bob");
@@ -429,7 +432,8 @@ TEST(HttpRemote, PrivateRepositoryRoles) {
   std::string merge = JRaw(rw.out, "merge");
   ASSERT_NE(merge, "null") << rw.out;
   EXPECT_EQ(JStr(merge, "block"), s.Head());
-  EXPECT_TRUE(Has(s.Out({"log", "-n", "1", "--json"}), "\"producer\": \"" + s.alice + "\"")) << s.Out({"log", "-n", "1", "--json"});
+  std::string top = s.Out({"log", "-n", "1", "--json"});
+  EXPECT_TRUE(Has(top, "\"producer\": \"" + s.alice + "\"")) << top;
   EXPECT_EQ(s.Bal()[s.bob], 0);  // bob's account, opened by his pushed tx
   s.Call({"mint", s.bob, "10"});
   s.Commit("bob gets 10");
@@ -652,7 +656,10 @@ TEST(HttpRemote, DaemonKilledWhileReceivingAPush) {
   } else {
     EXPECT_EQ(head, pushed);
   }
-  if (caught) EXPECT_EQ(push.code, 1) << push.out;  // the answer never came
+  if (caught) {
+    EXPECT_EQ(push.code, 1) << push.out;  // the answer never came
+    EXPECT_GT(HttpScene::Incoming(s.sb.repo()), 0u);  // the killed daemon's quarantine
+  }
   s.ExpectFsckClean();
   s.ExpectFsckClean(s.Dev("dev"));
 

@@ -1,6 +1,6 @@
 // clone, remote, fetch, pull and push against repositories on local paths
 // (no daemon): the transfer, verification and ref logic that the HTTP
-// transport shares (tests/cli/daemon_remote_test.cpp covers the daemon).
+// transport shares (tests/cli/http_remote_test.cpp covers the daemon).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -138,8 +138,8 @@ TEST(Remote, PushFastForwardThenPushThatMergesOnTheRemote) {
 TEST(Remote, PullMergesWithExclusions) {
   RemoteScene s;
   s.Clone("dev");
-  // Both spend alice's 100: upstream first, then the developer; the
-  // developer's transfer fails on the merged state and is excluded.
+  // Both spend alice's 100. A pull replays the upstream's txs on the
+  // developer's state, so the upstream's transfer is the one excluded.
   s.Call({"mint", "bob", "1"});
   s.Call({"transfer", "bob", "60"});
   s.Commit("upstream spends");
