@@ -68,16 +68,7 @@ int CmdAccess(Context& ctx, const std::vector<std::string>& args) {
   auto key = ctx.SigningKey(key_flag, &repo);
   if (!key.ok()) return Fail(ctx, key.status());
   Tx tx = repo.MakeTx(TxKind::kAccess, *key, "aergo", verb, std::move(tx_args), "");
-  auto res = repo.Submit({tx});
-  if (!res.ok()) return Fail(ctx, res.status());
-  const Submitted& s = res->front();
-  if (json) *ctx.out << SubmittedJson(s) << "\n";
-  else if (!ctx.quiet && s.outcome.ok) *ctx.out << SubmittedText(s) << "\n";
-  if (!s.outcome.ok) {
-    *ctx.err << "aergo: error: access " << verb << " failed: " << s.outcome.error << "\n";
-    return kExitFailed;
-  }
-  return kExitOk;
+  return SubmitOne(ctx, repo, tx, "access " + verb, json);
 }
 
 }  // namespace aergo::cli

@@ -90,16 +90,7 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
     auto key = ctx.SigningKey(key_flag, &repo);
     if (!key.ok()) return Fail(ctx, key.status());
     Tx tx = repo.MakeTx(TxKind::kCall, key.value(), words[0], words[1], std::move(*values), "");
-    auto res = repo.Submit({tx});
-    if (!res.ok()) return Fail(ctx, res.status());
-    const Submitted& s = res->front();
-    if (json) *ctx.out << SubmittedJson(s) << "\n";
-    else if (!ctx.quiet && s.outcome.ok) *ctx.out << SubmittedText(s) << "\n";
-    if (!s.outcome.ok) {
-      *ctx.err << "aergo: error: call " << words[0] << "." << words[1] << " failed: " << s.outcome.error << "\n";
-      return kExitFailed;
-    }
-    return kExitOk;
+    return SubmitOne(ctx, repo, tx, "call " + words[0] + "." + words[1], json);
   }
 
   // Batch: parse every line first; lines that do not parse are reported

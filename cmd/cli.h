@@ -57,7 +57,7 @@ struct Command {
 // The command table (commands.cpp).
 const std::vector<Command>& Commands();
 const Command* FindCommand(const std::string& name);
-// The network commands with their handlers (net_commands.cpp, in aergo-net).
+// The network commands with their handlers (util_net_commands.cpp, in aergo-net).
 const std::vector<Command>& NetCommands();
 // main() of aergo and aergo-net: global options, then a command of table.
 int RunMain(int argc, char** argv, const std::vector<Command>& table);

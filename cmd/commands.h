@@ -27,7 +27,7 @@ int CmdMergeBase(Context&, const std::vector<std::string>&);
 int CmdCherryPick(Context&, const std::vector<std::string>&);
 int CmdRemote(Context&, const std::vector<std::string>&);
 int CmdAccess(Context&, const std::vector<std::string>&);
-// In aergo-net (net_commands.cpp).
+// In aergo-net (util_net_commands.cpp).
 int CmdClone(Context&, const std::vector<std::string>&);
 int CmdFetch(Context&, const std::vector<std::string>&);
 int CmdPull(Context&, const std::vector<std::string>&);

@@ -52,7 +52,7 @@ int CmdPull(Context& ctx, const std::vector<std::string>& args) {
   MergeOptions options;
   options.message = (*vm)["message"].as<std::string>();
   options.source_name = spec.first + "/" + spec.second;
-  return MergeAndReport(ctx, repo, *source, KeyFlag(*vm), options, json);
+  return MergeAndReport(ctx, repo, *source, KeyFlag(*vm), options, json, session->key.get());
 }
 
 }  // namespace aergo::cli

@@ -51,7 +51,8 @@ std::string MergeReportText(const MergeReport& r, const std::string& source, con
 }
 
 int MergeAndReport(Context& ctx, Repository& repo, const Hash32& source,
-                   const std::optional<std::string>& key_flag, const MergeOptions& options, bool json) {
+                   const std::optional<std::string>& key_flag, const MergeOptions& options, bool json,
+                   const SecretKey* loaded) {
   auto branch = repo.CheckedOutBranch("check out the branch to merge into");
   if (!branch.ok()) return Fail(ctx, branch.status());
   auto head = repo.CurrentHead();
@@ -64,13 +65,13 @@ int MergeAndReport(Context& ctx, Repository& repo, const Hash32& source,
   if (!options.preview && *pending == 0) {
     auto base = MergeBase(repo, head->block.id, source);
     if (!base.ok()) return Fail(ctx, base.status());
-    if (*base != head->block.id && *base != source) {
+    if (*base != head->block.id && *base != source && loaded == nullptr) {
       auto k = ctx.SigningKey(key_flag, &repo);
       if (!k.ok()) return Fail(ctx, k.status());
       key = std::move(*k);
     }
   }
-  auto report = MergeInto(repo, source, key ? &*key : nullptr, options);
+  auto report = MergeInto(repo, source, key ? &*key : loaded, options);
   if (!report.ok()) return Fail(ctx, report.status());
   if (json) *ctx.out << MergeReportJson(*report, options.preview);
   else if (!ctx.quiet) *ctx.out << MergeReportText(*report, options.source_name, *branch, options.preview);

@@ -10,10 +10,11 @@ namespace aergo::cli {
 
 // Merges `source` into the checked-out branch (merge/merge.h MergeInto).
 // The signing key is loaded only when a merge block will be sealed, after
-// the refusals that need none. Prints the report (JSON or text) and returns
-// the exit code.
+// the refusals that need none, unless `loaded` already holds it. Prints the
+// report (JSON or text) and returns the exit code.
 int MergeAndReport(Context& ctx, Repository& repo, const Hash32& source,
-                   const std::optional<std::string>& key_flag, const MergeOptions& options, bool json);
+                   const std::optional<std::string>& key_flag, const MergeOptions& options, bool json,
+                   const SecretKey* loaded = nullptr);
 
 std::string MergeTxListJson(const std::vector<MergedTx>& txs);
 std::string MergeReportJson(const MergeReport& r, bool preview);

@@ -15,4 +15,17 @@ std::string SubmittedText(const Submitted& s) {
   return ToHex(s.txid) + (s.outcome.ok ? " ok" : " failed: " + s.outcome.error);
 }
 
+int SubmitOne(Context& ctx, Repository& repo, const Tx& tx, const std::string& what, bool json) {
+  auto res = repo.Submit({tx});
+  if (!res.ok()) return Fail(ctx, res.status());
+  const Submitted& s = res->front();
+  if (json) *ctx.out << SubmittedJson(s) << "\n";
+  else if (!ctx.quiet && s.outcome.ok) *ctx.out << SubmittedText(s) << "\n";
+  if (!s.outcome.ok) {
+    *ctx.err << "aergo: error: " << what << " failed: " << s.outcome.error << "\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
 }  // namespace aergo::cli

@@ -5,6 +5,18 @@
 
 namespace aergo {
 
+// Runs one statement on a system table with text parameters; SQLITE_DONE
+// expected.
+static Status RunSystemSql(sqlite3* db, const char* sql, std::initializer_list<std::string> params) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) return IoError(sqlite3_errmsg(db));
+  Stmt stmt(s);
+  int i = 1;
+  for (const auto& p : params) stmt.Bind(i++, p);
+  if (stmt.Step() != SQLITE_DONE) return IoError(sqlite3_errmsg(db));
+  return Status::Ok();
+}
+
 static CallOutcome ExecuteGenesis(ContractEngine* engine, sqlite3* db, const Tx& tx) {
   CallOutcome out;
   if (tx.args.size() != 2 || tx.args[0].type != Value::Type::kText ||
@@ -15,16 +27,8 @@ static CallOutcome ExecuteGenesis(ContractEngine* engine, sqlite3* db, const Tx&
   Savepoint sp(db, "aergo_genesis");
   Status st = sp.status();
   if (st.ok()) st = engine->InitSystemTables();
-  auto exec = [&](const std::string& sql, const std::string& a, const std::string& b) {
-    if (!st.ok()) return;
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
-      st = IoError(sqlite3_errmsg(db));
-      return;
-    }
-    Stmt stmt(s);
-    stmt.Bind(1, a).Bind(2, b);
-    if (stmt.Step() != SQLITE_DONE) st = IoError(sqlite3_errmsg(db));
+  auto exec = [&](const char* sql, const std::string& a, const std::string& b) {
+    if (st.ok()) st = RunSystemSql(db, sql, {a, b});
   };
   exec("INSERT INTO \"aergo.directory\"(address, role) VALUES(?, ?)", AddressFromKey(tx.sender), "admin");
   exec("INSERT INTO \"aergo.settings\"(key, value) VALUES(?, ?)", "consensus", tx.args[0].bytes);
@@ -64,29 +68,18 @@ static CallOutcome ExecuteAccess(sqlite3* db, const Tx& tx) {
   if (!KeyFromAddress(address).ok()) return CallOutcome{false, "invalid address '" + address + "'", 0};
   Savepoint sp(db, "aergo_access");
   Status st = sp.status();
-  auto run = [&](const char* sql, const std::string& a, const std::string* b) {
-    if (!st.ok()) return;
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
-      st = IoError(sqlite3_errmsg(db));
-      return;
-    }
-    Stmt stmt(s);
-    stmt.Bind(1, a);
-    if (b) stmt.Bind(2, *b);
-    if (stmt.Step() != SQLITE_DONE) st = IoError(sqlite3_errmsg(db));
-  };
   std::string old_role;
   if (st.ok()) st = role_of(address, &old_role);
+  if (!st.ok()) return CallOutcome{false, st.message(), 0};
   if (tx.function == "grant") {
     const std::string& role = tx.args[1].bytes;
     if (role != "read" && role != "write" && role != "admin")
       return CallOutcome{false, "unknown role '" + role + "' (read, write or admin)", 0};
-    run("INSERT INTO \"aergo.directory\"(address, role) VALUES(?, ?) "
-        "ON CONFLICT(address) DO UPDATE SET role = excluded.role", address, &role);
+    st = RunSystemSql(db, "INSERT INTO \"aergo.directory\"(address, role) VALUES(?, ?) "
+                          "ON CONFLICT(address) DO UPDATE SET role = excluded.role", {address, role});
   } else {
     if (old_role.empty()) return CallOutcome{false, address + " has no role to revoke", 0};
-    run("DELETE FROM \"aergo.directory\" WHERE address = ?", address, nullptr);
+    st = RunSystemSql(db, "DELETE FROM \"aergo.directory\" WHERE address = ?", {address});
   }
   // The repository keeps at least one admin.
   if (st.ok() && old_role == "admin") {

@@ -22,8 +22,8 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
   if (pack) {
     AERGO_ASSIGN_OR_RETURN(incoming, VerifyPack(repo, pack));
   }
-  std::set<Hash32> arriving;
-  for (const auto& e : incoming.blocks) arriving.insert(e.block.Id());
+  std::map<Hash32, const Block*> arriving;
+  for (const auto& e : incoming.blocks) arriving[e.block.Id()] = &e.block;
   auto have = [&](const Hash32& id) -> Result<bool> {
     if (arriving.count(id)) return true;
     AERGO_ASSIGN_OR_RETURN(auto row, repo.index().GetBlock(id));
@@ -54,14 +54,12 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
     std::vector<Hash32> todo = {d};
     std::set<Hash32> seen;
     AERGO_ASSIGN_OR_RETURN(auto a_row, repo.index().GetBlock(a));
-    std::map<Hash32, const Block*> arriving_blocks;
-    for (const auto& e : incoming.blocks) arriving_blocks[e.block.Id()] = &e.block;
     while (!todo.empty()) {
       Hash32 x = todo.back();
       todo.pop_back();
       if (x == a) return true;
       if (!seen.insert(x).second) continue;
-      if (auto it = arriving_blocks.find(x); it != arriving_blocks.end()) {
+      if (auto it = arriving.find(x); it != arriving.end()) {
         for (const auto& p : it->second->header.parents) todo.push_back(p);
         continue;
       }
