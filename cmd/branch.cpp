@@ -1,4 +1,4 @@
-// aergo branch [--json] | branch <name> [--block=<rev>] | branch -d <name>
+// aergo branch [--json] | branch <name> [--block=<rev>] [--resolver=<r>] [--private] | branch -d <name>
 #include "cmd/commands.h"
 #include "cmd/util_refs.h"
 

@@ -1,7 +1,10 @@
-// aergo call <contract> <function> [<arg>...] [--key <name>] [--json]
-// aergo call --batch <file|-> [--key <name>] [--json]
+// aergo call <contract> <function> [<arg>...] [--remote <remote>] [--key <name>] [--json]
+// aergo call --batch <file|-> [--remote <remote>] [--key <name>] [--json]
 // Signs, pre-executes on the branch's pool state and keeps successful calls
-// in the merge pool. Batch: one call per line, one receipt per line.
+// in the merge pool. Batch: one call per line, one receipt per line. With
+// --remote the txs go to the remote's checked-out branch instead (in
+// aergo-net); the local repository still types the arguments and names
+// the chain.
 #include <fstream>
 #include <iostream>
 
@@ -43,7 +46,8 @@ Result<std::vector<std::string>> SplitLine(const std::string& line) {
 int CmdCall(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("batch", po::value<std::string>(), "read calls from a file, or - for stdin")(
-      "key", po::value<std::string>(), "signing key");
+      "key", po::value<std::string>(), "signing key")(
+      "remote", po::value<std::string>(), "submit to this remote (name or URL) instead of the local merge pool");
   AddCommon(opts, true);
   po::positional_options_description pos;
   // Words (contract, function, arguments) are split off by hand: arguments
@@ -55,15 +59,16 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
     const std::string& a = args[i];
     auto is = [&](const char* name) { return a == name || a.rfind(std::string(name) + "=", 0) == 0; };
     if (!only_words && a == "--") { only_words = true; continue; }
-    bool option = !only_words && (is("--key") || is("--batch") || a == "--json" || a == "--help" ||
-                                  a == "-h");
+    bool option = !only_words && (is("--key") || is("--batch") || is("--remote") || a == "--json" ||
+                                  a == "--help" || a == "-h");
     // Before the function name, any other dash word is an unknown option.
     if (!only_words && !option && words.size() < 2 && a.size() > 1 && a[0] == '-' &&
         !std::isdigit(static_cast<unsigned char>(a[1])))
       option = true;
     if (!option) { words.push_back(a); continue; }
     option_args.push_back(a);
-    if ((a == "--key" || a == "--batch") && i + 1 < args.size()) option_args.push_back(args[++i]);
+    if ((a == "--key" || a == "--batch" || a == "--remote") && i + 1 < args.size())
+      option_args.push_back(args[++i]);
   }
   int code = 0;
   auto vm = Parse(ctx, option_args, opts, pos, &code);
@@ -73,11 +78,20 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
   if (batch && !words.empty()) return UsageError(ctx, "--batch takes no contract or function");
   if (!batch && words.size() < 2) return UsageError(ctx, "missing contract or function");
 
-  auto repo_r = ctx.OpenRepo(OpenMode::kWrite);
-  if (!repo_r.ok()) return Fail(ctx, repo_r.status());
+  std::optional<std::string> remote;
+  if (vm->count("remote")) remote = (*vm)["remote"].as<std::string>();
+  auto repo_r = ctx.OpenRepo(remote ? OpenMode::kRead : OpenMode::kWrite);
+  if (!repo_r.ok()) {
+    Status st = repo_r.status();
+    if (remote && st.code() == Code::kNotFound)
+      st = st.Context("call --remote types the arguments with the contracts of a local clone of the ledger");
+    return Fail(ctx, st);
+  }
   Repository& repo = **repo_r;
-  auto branch = repo.CheckedOutBranch("check out a branch first (a tag or block is read-only)");
-  if (!branch.ok()) return Fail(ctx, branch.status());
+  if (!remote) {
+    auto branch = repo.CheckedOutBranch("check out a branch first (a tag or block is read-only)");
+    if (!branch.ok()) return Fail(ctx, branch.status());
+  }
   // The key (perhaps a passphrase prompt) is loaded once the arguments are
   // known to be good.
   std::optional<std::string> key_flag;
@@ -90,7 +104,9 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
     auto key = ctx.SigningKey(key_flag, &repo);
     if (!key.ok()) return Fail(ctx, key.status());
     Tx tx = repo.MakeTx(TxKind::kCall, key.value(), words[0], words[1], std::move(*values), "");
-    return SubmitOne(ctx, repo, tx, "call " + words[0] + "." + words[1], json);
+    auto res = SubmitTo(ctx, repo, remote, {tx}, key.value());
+    if (!res.ok()) return Fail(ctx, res.status());
+    return ReportOne(ctx, res->front(), "call " + words[0] + "." + words[1], json);
   }
 
   // Batch: parse every line first; lines that do not parse are reported
@@ -133,7 +149,7 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
     txs[i] = repo.MakeTx(TxKind::kCall, key.value(), calls[i].contract, calls[i].function,
                          std::move(calls[i].args), "");
   });
-  auto res = repo.Submit(txs);
+  auto res = SubmitTo(ctx, repo, remote, txs, key.value());
   if (!res.ok()) return Fail(ctx, res.status());
   bool all_ok = true;
   std::string out = json ? "[" : "";
@@ -149,7 +165,8 @@ int CmdCall(Context& ctx, const std::vector<std::string>& args) {
   if (json) out += "]\n";
   if (!ctx.quiet || json) *ctx.out << out;
   if (!all_ok) {
-    *ctx.err << "aergo: error: some calls in the batch failed; they were not kept (the others are in the merge pool)\n";
+    *ctx.err << "aergo: error: some calls in the batch failed; they were not kept (the others are in the "
+             << (remote ? "remote's " : "") << "merge pool)\n";
     return kExitFailed;
   }
   return kExitOk;

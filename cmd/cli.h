@@ -23,6 +23,30 @@ namespace po = boost::program_options;
 enum Exit { kExitOk = 0, kExitFailed = 1, kExitUsage = 2 };
 
 struct Command;
+struct Context;
+
+// A remote's ledger, for `call`, `show` and `query` with --remote
+// <name|url>: txs submitted to, and blocks, txs and query results read
+// from, a daemon or a local path instead of the local repository.
+// aergo-net provides it (cmd/util_remote_ledger.cpp); aergo runs aergo-net
+// for those commands when --remote is given, so it has none.
+class RemoteLedger {
+ public:
+  virtual ~RemoteLedger() = default;
+  virtual const std::string& url() const = 0;
+  // Sets *branch to the branch whose merge pool took the txs.
+  virtual Result<std::vector<Submitted>> Submit(const std::vector<Tx>& txs, std::string* branch) = 0;
+  virtual Result<FoundTx> GetTx(const std::string& txid_or_prefix) = 0;
+  virtual Result<Block> GetBlock(const std::string& rev) = 0;
+  virtual Result<QueryResult> Query(const std::string& sql, const std::optional<std::string>& at) = 0;
+};
+// remote: a remote's name (needs repo) or a URL or path. Requests are
+// signed with `key` if given (borrowed: it must outlive the ledger), else
+// with --key/AERGO_KEY/user.key when one is configured, else anonymous.
+using RemoteLedgerOpener = Result<std::unique_ptr<RemoteLedger>> (*)(Context& ctx, Repository* repo,
+                                                                   const std::string& remote,
+                                                                   const std::optional<std::string>& key_flag,
+                                                                   const SecretKey* key);
 
 // Everything a handler may use; no globals.
 struct Context {
@@ -31,6 +55,8 @@ struct Context {
   bool quiet = false;
   SystemClock clock;
   const Command* command = nullptr;
+  // Set in aergo-net only (see RemoteLedger).
+  RemoteLedgerOpener open_remote_ledger = nullptr;
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;
 
@@ -52,6 +78,9 @@ struct Command {
   // Set for the network commands: `aergo` runs this executable (found
   // beside itself) with the same arguments; handler is then null there.
   const char* program = nullptr;
+  // Set for commands with a --remote option: with it, `aergo` runs this
+  // executable (aergo-net) instead, whose Context can open a RemoteLedger.
+  const char* remote_program = nullptr;
 };
 
 // The command table (commands.cpp).
@@ -60,7 +89,13 @@ const Command* FindCommand(const std::string& name);
 // The network commands with their handlers (util_net_commands.cpp, in aergo-net).
 const std::vector<Command>& NetCommands();
 // main() of aergo and aergo-net: global options, then a command of table.
-int RunMain(int argc, char** argv, const std::vector<Command>& table);
+int RunMain(int argc, char** argv, const std::vector<Command>& table,
+            RemoteLedgerOpener open_remote_ledger = nullptr);
+// Opens a remote's ledger through this context, or explains why it cannot
+// (Invalid outside aergo-net).
+Result<std::unique_ptr<RemoteLedger>> OpenRemoteLedger(Context& ctx, Repository* repo, const std::string& remote,
+                                                       const std::optional<std::string>& key_flag,
+                                                       const SecretKey* key = nullptr);
 // Embedded man pages (generated at build time from man/*.1).
 const char* ManPage(const std::string& name);
 std::string RenderMan(const std::string& roff);

@@ -12,12 +12,12 @@ const std::vector<Command>& Commands() {
        "seal the merge pool into a block"},
       {"log", CmdLog, "aergo log [<rev>] [-n <N>] [--oneline] [--graph] [--json]",
        "show block history"},
-      {"show", CmdShow, "aergo show <rev or txid> [--changes] [--json]",
-       "show a block (and the rows it changed) or a transaction"},
+      {"show", CmdShow, "aergo show <rev or txid> [--changes] [--remote <remote>] [--json]",
+       "show a block (and the rows it changed) or a transaction", nullptr, "aergo-net"},
       {"diff", CmdDiff,
        "aergo diff [<rev1> [<rev2>]] [--table <contract>.<table>] [--stat] [--json]",
        "show row-level changes between two states"},
-      {"branch", CmdBranch, "aergo branch [--json] | branch <name> [--block=<rev>] [--resolver=<contract>.<function>] | "
+      {"branch", CmdBranch, "aergo branch [--json] | branch <name> [--block=<rev>] [--resolver=<contract>.<function>] [--private] | "
        "branch --show <name> [--json] | branch -d|-D <name>",
        "list, create or delete branches"},
       {"tag", CmdTag, "aergo tag [--json] | tag <name> [--block=<rev>] | tag -d <name>",
@@ -38,11 +38,12 @@ const std::vector<Command>& Commands() {
       {"deploy", CmdDeploy, "aergo deploy <name> <file.sql> [--key <name>] [--json]",
        "deploy an AERGOSQL contract"},
       {"call", CmdCall,
-       "aergo call <contract> <function> [<arg>...] | call --batch <file|-> [--key <name>] [--json]",
-       "call a contract function"},
+       "aergo call <contract> <function> [<arg>...] | call --batch <file|-> [--remote <remote>] [--key <name>] "
+       "[--json]",
+       "call a contract function", nullptr, "aergo-net"},
       {"reset", CmdReset, "aergo reset", "discard the merge pool's pending txs"},
-      {"query", CmdQuery, "aergo query [--at <rev>] \"<SELECT ...>\" [--json | --csv]",
-       "read the state, now or as of any block, with SQL"},
+      {"query", CmdQuery, "aergo query [--at <rev>] [--remote <remote>] \"<SELECT ...>\" [--json | --csv]",
+       "read the state, now or as of any block, with SQL", nullptr, "aergo-net"},
       {"access", CmdAccess,
        "aergo access grant <address> read|write|admin [--key <name>] [--json] | "
        "access revoke <address> [--key <name>] [--json] | access list [--json]",
@@ -58,7 +59,8 @@ const std::vector<Command>& Commands() {
       {"push", nullptr, "aergo push [<remote>:<branch>] [--key <name>] [--no-progress] [--json]",
        "send a branch's blocks; the remote applies them to its branch", "aergo-net"},
       {"daemon", nullptr,
-       "aergo daemon --listen <host:port> [--name <name>]... [--key <name>] [--tls-cert <f> --tls-key <f>] "
+       "aergo daemon --listen <host:port> [--name <name>]... [--key <name>] [--block-interval <ms>] "
+       "[--tls-cert <f> --tls-key <f>] "
        "[--detach --pid-file <f>] [--log-file <f>] <repo-path>...",
        "serve repositories over HTTP", "aergo-net"},
       {"help", CmdHelp, "aergo help [<command>]", "show a command's manual"},

@@ -154,7 +154,8 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("listen", po::value<std::string>(), "address to listen on, <host>:<port> (port 0: any)")(
       "name", po::value<std::vector<std::string>>(), "URL name of the Nth repository (default: its directory's)")(
-      "key", po::value<std::string>(), "key that signs the merge blocks pushes need")(
+      "key", po::value<std::string>(), "key that signs the merge blocks pushes need (and sealed blocks)")(
+      "block-interval", po::value<std::string>(), "seal submitted txs into a block every <ms> milliseconds")(
       "tls-cert", po::value<std::string>(), "serve HTTPS with this PEM certificate (chain)")(
       "tls-key", po::value<std::string>(), "the certificate's PEM private key")(
       "detach", "run in the background (needs --pid-file)")(
@@ -187,6 +188,12 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
     return UsageError(ctx, "TLS needs both --tls-cert and --tls-key");
 
   DaemonOptions options;
+  if (vm->count("block-interval")) {
+    std::string ms = str("block-interval");
+    if (ms.empty() || ms.size() > 9 || ms.find_first_not_of("0123456789") != std::string::npos || std::stoul(ms) == 0)
+      return UsageError(ctx, "invalid --block-interval '" + ms + "': a number of milliseconds, 1 to 999999999");
+    options.block_interval_ms = std::stoul(ms);
+  }
   options.host = address->first;
   options.port = address->second;
   options.tls_cert = Absolute(ctx, str("tls-cert"));
@@ -239,6 +246,11 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
     }
     r.key = slot;
   }
+  if (options.block_interval_ms > 0)
+    for (const auto& r : options.repos)
+      if (!r.key)
+        return Fail(ctx, NotFound("--block-interval needs a key to sign the blocks of " + r.name +
+                                  " (--key, AERGO_KEY or user.key)"));
 
   std::ofstream log_stream;
   if (!log_file.empty()) {

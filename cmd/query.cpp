@@ -1,9 +1,9 @@
-// aergo query [--at <rev>] "<SELECT ...>" [--json | --csv]: read-only SQL
-// over the checked-out state, or over the state as of any block (an overlay
-// of the rows that differ; core/state_at.h).
+// aergo query [--at <rev>] [--remote <remote>] "<SELECT ...>" [--json | --csv]:
+// read-only SQL over the checked-out state, or over the state as of any
+// block (an overlay of the rows that differ; core/state_at.h); with
+// --remote (in aergo-net), over a remote's.
 #include "cmd/commands.h"
 #include "core/json.h"
-#include "core/state_at.h"
 
 namespace aergo::cli {
 
@@ -27,7 +27,8 @@ size_t DisplayWidth(const std::string& s) {
 int CmdQuery(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("sql", po::value<std::string>(), "SELECT statement")("csv", "print CSV")(
-      "at", po::value<std::string>(), "read the state as of this block (any revision)");
+      "at", po::value<std::string>(), "read the state as of this block (any revision)")(
+      "remote", po::value<std::string>(), "query this remote (name or URL) instead");
   AddCommon(opts, true);
   po::positional_options_description pos;
   pos.add("sql", 1);
@@ -36,18 +37,28 @@ int CmdQuery(Context& ctx, const std::vector<std::string>& args) {
   if (!vm) return code;
   if (!vm->count("sql")) return UsageError(ctx, "missing SQL statement");
   if (vm->count("json") && vm->count("csv")) return UsageError(ctx, "choose --json or --csv");
-  auto repo = ctx.OpenRepo(OpenMode::kRead);
-  if (!repo.ok()) return Fail(ctx, repo.status());
-  std::unique_ptr<BlockReader> reader;
-  if (vm->count("at")) {
-    auto id = (*repo)->Resolve((*vm)["at"].as<std::string>());
-    if (!id.ok()) return Fail(ctx, id.status());
-    auto r = (*repo)->ReadAt(*id);
-    if (!r.ok()) return Fail(ctx, r.status());
-    reader = std::move(*r);
-  }
   std::string sql = (*vm)["sql"].as<std::string>();
-  auto res = reader ? reader->Query(sql) : (*repo)->engine().Query(sql);
+  std::optional<std::string> at_rev;
+  if (vm->count("at")) at_rev = (*vm)["at"].as<std::string>();
+  auto repo = ctx.OpenRepo(OpenMode::kRead);
+  Result<QueryResult> res = QueryResult{};
+  if (vm->count("remote")) {
+    // The local repository, if any, names the remote and the key.
+    if (!repo.ok() && repo.status().code() != Code::kNotFound) return Fail(ctx, repo.status());
+    auto ledger = OpenRemoteLedger(ctx, repo.ok() ? repo->get() : nullptr, (*vm)["remote"].as<std::string>(),
+                                   std::nullopt);
+    if (!ledger.ok()) return Fail(ctx, ledger.status());
+    res = (*ledger)->Query(sql, at_rev);
+  } else {
+    if (!repo.ok()) return Fail(ctx, repo.status());
+    std::optional<Hash32> at;
+    if (at_rev) {
+      auto id = (*repo)->Resolve(*at_rev);
+      if (!id.ok()) return Fail(ctx, id.status());
+      at = *id;
+    }
+    res = (*repo)->Query(sql, at);
+  }
   if (!res.ok()) return Fail(ctx, res.status());
   const auto& cols = res->columns;
   std::string out;

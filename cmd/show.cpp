@@ -1,5 +1,6 @@
-// aergo show <rev or txid> [--changes] [--json]: a block (header, txs,
-// receipts; with --changes the rows it changed) or one tx.
+// aergo show <rev or txid> [--changes] [--remote <remote>] [--json]: a block
+// (header, txs, receipts; with --changes the rows it changed) or one tx,
+// from the local repository or (--remote, in aergo-net) a remote's.
 #include <algorithm>
 
 #include "cmd/commands.h"
@@ -53,12 +54,90 @@ std::string TxText(const Tx& tx, const Receipt* rc, const std::optional<Hash32>&
   return s;
 }
 
+// Prints a block as `aergo show` does (with the rows it changed when asked).
+int PrintBlock(Context& ctx, const Block& block, bool with_changes, bool json) {
+  const auto& h = block.header;
+  std::string id = ToHex(block.Id());
+  std::optional<ChangeSet> changes;
+  if (with_changes) {
+    auto c = ChangeSet::Decode(block.changes, "changes of block " + id);
+    if (!c.ok()) return Fail(ctx, c.status());
+    changes = std::move(*c);
+  }
+  if (json) {
+    std::vector<std::string> ps, txs;
+    for (const auto& p : h.parents) ps.push_back(JsonString(ToHex(p)));
+    for (size_t i = 0; i < block.txs.size(); ++i)
+      txs.push_back(TxJson(block.txs[i], &block.receipts[i], block.Id()));
+    *ctx.out << "{\"id\": " << JsonString(id) << ", \"height\": " << h.height << ", \"parents\": ["
+             << Join(ps, ", ") << "], \"time\": " << JsonString(FormatTime(h.time_ms))
+             << ", \"producer\": " << JsonString(AddressFromKey(h.producer))
+             << ", \"tx_root\": " << JsonString(ToHex(h.tx_root)) << ", \"receipt_root\": "
+             << JsonString(ToHex(h.receipt_root)) << ", \"state_root\": "
+             << JsonString(ToHex(h.state_root)) << ", \"message\": " << JsonString(h.message)
+             << ", \"resolver\": " << (h.resolver.empty() ? "null" : JsonString(h.resolver))
+             << ", \"txs\": [" << Join(txs, ", ") << "]";
+    if (changes) {
+      std::string c = ChangesJson(*changes);
+      *ctx.out << ", \"changes\": " << c.substr(0, c.size() - 1);
+    }
+    *ctx.out << "}\n";
+    return kExitOk;
+  }
+  *ctx.out << "block " << id << "\n";
+  for (size_t i = 0; i < h.parents.size(); ++i) *ctx.out << "Parent:   " << ToHex(h.parents[i]) << "\n";
+  *ctx.out << "Height:   " << h.height << "\nProducer: " << AddressFromKey(h.producer)
+           << "\nDate:     " << FormatTime(h.time_ms) << "\nTx root:  " << ToHex(h.tx_root)
+           << "\nState:    " << ToHex(h.state_root) << "\n"
+           << (h.resolver.empty() ? "" : "Resolver: " + h.resolver + "\n") << "\n    "
+           << (h.message.empty() ? "(no message)" : h.message) << "\n";
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    const Tx& tx = block.txs[i];
+    const Receipt& rc = block.receipts[i];
+    *ctx.out << "\n  " << ShortId(tx.Id()) << " " << ReceiptStatusName(rc.status) << "  ";
+    if (tx.kind == TxKind::kCall) *ctx.out << tx.contract << "." << tx.function << "(" << ArgsText(tx) << ")";
+    else if (tx.kind == TxKind::kDeploy) *ctx.out << "deploy " << tx.contract;
+    else if (tx.kind == TxKind::kAccess) *ctx.out << "access " << tx.function << "(" << ArgsText(tx) << ")";
+    else *ctx.out << "genesis";
+    if (!rc.error.empty()) *ctx.out << "  (" << rc.error << ")";
+    if (!rc.resolver.empty()) *ctx.out << " by resolver " << rc.resolver;
+  }
+  *ctx.out << "\n";
+  if (changes) *ctx.out << "\nChanges:\n" << ChangesText(*changes);
+  return kExitOk;
+}
+
+int PrintTx(Context& ctx, const FoundTx& found, bool json) {
+  *ctx.out << (json ? TxJson(found.tx, &found.receipt, found.block) + "\n"
+                    : TxText(found.tx, &found.receipt, found.block));
+  return kExitOk;
+}
+
+// show --remote: the block a revision names on the remote, else the tx.
+int ShowRemote(Context& ctx, const std::string& remote, const std::string& what, bool with_changes, bool json) {
+  auto repo = ctx.OpenRepo(OpenMode::kRead);  // for a remote's name and a configured key; optional
+  if (!repo.ok() && repo.status().code() != Code::kNotFound) return Fail(ctx, repo.status());
+  auto ledger = OpenRemoteLedger(ctx, repo.ok() ? repo->get() : nullptr, remote, std::nullopt);
+  if (!ledger.ok()) return Fail(ctx, ledger.status());
+  auto block = (*ledger)->GetBlock(what);
+  if (block.ok()) return PrintBlock(ctx, *block, with_changes, json);
+  if (block.status().code() != Code::kNotFound || !Repository::IsTxIdPrefix(what)) return Fail(ctx, block.status());
+  auto found = (*ledger)->GetTx(what);
+  if (!found.ok()) {
+    if (found.status().code() == Code::kNotFound)
+      return Fail(ctx, NotFound("unknown revision or tx '" + what + "' on " + (*ledger)->url()));
+    return Fail(ctx, found.status());
+  }
+  return PrintTx(ctx, *found, json);
+}
+
 }  // namespace
 
 int CmdShow(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("object", po::value<std::string>(), "revision or tx id")(
-      "changes", "also show the rows the block changed");
+      "changes", "also show the rows the block changed")(
+      "remote", po::value<std::string>(), "read from this remote (name or URL) instead");
   AddCommon(opts, true);
   po::positional_options_description pos;
   pos.add("object", 1);
@@ -68,6 +147,8 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
   if (!vm->count("object")) return UsageError(ctx, "missing revision or tx id");
   std::string what = (*vm)["object"].as<std::string>();
   bool json = vm->count("json");
+  bool with_changes = vm->count("changes");
+  if (vm->count("remote")) return ShowRemote(ctx, (*vm)["remote"].as<std::string>(), what, with_changes, json);
   auto repo_r = ctx.OpenRepo(OpenMode::kRead);
   if (!repo_r.ok()) return Fail(ctx, repo_r.status());
   Repository& repo = **repo_r;
@@ -77,55 +158,7 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
   if (rev.ok()) {
     auto block = repo.ReadBlock(*rev);
     if (!block.ok()) return Fail(ctx, block.status());
-    const auto& h = block->header;
-    std::string id = ToHex(block->Id());
-    std::optional<ChangeSet> changes;
-    if (vm->count("changes")) {
-      auto c = ChangeSet::Decode(block->changes, "changes of block " + id);
-      if (!c.ok()) return Fail(ctx, c.status());
-      changes = std::move(*c);
-    }
-    if (json) {
-      std::vector<std::string> ps, txs;
-      for (const auto& p : h.parents) ps.push_back(JsonString(ToHex(p)));
-      for (size_t i = 0; i < block->txs.size(); ++i)
-        txs.push_back(TxJson(block->txs[i], &block->receipts[i], block->Id()));
-      *ctx.out << "{\"id\": " << JsonString(id) << ", \"height\": " << h.height << ", \"parents\": ["
-               << Join(ps, ", ") << "], \"time\": " << JsonString(FormatTime(h.time_ms))
-               << ", \"producer\": " << JsonString(AddressFromKey(h.producer))
-               << ", \"tx_root\": " << JsonString(ToHex(h.tx_root)) << ", \"receipt_root\": "
-               << JsonString(ToHex(h.receipt_root)) << ", \"state_root\": "
-               << JsonString(ToHex(h.state_root)) << ", \"message\": " << JsonString(h.message)
-               << ", \"resolver\": " << (h.resolver.empty() ? "null" : JsonString(h.resolver))
-               << ", \"txs\": [" << Join(txs, ", ") << "]";
-      if (changes) {
-        std::string c = ChangesJson(*changes);
-        *ctx.out << ", \"changes\": " << c.substr(0, c.size() - 1);
-      }
-      *ctx.out << "}\n";
-      return kExitOk;
-    }
-    *ctx.out << "block " << id << "\n";
-    for (size_t i = 0; i < h.parents.size(); ++i) *ctx.out << "Parent:   " << ToHex(h.parents[i]) << "\n";
-    *ctx.out << "Height:   " << h.height << "\nProducer: " << AddressFromKey(h.producer)
-             << "\nDate:     " << FormatTime(h.time_ms) << "\nTx root:  " << ToHex(h.tx_root)
-             << "\nState:    " << ToHex(h.state_root) << "\n"
-             << (h.resolver.empty() ? "" : "Resolver: " + h.resolver + "\n") << "\n    "
-             << (h.message.empty() ? "(no message)" : h.message) << "\n";
-    for (size_t i = 0; i < block->txs.size(); ++i) {
-      const Tx& tx = block->txs[i];
-      const Receipt& rc = block->receipts[i];
-      *ctx.out << "\n  " << ShortId(tx.Id()) << " " << ReceiptStatusName(rc.status) << "  ";
-      if (tx.kind == TxKind::kCall) *ctx.out << tx.contract << "." << tx.function << "(" << ArgsText(tx) << ")";
-      else if (tx.kind == TxKind::kDeploy) *ctx.out << "deploy " << tx.contract;
-      else if (tx.kind == TxKind::kAccess) *ctx.out << "access " << tx.function << "(" << ArgsText(tx) << ")";
-      else *ctx.out << "genesis";
-      if (!rc.error.empty()) *ctx.out << "  (" << rc.error << ")";
-      if (!rc.resolver.empty()) *ctx.out << " by resolver " << rc.resolver;
-    }
-    *ctx.out << "\n";
-    if (changes) *ctx.out << "\nChanges:\n" << ChangesText(*changes);
-    return kExitOk;
+    return PrintBlock(ctx, *block, with_changes, json);
   }
 
   // Not a revision: try a tx id (prefix of 7+ hex digits).
@@ -136,9 +169,7 @@ int CmdShow(Context& ctx, const std::vector<std::string>& args) {
       return Fail(ctx, NotFound("unknown revision or tx '" + what + "'"));
     return Fail(ctx, found.status());
   }
-  *ctx.out << (json ? TxJson(found->tx, &found->receipt, found->block) + "\n"
-                    : TxText(found->tx, &found->receipt, found->block));
-  return kExitOk;
+  return PrintTx(ctx, *found, json);
 }
 
 }  // namespace aergo::cli

@@ -18,7 +18,10 @@ std::string SubmittedText(const Submitted& s) {
 int SubmitOne(Context& ctx, Repository& repo, const Tx& tx, const std::string& what, bool json) {
   auto res = repo.Submit({tx});
   if (!res.ok()) return Fail(ctx, res.status());
-  const Submitted& s = res->front();
+  return ReportOne(ctx, res->front(), what, json);
+}
+
+int ReportOne(Context& ctx, const Submitted& s, const std::string& what, bool json) {
   if (json) *ctx.out << SubmittedJson(s) << "\n";
   else if (!ctx.quiet && s.outcome.ok) *ctx.out << SubmittedText(s) << "\n";
   if (!s.outcome.ok) {
@@ -26,6 +29,14 @@ int SubmitOne(Context& ctx, Repository& repo, const Tx& tx, const std::string& w
     return kExitFailed;
   }
   return kExitOk;
+}
+
+Result<std::vector<Submitted>> SubmitTo(Context& ctx, Repository& repo, const std::optional<std::string>& remote,
+                                        const std::vector<Tx>& txs, const SecretKey& key) {
+  if (!remote) return repo.Submit(txs);
+  AERGO_ASSIGN_OR_RETURN(auto ledger, OpenRemoteLedger(ctx, &repo, *remote, std::nullopt, &key));
+  std::string branch;
+  return ledger->Submit(txs, &branch);
 }
 
 }  // namespace aergo::cli

@@ -48,10 +48,29 @@ int RunSibling(Context& ctx, const char* program, char** argv) {
   return kExitFailed;
 }
 
+// True if the command's arguments hold --remote (before any "--").
+bool HasRemoteOption(int argc, char** argv, int from) {
+  for (int i = from; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") return false;
+    if (a == "--remote" || a.rfind("--remote=", 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-int RunMain(int argc, char** argv, const std::vector<Command>& table) {
+Result<std::unique_ptr<RemoteLedger>> OpenRemoteLedger(Context& ctx, Repository* repo, const std::string& remote,
+                                                       const std::optional<std::string>& key_flag,
+                                                       const SecretKey* key) {
+  if (!ctx.open_remote_ledger)
+    return Invalid("--remote is served by aergo-net, which did not run this command");
+  return ctx.open_remote_ledger(ctx, repo, remote, key_flag, key);
+}
+
+int RunMain(int argc, char** argv, const std::vector<Command>& table, RemoteLedgerOpener open_remote_ledger) {
   Context ctx;
+  ctx.open_remote_ledger = open_remote_ledger;
   if (!CryptoInit().ok()) {
     std::cerr << "aergo: error: libsodium failed to initialise\n";
     return kExitFailed;
@@ -94,6 +113,8 @@ int RunMain(int argc, char** argv, const std::vector<Command>& table) {
     return GlobalUsage(ctx, std::cerr, kExitUsage);
   }
   if (cmd->handler == nullptr) return RunSibling(ctx, cmd->program, argv);
+  if (cmd->remote_program && !ctx.open_remote_ledger && HasRemoteOption(argc, argv, i + 1))
+    return RunSibling(ctx, cmd->remote_program, argv);
   ctx.command = cmd;
   std::vector<std::string> args(argv + i + 1, argv + argc);
   // -q is also accepted after the command.

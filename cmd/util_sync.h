@@ -53,6 +53,10 @@ struct RemoteSession {
 Result<RemoteSession> ConnectRemote(Context& ctx, Repository* repo, const std::string& url,
                                     const po::variables_map& vm,
                                     std::function<void(uint64_t, uint64_t)> upload_progress = {});
+// The RemoteLedgerOpener of aergo-net (util_remote_ledger.cpp).
+Result<std::unique_ptr<RemoteLedger>> OpenTransportLedger(Context& ctx, Repository* repo, const std::string& remote,
+                                                          const std::optional<std::string>& key_flag,
+                                                          const SecretKey* key);
 // --key, if given.
 std::optional<std::string> KeyFlag(const po::variables_map& vm);
 

@@ -1,5 +1,8 @@
 #include "core/index.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace aergo {
 
 namespace {
@@ -20,14 +23,15 @@ CREATE TABLE IF NOT EXISTS pool(branch TEXT NOT NULL, seq INTEGER NOT NULL,
 CREATE INDEX IF NOT EXISTS pool_txid ON pool(txid);
 CREATE TABLE IF NOT EXISTS changes(block BLOB PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pool_changes(branch TEXT PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS branch_policies(branch TEXT PRIMARY KEY, resolver TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS branch_policies(branch TEXT PRIMARY KEY, resolver TEXT NOT NULL,
+  private INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 )sql";
 
 enum Slot {
   kPutBlock, kPutTx, kGetBlock, kGetBlockByOid, kFindBlocks, kFindTxs, kBlocksWithTx, kGetMeta,
   kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolCount, kPoolHasTx, kAddPool, kClearPool,
   kClearPools, kMaxSeq, kCount, kAll, kOtherPools, kClearAllPool, kPutChanges, kGetChanges, kGetPoolChanges,
-  kSetPoolChanges, kClearPoolChanges, kCountChanges, kGetResolver, kSetResolver, kClearResolver,
+  kSetPoolChanges, kClearPoolChanges, kCountChanges, kGetPolicy, kSetPolicy, kClearPolicy, kPrivateBranches, kBlockLinks,
 };
 
 // Resets a cached statement when a reader returns, so no statement stays
@@ -218,6 +222,32 @@ Result<std::vector<BlockRow>> Index::AllBlocks() {
   return out;
 }
 
+Result<std::vector<BlockLink>> Index::BlockLinks(uint64_t min_height, uint64_t max_height) {
+  constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
+  AERGO_ASSIGN_OR_RETURN(
+      Stmt * s, Cached(kBlockLinks, "SELECT id, height, parent1, parent2 FROM blocks WHERE height >= ? AND height < ?"));
+  ResetOnExit guard_s{s};
+  s->Bind(1, static_cast<int64_t>(std::min(min_height, kMax))).Bind(2, static_cast<int64_t>(std::min(max_height, kMax)));
+  std::vector<BlockLink> out;
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    BlockLink l;
+    auto id = ParseHash(s->Text(0));
+    if (!id) return Corrupt("index row for block '" + s->Text(0) + "' is malformed");
+    l.id = *id;
+    l.height = static_cast<uint64_t>(s->Int(1));
+    for (int c : {2, 3}) {
+      if (s->IsNull(c)) continue;
+      auto p = ParseHash(s->Text(c));
+      if (!p) return Corrupt("index row for block '" + s->Text(0) + "' has a malformed parent");
+      l.parents.push_back(*p);
+    }
+    out.push_back(std::move(l));
+  }
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "read index");
+  return out;
+}
+
 Result<std::optional<std::string>> Index::GetMeta(const std::string& key) {
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetMeta, "SELECT value FROM meta WHERE key=?"));
   ResetOnExit guard_s{s};
@@ -236,30 +266,58 @@ Status Index::SetMeta(const std::string& key, const std::string& value) {
   return Status::Ok();
 }
 
-Result<std::string> Index::BranchResolver(const std::string& branch) {
-  if (!has_branch_policies_) return std::string();
-  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetResolver, "SELECT resolver FROM branch_policies WHERE branch=?"));
+Result<BranchPolicy> Index::GetBranchPolicy(const std::string& branch) {
+  if (!has_branch_policies_) return BranchPolicy();
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetPolicy, has_private_column_
+                                                          ? "SELECT resolver, private FROM branch_policies WHERE branch=?"
+                                                          : "SELECT resolver, 0 FROM branch_policies WHERE branch=?"));
   ResetOnExit guard_s{s};
   s->Bind(1, branch);
   int rc = s->Step();
-  if (rc == SQLITE_DONE) return std::string();
-  if (rc != SQLITE_ROW) return db_->StepError(rc, "read branch policy");
-  return s->Text(0);
+  if (rc == SQLITE_DONE) return BranchPolicy();
+  if (rc != SQLITE_ROW) return db_->StepError(rc, "read the policy of branch '" + branch + "'");
+  BranchPolicy p;
+  p.resolver = s->Text(0);
+  p.is_private = s->Int(1) != 0;
+  return p;
 }
 
-Status Index::SetBranchResolver(const std::string& branch, const std::string& resolver) {
+Result<std::string> Index::BranchResolver(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(BranchPolicy p, GetBranchPolicy(branch));
+  return p.resolver;
+}
+
+Status Index::SetBranchPolicy(const std::string& branch, const BranchPolicy& policy) {
   Stmt* s = nullptr;
-  if (resolver.empty()) {
-    AERGO_ASSIGN_OR_RETURN(s, Cached(kClearResolver, "DELETE FROM branch_policies WHERE branch=?"));
+  if (policy.resolver.empty() && !policy.is_private) {
+    AERGO_ASSIGN_OR_RETURN(s, Cached(kClearPolicy, "DELETE FROM branch_policies WHERE branch=?"));
     s->Bind(1, branch);
   } else {
-    AERGO_ASSIGN_OR_RETURN(s, Cached(kSetResolver, "INSERT OR REPLACE INTO branch_policies VALUES(?,?)"));
-    s->Bind(1, branch).Bind(2, resolver);
+    if (!has_branch_policies_ || !has_private_column_)
+      return Failed("cannot record the policy of branch '" + branch +
+                    "': the index is an older format opened read-only");
+    AERGO_ASSIGN_OR_RETURN(s, Cached(kSetPolicy, "INSERT OR REPLACE INTO branch_policies VALUES(?,?,?)"));
+    s->Bind(1, branch).Bind(2, policy.resolver).Bind(3, static_cast<int64_t>(policy.is_private ? 1 : 0));
   }
   ResetOnExit guard_s{s};
   int rc = s->Step();
-  if (rc != SQLITE_DONE) return db_->StepError(rc, "write branch policy");
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "write the policy of branch '" + branch + "'");
   return Status::Ok();
+}
+
+Result<std::set<std::string>> Index::PrivateBranches() {
+  std::set<std::string> out;
+  if (!has_branch_policies_ || !has_private_column_) return out;
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kPrivateBranches, "SELECT branch FROM branch_policies WHERE private<>0"));
+  ResetOnExit guard_s{s};
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) out.insert(s->Text(0));
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "read the private branches");
+  return out;
+}
+
+Status Index::AddPrivateColumn() {
+  return db_->Exec("ALTER TABLE branch_policies ADD COLUMN private INTEGER NOT NULL DEFAULT 0");
 }
 
 Result<std::optional<PoolInfo>> Index::GetPool(const std::string& branch) {

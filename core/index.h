@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,13 @@ struct BlockRow {
   Hash32 state_root{};
 };
 
+// What a walk over the block graph needs of a block.
+struct BlockLink {
+  Hash32 id{};
+  uint64_t height = 0;
+  std::vector<Hash32> parents;
+};
+
 struct PoolInfo {
   Hash32 base{};         // the block the pool's txs were executed on
   uint64_t time_ms = 0;  // the pending block's time (fixed when the pool opens)
@@ -36,6 +44,13 @@ struct PoolInfo {
 struct PoolEntry {
   Tx tx;
   Receipt receipt;
+};
+
+// A branch's local settings (docs/formats/index.md, branch_policies); not
+// versioned, not in any block.
+struct BranchPolicy {
+  std::string resolver;     // "contract.function" (consistent merge), "" for automatic
+  bool is_private = false;  // aergo branch --private: see daemon/access.h for what it hides
 };
 
 class Index {
@@ -58,6 +73,10 @@ class Index {
   Result<uint64_t> BlockCount();
   // Every indexed block id, by height.
   Result<std::vector<BlockRow>> AllBlocks();
+  // The id, height and parents of every block with min_height <= height <
+  // max_height, in no particular order: one scan of the table, for walks
+  // over many blocks (a point lookup per block costs far more).
+  Result<std::vector<BlockLink>> BlockLinks(uint64_t min_height, uint64_t max_height);
 
   Result<std::optional<std::string>> GetMeta(const std::string& key);
   Status SetMeta(const std::string& key, const std::string& value);
@@ -80,14 +99,28 @@ class Index {
   Result<std::optional<Bytes>> GetPoolChanges(const std::string& branch);
   Status SetPoolChanges(const std::string& branch, const Bytes& changes);
 
-  // A branch's resolver "contract.function" (consistent merge), or "" for
-  // the automatic policy. Setting "" removes the record. Records of
-  // branches that no longer exist are ignored (CreateBranch overwrites).
+  // A branch's local settings (table branch_policies): its resolver and
+  // its private flag. A branch without a record has the default policy
+  // (automatic, not private); setting the default removes the record.
+  // Records of branches that no longer exist are ignored (CreateBranch
+  // overwrites, DeleteBranch removes).
+  Result<BranchPolicy> GetBranchPolicy(const std::string& branch);
+  Status SetBranchPolicy(const std::string& branch, const BranchPolicy& policy);
+  // GetBranchPolicy(branch).resolver.
   Result<std::string> BranchResolver(const std::string& branch);
-  Status SetBranchResolver(const std::string& branch, const std::string& resolver);
+  // The names of the records with the private flag (possibly of branches
+  // that no longer exist: callers match them against the refs).
+  Result<std::set<std::string>> PrivateBranches();
+  // Format 3 -> 4: adds the private column to branch_policies (every
+  // existing record reads as not private). The caller runs it once, in the
+  // transaction that marks the format.
+  Status AddPrivateColumn();
   // A format-2 index opened read-only has no policy table: every branch
-  // reads as automatic.
+  // reads as automatic and not private.
   void set_no_branch_policies() { has_branch_policies_ = false; }
+  // A format-3 index opened read-only has no private column: every branch
+  // reads as not private.
+  void set_no_private_column() { has_private_column_ = false; }
 
   // Resets every cached statement so none holds a read open (DROP TABLE
   // needs that).
@@ -101,6 +134,7 @@ class Index {
   Db* db_;
   Stmt cache_[40];
   bool has_branch_policies_ = true;
+  bool has_private_column_ = true;
 };
 
 // Parses 64 hex digits; nullopt otherwise.

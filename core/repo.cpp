@@ -23,10 +23,13 @@ namespace {
 constexpr const char* kHeads = "refs/heads/";
 constexpr const char* kTags = "refs/tags/";
 // Index and block format. 2: blocks carry their state changes. 3: merge
-// block headers carry the resolver (docs/formats/objects.md). A format-2
-// repository without merge blocks reads the same, and is marked 3 when
-// opened for writing.
-constexpr const char* kFormat = "3";
+// block headers carry the resolver (docs/formats/objects.md). 4: branches
+// may be private (branch_policies.private; a format-3 aergo would ignore
+// the flag, and its daemon would serve such branches to everyone). A
+// format-2 repository without merge blocks and any format-3 repository
+// read the same (no branch is private), and are marked 4 when opened for
+// writing.
+constexpr const char* kFormat = "4";
 
 int LockTimeoutMs() {
   const char* t = std::getenv("AERGO_LOCK_TIMEOUT_MS");
@@ -231,13 +234,24 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return repo->db_.StepError(rc, "read block index");
     if (rc == SQLITE_DONE) {
       if (mode == OpenMode::kWrite) {
-        AERGO_RETURN_IF_ERROR(repo->index_->Init());  // adds the tables format 3 added
+        AERGO_RETURN_IF_ERROR(repo->index_->Init());  // adds the tables formats 3 and 4 added
         AERGO_RETURN_IF_ERROR(repo->index_->SetMeta("format", kFormat));
       } else {
         repo->index_->set_no_branch_policies();
       }
       format = kFormat;
     }
+  } else if (format && *format == "3") {
+    if (mode == OpenMode::kWrite) {
+      Txn txn(&repo->db_);
+      AERGO_RETURN_IF_ERROR(txn.status());
+      AERGO_RETURN_IF_ERROR(repo->index_->AddPrivateColumn());
+      AERGO_RETURN_IF_ERROR(repo->index_->SetMeta("format", kFormat));
+      AERGO_RETURN_IF_ERROR(txn.Commit());
+    } else {
+      repo->index_->set_no_private_column();
+    }
+    format = kFormat;
   }
   if (!format || *format != kFormat)
     return Corrupt("repository '" + aergo_dir + "' has format " + format.value_or("(none)") +
@@ -488,15 +502,18 @@ Result<std::vector<std::pair<std::string, Hash32>>> Repository::Branches() {
 
 Result<std::vector<std::pair<std::string, Hash32>>> Repository::Tags() { return ListNamed(this, kTags); }
 
-Status Repository::CreateBranch(const std::string& name, const Hash32& at, const std::string& resolver) {
+Status Repository::CreateBranch(const std::string& name, const Hash32& at, const std::string& resolver,
+                                bool is_private) {
   if (!IsValidRefName(name)) return Invalid("invalid branch name '" + name + "'");
   AERGO_ASSIGN_OR_RETURN(Oid oid, OidFor(at));
   AERGO_ASSIGN_OR_RETURN(auto existing, BranchHead(name));
   if (existing) return Exists("branch '" + name + "' already exists");
   if (!resolver.empty()) AERGO_RETURN_IF_ERROR(CheckResolver(resolver, at));
   // The policy first: a crash before the ref leaves a record for a branch
-  // that does not exist, which is ignored and overwritten on creation.
-  AERGO_RETURN_IF_ERROR(index_->SetBranchResolver(name, resolver));
+  // that does not exist, which is ignored and overwritten on creation
+  // (also when the new branch has the default policy: the stale record
+  // is removed).
+  AERGO_RETURN_IF_ERROR(index_->SetBranchPolicy(name, BranchPolicy{resolver, is_private}));
   Status st = git_.UpdateRef(kHeads + name, oid, std::nullopt, "branch: created from " + ToHex(at));
   if (st.code() == Code::kExists) return Exists("branch '" + name + "' already exists");
   return st;
@@ -520,13 +537,29 @@ Status Repository::DeleteBranch(const std::string& name, bool force) {
     AERGO_RETURN_IF_ERROR(txn.Commit());
   }
   AERGO_RETURN_IF_ERROR(git_.DeleteRef(kHeads + name));
-  return index_->SetBranchResolver(name, "");
+  return index_->SetBranchPolicy(name, BranchPolicy());
 }
 
 Result<std::string> Repository::BranchResolver(const std::string& name) {
   AERGO_ASSIGN_OR_RETURN(auto head, BranchHead(name));
   if (!head) return NotFound("branch '" + name + "' not found");
   return index_->BranchResolver(name);
+}
+
+Result<bool> Repository::BranchPrivate(const std::string& name) {
+  AERGO_ASSIGN_OR_RETURN(auto head, BranchHead(name));
+  if (!head) return NotFound("branch '" + name + "' not found");
+  AERGO_ASSIGN_OR_RETURN(BranchPolicy policy, index_->GetBranchPolicy(name));
+  return policy.is_private;
+}
+
+Status Repository::SetBranchPrivate(const std::string& name, bool is_private) {
+  AERGO_ASSIGN_OR_RETURN(auto head, BranchHead(name));
+  if (!head) return NotFound("branch '" + name + "' not found");
+  AERGO_ASSIGN_OR_RETURN(BranchPolicy policy, index_->GetBranchPolicy(name));
+  if (policy.is_private == is_private) return Status::Ok();
+  policy.is_private = is_private;
+  return index_->SetBranchPolicy(name, policy);
 }
 
 Status Repository::CheckResolver(const std::string& resolver, const Hash32& at) {

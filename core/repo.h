@@ -124,10 +124,18 @@ class Repository {
   Result<std::optional<Hash32>> TagTarget(const std::string& name);
   // resolver: "contract.function" for the consistent merge policy (checked
   // against the state at `at`: the function must exist and take five TEXT
-  // parameters), or "" for the automatic one.
-  Status CreateBranch(const std::string& name, const Hash32& at, const std::string& resolver = "");
+  // parameters), or "" for the automatic one. is_private: the branch is
+  // private (aergo branch --private; what that hides: daemon/access.h).
+  Status CreateBranch(const std::string& name, const Hash32& at, const std::string& resolver = "",
+                      bool is_private = false);
   // The branch's resolver, or "" (automatic merge); NotFound if no branch.
   Result<std::string> BranchResolver(const std::string& name);
+  // Whether the branch is private; NotFound if no branch.
+  Result<bool> BranchPrivate(const std::string& name);
+  // Marks an existing branch private or not (clone, for the branch it
+  // checks out); NotFound if no branch. Needs the repository open for
+  // writing.
+  Status SetBranchPrivate(const std::string& name, bool is_private);
   // Ok if `resolver` names a function of the state at `at` that a merge can
   // call: (txid TEXT, contract TEXT, function TEXT, args TEXT, error TEXT).
   Status CheckResolver(const std::string& resolver, const Hash32& at);
@@ -183,6 +191,9 @@ class Repository {
   // A reader of the state as of `block` (query --at); may build a cached
   // state (core/state_cache.h). Changes nothing in the repository.
   Result<std::unique_ptr<BlockReader>> ReadAt(const Hash32& block);
+  // Runs a read-only query on the checked-out state (at unset) or on the
+  // state as of block `at` (through ReadAt).
+  Result<QueryResult> Query(const std::string& sql, const std::optional<Hash32>& at);
 
   // Rebuilds a state database at `block` by executing its first-parent
   // chain from genesis, checking each block's replayed changes and state

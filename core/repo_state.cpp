@@ -126,6 +126,12 @@ Result<ChangeSet> Repository::ChangesFromLive(const Hash32& to) {
   return net;
 }
 
+Result<QueryResult> Repository::Query(const std::string& sql, const std::optional<Hash32>& at) {
+  if (!at) return engine_->Query(sql);
+  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<BlockReader> reader, ReadAt(*at));
+  return reader->Query(sql);
+}
+
 Result<std::unique_ptr<BlockReader>> Repository::ReadAt(const Hash32& block) {
   AERGO_ASSIGN_OR_RETURN(StateCacheLimits limits, StateCacheLimitsFrom(config_));
   StateCache cache(path_ + "/states");

@@ -32,6 +32,12 @@ class SignatureVerifier {
     ready_.notify_all();
   }
 
+  // Drops the checks no worker has started (the caller gave up).
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.clear();
+  }
+
   // Waits for every queued check; returns the failures.
   std::vector<std::string> Finish() {
     {

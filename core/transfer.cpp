@@ -4,9 +4,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <set>
+#include <thread>
+#include <unordered_set>
 
 namespace aergo {
 
@@ -18,10 +25,149 @@ struct Deleter {
   void operator()(T* p) const { if (p) Free(p); }
 };
 using WalkPtr = std::unique_ptr<git_revwalk, Deleter<git_revwalk, git_revwalk_free>>;
-using PackPtr = std::unique_ptr<git_packbuilder, Deleter<git_packbuilder, git_packbuilder_free>>;
 using OdbPtr = std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>>;
 
+using CommitPtr = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
+using TreePtr = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
+using OdbObjectPtr = std::unique_ptr<git_odb_object, Deleter<git_odb_object, git_odb_object_free>>;
+
 constexpr const char* kQuarantinePrefix = "incoming-";
+
+struct OidHash {
+  size_t operator()(const Oid& o) const {
+    size_t h;
+    std::memcpy(&h, o.raw.id, sizeof h);
+    return h;
+  }
+};
+using OidSet = std::unordered_set<Oid, OidHash>;
+
+// Walks the trees and blobs under `tree` (itself excluded), skipping those
+// in *skip, inserting each into *seen (and skipping it if it was there),
+// and appending the new ones to *trees or *blobs when these are given.
+Status AddTree(GitRepo& git, const Oid& tree, OidSet* seen, const OidSet* skip,
+               std::vector<Oid>* trees, std::vector<Oid>* blobs) {
+  git_tree* raw_tree = nullptr;
+  if (git_tree_lookup(&raw_tree, git.get(), &tree.raw) != 0) return IoError("pack: " + GitError());
+  TreePtr t(raw_tree);
+  for (size_t i = 0, n = git_tree_entrycount(t.get()); i < n; ++i) {
+    const git_tree_entry* e = git_tree_entry_byindex(t.get(), i);
+    git_object_t type = git_tree_entry_type(e);
+    if (type != GIT_OBJECT_TREE && type != GIT_OBJECT_BLOB) continue;  // a submodule: not ours
+    Oid o;
+    git_oid_cpy(&o.raw, git_tree_entry_id(e));
+    if (skip && skip->count(o)) continue;
+    if (!seen->insert(o).second) continue;
+    if (type == GIT_OBJECT_TREE) {
+      if (trees) trees->push_back(o);
+      AERGO_RETURN_IF_ERROR(AddTree(git, o, seen, skip, trees, blobs));
+    } else if (blobs) {
+      blobs->push_back(o);
+    }
+  }
+  return Status::Ok();
+}
+
+// SHA-1 (FIPS 180-4), for a pack's trailing checksum.
+class Sha1 {
+ public:
+  void Update(const uint8_t* p, size_t n) {
+    total_ += n;
+    if (used_) {
+      size_t take = std::min(n, sizeof buf_ - used_);
+      std::memcpy(buf_ + used_, p, take);
+      used_ += take, p += take, n -= take;
+      if (used_ < sizeof buf_) return;
+      Compress(buf_);
+      used_ = 0;
+    }
+    for (; n >= 64; p += 64, n -= 64) Compress(p);
+    std::memcpy(buf_, p, n);
+    used_ = n;
+  }
+  void Final(uint8_t out[20]) {
+    uint64_t bits = total_ * 8;
+    uint8_t pad[72] = {0x80};
+    size_t padlen = (used_ < 56 ? 56 : 120) - used_;
+    for (int i = 0; i < 8; ++i) pad[padlen + i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
+    Update(pad, padlen + 8);
+    for (int i = 0; i < 20; ++i) out[i] = static_cast<uint8_t>(h_[i / 4] >> (24 - 8 * (i % 4)));
+  }
+
+ private:
+  static uint32_t Rol(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+  void Compress(const uint8_t* p) {
+    uint32_t w[80];
+    for (int i = 0; i < 16; ++i)
+      w[i] = uint32_t(p[4 * i]) << 24 | uint32_t(p[4 * i + 1]) << 16 | uint32_t(p[4 * i + 2]) << 8 | p[4 * i + 3];
+    for (int i = 16; i < 80; ++i) w[i] = Rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4];
+    for (int i = 0; i < 80; ++i) {
+      uint32_t f, k;
+      if (i < 20) f = (b & c) | (~b & d), k = 0x5A827999;
+      else if (i < 40) f = b ^ c ^ d, k = 0x6ED9EBA1;
+      else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
+      else f = b ^ c ^ d, k = 0xCA62C1D6;
+      uint32_t t = Rol(a, 5) + f + e + k + w[i];
+      e = d, d = c, c = Rol(b, 30), b = a, a = t;
+    }
+    h_[0] += a, h_[1] += b, h_[2] += c, h_[3] += d, h_[4] += e;
+  }
+  uint32_t h_[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+  uint8_t buf_[64];
+  size_t used_ = 0;
+  uint64_t total_ = 0;
+};
+
+// The pack's bytes on their way to the sink, in chunks, checksummed.
+class PackOut {
+ public:
+  explicit PackOut(const PackSink& sink) : sink_(sink) {}
+  bool Put(const void* data, size_t n, bool hashed = true) {
+    auto* p = static_cast<const uint8_t*>(data);
+    if (hashed) sha_.Update(p, n);
+    buf_.append(reinterpret_cast<const char*>(p), n);
+    return buf_.size() < kChunk || Flush();
+  }
+  bool Flush() {
+    if (buf_.empty()) return true;
+    bytes_ += buf_.size();
+    bool ok = sink_(buf_.data(), buf_.size());
+    buf_.clear();
+    return ok;
+  }
+  void Sum(uint8_t out[20]) { sha_.Final(out); }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  static constexpr size_t kChunk = 64u << 10;
+  const PackSink& sink_;
+  Sha1 sha_;
+  std::string buf_;
+  uint64_t bytes_ = 0;
+};
+
+// One pack entry: the type-and-size header, then the object deflated.
+bool DeflateEntry(git_odb_object* obj, std::string* entry) {
+  size_t size = git_odb_object_size(obj);
+  unsigned type = static_cast<unsigned>(git_odb_object_type(obj));
+  uint8_t c = static_cast<uint8_t>((type << 4) | (size & 0x0f));
+  for (size_t rest = size >> 4; rest; rest >>= 7) {
+    entry->push_back(static_cast<char>(c | 0x80));
+    c = static_cast<uint8_t>(rest & 0x7f);
+  }
+  entry->push_back(static_cast<char>(c));
+  size_t head = entry->size();
+  uLong bound = compressBound(static_cast<uLong>(size));
+  entry->resize(head + bound);
+  uLongf got = bound;
+  if (compress2(reinterpret_cast<Bytef*>(&(*entry)[head]), &got,
+                static_cast<const Bytef*>(git_odb_object_data(obj)), static_cast<uLong>(size),
+                Z_DEFAULT_COMPRESSION) != Z_OK)
+    return false;
+  entry->resize(head + got);
+  return true;
+}
 
 std::string PackDir(GitRepo* git) { return std::string(git_repository_path(git->get())) + "objects/pack"; }
 
@@ -53,35 +199,89 @@ Result<PackStats> WritePack(GitRepo& git, const std::vector<Oid>& wants,
     if (!git_odb_exists(odb.get(), &w.raw)) return NotFound("pack: object " + w.Hex() + " not found");
     if (git_revwalk_push(walk.get(), &w.raw) != 0) return IoError("pack: " + GitError());
   }
-  for (const auto& h : haves)
-    if (git_odb_exists(odb.get(), &h.raw) && git_revwalk_hide(walk.get(), &h.raw) != 0)
-      return IoError("pack: " + GitError());
-  git_packbuilder* raw_pb = nullptr;
-  if (git_packbuilder_new(&raw_pb, git.get()) != 0) return IoError("pack: " + GitError());
-  PackPtr pb(raw_pb);
-  git_packbuilder_set_threads(pb.get(), 0);  // one per core
-  if (git_packbuilder_insert_walk(pb.get(), walk.get()) != 0) return IoError("pack: " + GitError());
+  // The trees and blobs of the hidden commits are left out too (the
+  // receiver has them); objects shared with older commits are not looked for.
+  OidSet hidden, seen;
+  std::vector<Oid> commits, trees, blobs;
+  for (const auto& h : haves) {
+    if (!git_odb_exists(odb.get(), &h.raw)) continue;
+    if (git_revwalk_hide(walk.get(), &h.raw) != 0) return IoError("pack: " + GitError());
+    git_commit* raw_commit = nullptr;
+    if (git_commit_lookup(&raw_commit, git.get(), &h.raw) != 0) return IoError("pack: " + GitError());
+    CommitPtr commit(raw_commit);
+    Oid tree;
+    git_oid_cpy(&tree.raw, git_commit_tree_id(commit.get()));
+    hidden.insert(tree);
+    AERGO_RETURN_IF_ERROR(AddTree(git, tree, &hidden, nullptr, nullptr, nullptr));
+  }
+  git_oid walked;
+  int rc;
+  while ((rc = git_revwalk_next(&walked, walk.get())) == 0) {
+    Oid c;
+    git_oid_cpy(&c.raw, &walked);
+    if (!seen.insert(c).second) continue;
+    commits.push_back(c);
+    git_commit* raw_commit = nullptr;
+    if (git_commit_lookup(&raw_commit, git.get(), &walked) != 0) return IoError("pack: " + GitError());
+    CommitPtr commit(raw_commit);
+    Oid tree;
+    git_oid_cpy(&tree.raw, git_commit_tree_id(commit.get()));
+    if (hidden.count(tree) || !seen.insert(tree).second) continue;
+    trees.push_back(tree);
+    AERGO_RETURN_IF_ERROR(AddTree(git, tree, &seen, &hidden, &trees, &blobs));
+  }
+  if (rc != GIT_ITEROVER) return IoError("pack: " + GitError());
+
+  PackOut out(sink);
   PackStats stats;
-  stats.objects = git_packbuilder_object_count(pb.get());
-  struct Ctx {
-    const PackSink* sink;
-    PackStats* stats;
-    bool aborted = false;
-  } ctx{&sink, &stats};
-  int rc = git_packbuilder_foreach(
-      pb.get(),
-      [](void* buf, size_t size, void* payload) -> int {
-        auto* c = static_cast<Ctx*>(payload);
-        c->stats->bytes += size;
-        if (!(*c->sink)(buf, size)) {
-          c->aborted = true;
-          return -1;
-        }
-        return 0;
-      },
-      &ctx);
-  if (ctx.aborted) return Failed("pack: the receiver stopped reading");
-  if (rc != 0) return IoError("pack: " + GitError());
+  stats.objects = commits.size() + trees.size() + blobs.size();
+  if (stats.objects > UINT32_MAX) return Invalid("pack: too many objects");
+  uint8_t head[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2};
+  for (int i = 0; i < 4; ++i) head[8 + i] = static_cast<uint8_t>(stats.objects >> (24 - 8 * i));
+  if (!out.Put(head, sizeof head)) return Failed("pack: the receiver stopped reading");
+  // Objects go in batches: read here, deflated on every core, sent in order.
+  std::vector<const Oid*> order;
+  order.reserve(stats.objects);
+  for (const auto* list : {&commits, &trees, &blobs})
+    for (const auto& o : *list) order.push_back(&o);
+  constexpr size_t kBatchBytes = 4u << 20;
+  struct Item {
+    OdbObjectPtr obj;
+    std::string entry;  // header, then deflated data
+  };
+  for (size_t at = 0; at < order.size();) {
+    std::vector<Item> batch;
+    size_t raw_bytes = 0;
+    while (at < order.size() && (batch.empty() || raw_bytes < kBatchBytes)) {
+      git_odb_object* raw_obj = nullptr;
+      if (git_odb_read(&raw_obj, odb.get(), &order[at]->raw) != 0)
+        return IoError("pack: object " + order[at]->Hex() + ": " + GitError());
+      batch.push_back({OdbObjectPtr(raw_obj), {}});
+      raw_bytes += git_odb_object_size(raw_obj);
+      ++at;
+    }
+    std::atomic<size_t> next{0};
+    std::atomic<bool> deflated{true};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < batch.size();)
+        if (!DeflateEntry(batch[i].obj.get(), &batch[i].entry)) deflated = false;
+    };
+    std::vector<std::thread> helpers;
+    size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    for (size_t t = 1; t < std::min(cores, batch.size()); ++t) helpers.emplace_back(work);
+    work();
+    for (auto& t : helpers) t.join();
+    if (!deflated) return IoError("pack: zlib failed");
+    for (auto& item : batch) {
+      item.obj.reset();
+      if (!out.Put(item.entry.data(), item.entry.size())) return Failed("pack: the receiver stopped reading");
+      std::string().swap(item.entry);
+    }
+  }
+  uint8_t sum[20];
+  out.Sum(sum);
+  if (!out.Put(sum, sizeof sum, false) || !out.Flush()) return Failed("pack: the receiver stopped reading");
+  stats.bytes = out.bytes();
   return stats;
 }
 

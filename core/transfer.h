@@ -30,8 +30,10 @@ struct PackStats {
 // Receives chunks of pack bytes; returning false aborts (Failed).
 using PackSink = std::function<bool(const void* data, size_t size)>;
 
-// Streams a pack of the commits reachable from wants and not from haves.
-// Haves the object store lacks are ignored. NotFound if a want is missing.
+// Streams a pack of the commits reachable from wants and not from haves,
+// with their trees and blobs: whole objects (no deltas), deflated on every
+// core, in chunks as they are ready. Haves the object store lacks are
+// ignored. NotFound if a want is missing.
 Result<PackStats> WritePack(GitRepo& git, const std::vector<Oid>& wants,
                             const std::vector<Oid>& haves, const PackSink& sink);
 

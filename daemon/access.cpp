@@ -48,4 +48,113 @@ Status CheckAccess(Repository& repo, const std::string& name, const std::optiona
                 (has == Role::kNone ? " (it has no role there)" : " (it has " + std::string(RoleName(has)) + ")"));
 }
 
+Result<Role> BranchRole(Repository& repo, const std::string& branch, const Hash32& head,
+                        const std::string& address) {
+  AERGO_ASSIGN_OR_RETURN(HeadRef checked_out, repo.git().Head());
+  if (checked_out.branch && *checked_out.branch == branch) return DirectoryRole(repo, address);
+  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<BlockReader> reader, repo.ReadAt(head));
+  // A verified signer's address is base58, but quote it as SQL text anyway.
+  std::string literal = "'";
+  for (char c : address) literal += c == '\'' ? std::string("''") : std::string(1, c);
+  literal += "'";
+  auto rows = reader->Query("SELECT role FROM aergo.directory WHERE address = " + literal);
+  if (!rows.ok())
+    return Failed("cannot read the directory of branch '" + branch + "' at " + ShortId(head) + ": " +
+                  rows.status().message());
+  if (rows->rows.empty() || rows->rows[0].empty() || rows->rows[0][0].type != Value::Type::kText)
+    return Role::kNone;
+  return RoleFromName(rows->rows[0][0].bytes);
+}
+
+Result<ReadScope> ReadScope::Compute(Repository& repo, const std::optional<std::string>& caller) {
+  ReadScope scope(&repo);
+  AERGO_ASSIGN_OR_RETURN(auto all, repo.Branches());
+  AERGO_ASSIGN_OR_RETURN(std::set<std::string> flagged, repo.index().PrivateBranches());
+  AERGO_ASSIGN_OR_RETURN(HeadRef checked_out, repo.git().Head());
+  std::map<Hash32, Role> at_head;  // the caller's role by head block: one directory read per head
+  for (const auto& [name, head] : all) {
+    bool is_private = flagged.count(name) > 0;
+    if (is_private) {
+      if (!caller) continue;  // anonymous callers never read a private branch
+      Role role;
+      if (checked_out.branch && *checked_out.branch == name) {
+        AERGO_ASSIGN_OR_RETURN(role, DirectoryRole(repo, *caller));  // the live state
+      } else if (auto it = at_head.find(head); it != at_head.end()) {
+        role = it->second;
+      } else {
+        AERGO_ASSIGN_OR_RETURN(role, BranchRole(repo, name, head, *caller));
+        at_head[head] = role;
+      }
+      if (role < Role::kRead) continue;
+      scope.private_.insert(name);
+    }
+    scope.readable_.insert(name);
+    scope.branches_.emplace_back(name, head);
+    if (scope.queued_.insert(head).second) {
+      AERGO_ASSIGN_OR_RETURN(BlockRow row, repo.BlockInfo(head));
+      scope.frontier_.emplace(row.height, head);
+      scope.links_[head] = {row.height, row.parents};
+    }
+  }
+  return scope;
+}
+
+Status ReadScope::WalkDownTo(uint64_t height) {
+  // Past this many heights, one scan of the index beats a lookup per block.
+  constexpr uint64_t kPointLookups = 64;
+  if (!frontier_.empty() && frontier_.top().first >= height && height < loaded_floor_ &&
+      frontier_.top().first - height > kPointLookups) {
+    AERGO_ASSIGN_OR_RETURN(std::vector<BlockLink> links, repo_->index().BlockLinks(height, loaded_floor_));
+    links_.reserve(links_.size() + links.size());
+    reached_.reserve(reached_.size() + links.size());
+    queued_.reserve(queued_.size() + links.size());
+    for (BlockLink& l : links) links_[l.id] = {l.height, std::move(l.parents)};
+    loaded_floor_ = height;
+  }
+  while (!frontier_.empty() && frontier_.top().first >= height) {
+    Hash32 id = frontier_.top().second;
+    frontier_.pop();
+    reached_.insert(id);
+    auto it = links_.find(id);  // every queued block's links were read when it was queued
+    if (it == links_.end()) return Corrupt("block " + ToHex(id) + " vanished from the index during a walk");
+    for (const Hash32& p : it->second.second) {
+      if (!queued_.insert(p).second) continue;
+      auto known = links_.find(p);
+      if (known == links_.end()) {
+        AERGO_ASSIGN_OR_RETURN(BlockRow row, repo_->BlockInfo(p));
+        known = links_.emplace(p, std::make_pair(row.height, std::move(row.parents))).first;
+      }
+      frontier_.emplace(known->second.first, p);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<bool> ReadScope::Readable(const Hash32& block) {
+  if (reached_.count(block)) return true;
+  if (branches_.empty()) return false;
+  AERGO_ASSIGN_OR_RETURN(auto row, repo_->index().GetBlock(block));
+  if (!row) return false;
+  if (block == repo_->chain_id()) return true;  // the genesis block: every branch descends from it
+  AERGO_RETURN_IF_ERROR(WalkDownTo(row->height));
+  return reached_.count(block) > 0;
+}
+
+Result<std::vector<std::pair<std::string, Hash32>>> ReadScope::VisibleTags() {
+  AERGO_ASSIGN_OR_RETURN(auto tags, repo_->Tags());
+  std::vector<std::pair<std::string, Hash32>> out;
+  for (const auto& [name, target] : tags) {
+    AERGO_ASSIGN_OR_RETURN(bool readable, Readable(target));
+    if (readable) out.emplace_back(name, target);
+  }
+  return out;
+}
+
+Status CheckBlockReadable(Repository& repo, const std::optional<std::string>& caller, const Hash32& block) {
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller));
+  AERGO_ASSIGN_OR_RETURN(bool readable, scope.Readable(block));
+  if (!readable) return NotFound("block " + ToHex(block) + " not found");
+  return Status::Ok();
+}
+
 }  // namespace aergo

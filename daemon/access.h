@@ -9,14 +9,53 @@
 //   - refs and fetch need read; anonymous callers have it on a public
 //     repository only. push needs write, whatever the repository.
 //
+// Private branches (aergo branch --private: a flag in the index,
+// Index::GetBranchPolicy), checked after the repository role above:
+//
+//   - A branch that is not private is readable by whoever has read on the
+//     repository.
+//   - A private branch is readable only by a signed caller whose role is
+//     at least 'read' in the directory of that branch's own head state:
+//     "aergo.directory" as of the branch's head block (Repository::ReadAt),
+//     or, for the checked-out branch, the live state (its head plus its
+//     merge pool). Roles are versioned with the ledger, so a private
+//     branch has its own directory: a grant or revoke committed on that
+//     branch and pushed there changes who reads it. Anonymous callers
+//     never read a private branch, even on a public repository.
+//   - A tag is visible if its target block is reachable from the head of a
+//     branch the caller can read; other tags are not advertised.
+//   - A block is readable if it is reachable from the head of a branch the
+//     caller can read (this covers every visible tag). refs advertises
+//     only readable branches (private ones flagged) and visible tags, and
+//     its head is "" when the checked-out branch is not readable; fetch
+//     answers a want that is not readable exactly as an unknown block
+//     (404 "block <id> not found in <name>"), so its existence does not
+//     leak.
+//   - A push to an existing private branch also needs 'write' in that
+//     branch's own directory (same state as above); refused with 403 and
+//     role 'write'. The refusal tells a caller who cannot read the branch
+//     that it exists; that is accepted. A push that creates a branch
+//     needs only the repository's write role, and creates it private if
+//     the request says so.
+//
 // The caller is the address of a verified request signature
 // (core/request_auth.h), or none for an unsigned request.
-// Thread-safety: pure functions over a repository the caller holds open.
+// Thread-safety: pure functions over a repository the caller holds open
+// (one thread at a time, like the Repository).
 #pragma once
 
+#include <cstdint>
+#include <cstring>
+#include <map>
 #include <optional>
+#include <queue>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "core/repo.h"
 #include "core/status.h"
@@ -41,5 +80,67 @@ Result<Role> DirectoryRole(Repository& repo, const std::string& address);
 // answers 401 to an unsigned request, 403 to a signed one).
 Status CheckAccess(Repository& repo, const std::string& name, const std::optional<std::string>& caller,
                    Role needed);
+
+// The role of `address` in a branch's own directory: the live state if
+// `branch` is checked out, else the state at `head` (the branch's head
+// block; read through Repository::ReadAt, whose overlay is gone when this
+// returns). kNone without a row.
+Result<Role> BranchRole(Repository& repo, const std::string& branch, const Hash32& head,
+                        const std::string& address);
+
+// What one caller may read of one repository under the rules above,
+// computed once per request: the readable branches (each private one's
+// directory read once), and reachability from their heads, walked lazily
+// and remembered across questions. It does not check the repository
+// role: CheckAccess does that first. Borrows the repository, which must
+// outlive it and not change meanwhile (the request's lock).
+class ReadScope {
+ public:
+  static Result<ReadScope> Compute(Repository& repo, const std::optional<std::string>& caller);
+
+  // The readable branches, sorted by name, and the private ones among them.
+  const std::vector<std::pair<std::string, Hash32>>& branches() const { return branches_; }
+  const std::set<std::string>& private_branches() const { return private_; }
+  bool CanReadBranch(const std::string& name) const { return readable_.count(name) > 0; }
+  // The tags whose target is readable, sorted by name.
+  Result<std::vector<std::pair<std::string, Hash32>>> VisibleTags();
+  // True if `block` is an indexed block reachable from (or equal to) the
+  // head of a readable branch.
+  Result<bool> Readable(const Hash32& block);
+
+ private:
+  explicit ReadScope(Repository* repo) : repo_(repo) {}
+  // Follows parents from the readable heads, highest blocks first, until
+  // every block at `height` or above that they reach is in reached_. A
+  // long walk reads the blocks it may cross in one scan of the index
+  // (Index::BlockLinks), a short one block by block.
+  Status WalkDownTo(uint64_t height);
+
+  Repository* repo_;
+  std::vector<std::pair<std::string, Hash32>> branches_;
+  std::set<std::string> readable_, private_;
+  // The walk: blocks known reachable, and the frontier still to expand
+  // (by height, highest first). links_: the height and parents of the
+  // blocks read so far; every block at loaded_floor_ or above is in it.
+  struct IdHash {  // ids are SHA-256 digests: their first bytes are hash enough
+    size_t operator()(const Hash32& h) const {
+      size_t v;
+      std::memcpy(&v, h.data(), sizeof v);
+      return v;
+    }
+  };
+  std::unordered_set<Hash32, IdHash> reached_, queued_;
+  std::priority_queue<std::pair<uint64_t, Hash32>> frontier_;
+  std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, IdHash> links_;
+  uint64_t loaded_floor_ = UINT64_MAX;
+};
+
+// For routes that answer a block (or a tx by the block holding it) by id:
+// Ok if `block` is readable by `caller` (ReadScope::Readable), else
+// NotFound("block <64 hex> not found"), for an unknown block and an
+// unreadable one alike. Like ReadScope, it does not check the repository
+// role (CheckAccess first). Computes one ReadScope: a route that checks
+// several blocks should compute the scope once and ask it.
+Status CheckBlockReadable(Repository& repo, const std::optional<std::string>& caller, const Hash32& block);
 
 }  // namespace aergo

@@ -208,17 +208,41 @@ void Daemon::Install() {
   s.Get(R"(/([^/]+)/refs)", route(&Daemon::Refs));
   s.Post(R"(/([^/]+)/fetch)", route(&Daemon::Fetch));
   s.Post(R"(/([^/]+)/push)", route(&Daemon::Push));
+  s.Post(R"(/([^/]+)/txs)", route(&Daemon::SubmitTxs));
+  s.Get(R"(/([^/]+)/txs/([^/]+))", route(&Daemon::GetTx));
+  s.Get(R"(/([^/]+)/blocks/(.+))", route(&Daemon::GetBlock));
+  s.Post(R"(/([^/]+)/query)", route(&Daemon::Query));
+  for (const auto& r : options_.repos) {
+    const ServedRepo* served = &r;
+    submit_queues_[r.name] = std::make_unique<SubmitQueue>(
+        [this, served](const std::vector<const SubmitEntry*>& batch) { return RunSubmitBatch(*served, batch); });
+  }
 }
 
 Status Daemon::Serve() {
   if (stopping_) return Status::Ok();
-  if (!server_->listen_after_bind() && !stopping_)
-    return IoError("the daemon on " + url_ + " stopped accepting connections");
+  std::thread producer;
+  if (options_.block_interval_ms > 0) producer = std::thread([this] { ProduceBlocks(); });
+  bool listened = server_->listen_after_bind();
+  bool asked_to_stop = stopping_;
+  if (producer.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(producer_mu_);
+      stopping_ = true;
+    }
+    producer_wake_.notify_all();
+    producer.join();
+  }
+  if (!listened && !asked_to_stop) return IoError("the daemon on " + url_ + " stopped accepting connections");
   return Status::Ok();
 }
 
 void Daemon::Stop() {
-  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(producer_mu_);
+    stopping_ = true;
+  }
+  producer_wake_.notify_all();
   server_->stop();
 }
 
@@ -285,13 +309,17 @@ Status Daemon::Refs(const httplib::Request& req, httplib::Response& res, Call& c
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
                          Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+  // Only what this caller may read (daemon/access.h): readable branches,
+  // private ones flagged, and the tags reachable from them.
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller));
   RemoteRefs refs;
   refs.chain_id = repo->chain_id();
   AERGO_ASSIGN_OR_RETURN(Head head, repo->CurrentHead());
-  refs.head = head.branch.value_or("");
+  refs.head = head.branch && scope.CanReadBranch(*head.branch) ? *head.branch : "";
   refs.is_public = IsPublic(*repo);
-  AERGO_ASSIGN_OR_RETURN(refs.branches, repo->Branches());
-  AERGO_ASSIGN_OR_RETURN(refs.tags, repo->Tags());
+  refs.branches = scope.branches();
+  refs.private_branches = scope.private_branches();
+  AERGO_ASSIGN_OR_RETURN(refs.tags, scope.VisibleTags());
   res.set_content(EncodeRefs(refs), kJson);
   return Status::Ok();
 }
@@ -302,10 +330,17 @@ Status Daemon::Fetch(const httplib::Request& req, httplib::Response& res, Call& 
                          Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   AERGO_ASSIGN_OR_RETURN(FetchRequest request, DecodeFetchRequest(req.body));
+  // A want the caller may not read (daemon/access.h) is answered as an
+  // unknown block, so its existence does not leak.
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller));
   std::vector<Oid> wants, haves;
   for (const auto& id : request.wants) {
     AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
-    if (!row) return NotFound("block " + ToHex(id) + " not found in " + served->name);
+    bool readable = false;
+    if (row) {
+      AERGO_ASSIGN_OR_RETURN(readable, scope.Readable(id));
+    }
+    if (!readable) return NotFound("block " + ToHex(id) + " not found in " + served->name);
     wants.push_back(row->oid);
   }
   for (const auto& id : request.haves) {
@@ -346,6 +381,24 @@ Status Daemon::Push(const httplib::Request& req, httplib::Response& res, Call& c
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
                          Repository::Open(served->aergo_dir, OpenMode::kWrite, clock_));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kWrite));
+  // An existing private branch also needs write in its own directory
+  // (daemon/access.h); checked before any pushed byte is looked at.
+  if (Repository::IsValidRefName(body.request.branch)) {
+    const std::string& branch = body.request.branch;
+    AERGO_ASSIGN_OR_RETURN(auto existing, repo->BranchHead(branch));
+    AERGO_ASSIGN_OR_RETURN(BranchPolicy policy, repo->index().GetBranchPolicy(branch));
+    if (existing && policy.is_private) {
+      std::string caller = call.caller.value_or("");  // set: Authorize refused anonymous pushes
+      AERGO_ASSIGN_OR_RETURN(Role has, BranchRole(*repo, branch, *existing, caller));
+      if (has < Role::kWrite) {
+        call.http_status = 403;
+        call.role = RoleName(Role::kWrite);
+        return Denied(caller + " lacks the write role on private branch '" + branch + "' of " + served->name +
+                      " (it has " + (has == Role::kNone ? "no role" : RoleName(has)) +
+                      " in that branch's directory)");
+      }
+    }
+  }
   std::unique_ptr<PackReceiver> pack;  // destroyed before repo, whose object store it borrows
   if (!body.pack.empty()) {
     AERGO_ASSIGN_OR_RETURN(pack, PackReceiver::Create(&repo->git(), options_.max_body_bytes));

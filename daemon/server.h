@@ -6,6 +6,17 @@
 //   GET  /<name>/refs    the refs advertisement (remote/wire.h EncodeRefs)
 //   POST /<name>/fetch   a FetchRequest; answers the pack, streamed (chunked)
 //   POST /<name>/push    a push body (DecodePushBody); answers the PushOutcome
+//   POST /<name>/txs     submits txs to the served branch's merge pool
+//                        (remote/ledger_wire.h); answers their receipts
+//   GET  /<name>/txs/<txid or prefix>   a tx, its receipt and its block
+//   GET  /<name>/blocks/<rev>           a block (any revision)
+//   POST /<name>/query   a read-only SQL query, now or as of a block
+//
+// Submissions from concurrent requests are grouped (daemon/submit_queue.h):
+// one exclusive open of the repository per batch. With a block interval
+// and a key, the daemon also seals each served branch's merge pool into a
+// block at that interval (the solo producer; DESIGN §8: "then includes it
+// in the next block").
 //
 // Every request may be signed (core/request_auth.h); a bad, replayed or
 // skewed signature is refused with 401. Access follows daemon/access.h.
@@ -26,6 +37,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +55,7 @@
 #include "core/request_auth.h"
 #include "core/status.h"
 #include "daemon/access.h"
+#include "daemon/submit_queue.h"
 
 namespace httplib {
 class Server;
@@ -68,6 +81,7 @@ struct DaemonOptions {
   std::string tls_cert, tls_key;  // both set: HTTPS
   uint64_t max_body_bytes = kDefaultMaxBodyBytes;  // larger request bodies: 413
   size_t threads = 16;                             // concurrent connections served
+  uint64_t block_interval_ms = 0;                  // 0: the daemon seals no blocks
   int io_timeout_s = 30;                           // read, write and keep-alive idle timeouts
   std::ostream* log = nullptr;                     // request log (null: none)
 };
@@ -125,6 +139,16 @@ class Daemon {
   Status Refs(const httplib::Request& req, httplib::Response& res, Call& call);
   Status Fetch(const httplib::Request& req, httplib::Response& res, Call& call);
   Status Push(const httplib::Request& req, httplib::Response& res, Call& call);
+  // daemon/ledger_routes.cpp
+  Status SubmitTxs(const httplib::Request& req, httplib::Response& res, Call& call);
+  Status GetTx(const httplib::Request& req, httplib::Response& res, Call& call);
+  Status GetBlock(const httplib::Request& req, httplib::Response& res, Call& call);
+  Status Query(const httplib::Request& req, httplib::Response& res, Call& call);
+  // One submission batch on `served` (see SubmitQueue).
+  std::vector<SubmitResult> RunSubmitBatch(const ServedRepo& served, const std::vector<const SubmitEntry*>& batch);
+  // Seals every served repository's pending txs (with a key) into a block.
+  void SealPools();
+  void ProduceBlocks();
 
   void Begin();
   void NoteCaller(const std::string& caller);
@@ -137,6 +161,9 @@ class Daemon {
   std::string url_;
   RequestReplayGuard replay_;
   std::atomic<bool> stopping_{false};
+  std::map<std::string, std::unique_ptr<SubmitQueue>> submit_queues_;  // by served name; fixed after Create
+  std::mutex producer_mu_;
+  std::condition_variable producer_wake_;
 
   struct Inflight {
     uint64_t start_us = 0;

@@ -94,7 +94,7 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
   bool checked_out = head.branch && *head.branch == branch;
   switch (action) {
     case Action::kCreate:
-      AERGO_RETURN_IF_ERROR(repo.CreateBranch(branch, request.block));
+      AERGO_RETURN_IF_ERROR(repo.CreateBranch(branch, request.block, "", request.is_private));
       out.head = request.block;
       break;
     case Action::kUpToDate:

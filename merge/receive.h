@@ -3,7 +3,8 @@
 //
 // A push applies the pusher's transactions to a branch of this repository.
 // ReceivePush verifies every block that arrived (core/import.h), then:
-//   - the branch does not exist: it is created at the pushed block;
+//   - the branch does not exist: it is created at the pushed block
+//     (private if the request says so);
 //   - the pushed block is already in the branch's history: up to date;
 //   - the branch head is an ancestor of the pushed block: fast-forward;
 //   - otherwise the branch's merge policy runs here (merge/merge.h), signed
@@ -30,6 +31,10 @@ struct PushRequest {
   std::string branch;
   Hash32 block{};
   std::vector<std::pair<std::string, Hash32>> tags;
+  // The pushed branch is private on the pusher's side: a branch this push
+  // creates is created private. Ignored when the branch exists (a push
+  // never changes an existing branch's flag).
+  bool is_private = false;
 };
 
 struct PushOutcome {

@@ -1,7 +1,9 @@
 // A repository on a local path, opened directly: the same operations the
 // daemon serves, without HTTP or access checks (the filesystem's
-// permissions apply).
+// permissions apply): every branch is advertised, private ones with their
+// flag.
 #include <filesystem>
+#include <set>
 
 #include "remote/transport.h"
 
@@ -25,6 +27,11 @@ class FileTransport : public Transport {
     refs.is_public = repo->config().Get("core.public").value_or("") == "true";
     AERGO_ASSIGN_OR_RETURN(refs.branches, repo->Branches());
     AERGO_ASSIGN_OR_RETURN(refs.tags, repo->Tags());
+    // No caller identity here: everything is advertised, private branches
+    // with their flag (daemon/access.h applies only over HTTP).
+    AERGO_ASSIGN_OR_RETURN(std::set<std::string> flagged, repo->index().PrivateBranches());
+    for (const auto& [name, id] : refs.branches)
+      if (flagged.count(name)) refs.private_branches.insert(name);
     return refs;
   }
 
@@ -50,6 +57,35 @@ class FileTransport : public Transport {
       AERGO_RETURN_IF_ERROR(rx->Append(pack.data(), pack.size()));
     }
     return ReceivePush(*repo, rx.get(), request, options_.key);
+  }
+
+  Result<SubmitAnswer> SubmitTxs(const std::vector<Tx>& txs) override {
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kWrite, *options_.clock));
+    SubmitAnswer answer;
+    AERGO_ASSIGN_OR_RETURN(answer.branch,
+                           repo->CheckedOutBranch("the repository at " + url_ + " takes txs only on a branch"));
+    AERGO_ASSIGN_OR_RETURN(answer.receipts, repo->Submit(txs));
+    return answer;
+  }
+
+  Result<FoundTx> GetTx(const std::string& txid) override {
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    return repo->FindTx(txid);
+  }
+
+  Result<Block> GetBlock(const std::string& rev) override {
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    AERGO_ASSIGN_OR_RETURN(Hash32 id, repo->Resolve(rev));
+    return repo->ReadBlock(id);
+  }
+
+  Result<QueryResult> Query(const QueryRequest& query) override {
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    std::optional<Hash32> at;
+    if (query.at) {
+      AERGO_ASSIGN_OR_RETURN(at, repo->Resolve(*query.at));
+    }
+    return repo->Query(query.sql, at);
   }
 
  private:

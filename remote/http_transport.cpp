@@ -2,6 +2,7 @@
 // kept-alive connection for the whole command).
 #include <curl/curl.h>
 
+#include <cctype>
 #include <mutex>
 
 #include "core/request_auth.h"
@@ -61,7 +62,54 @@ class HttpTransport : public Transport {
     return outcome;
   }
 
+  Result<SubmitAnswer> SubmitTxs(const std::vector<Tx>& txs) override {
+    Response r;
+    AERGO_RETURN_IF_ERROR(Request("POST", "/txs", EncodeTxSubmission(txs), "application/json", &r));
+    return Answer(DecodeSubmitAnswer(r.body), "submission answer");
+  }
+
+  Result<FoundTx> GetTx(const std::string& txid) override {
+    Response r;
+    AERGO_RETURN_IF_ERROR(Request("GET", "/txs/" + PathSegment(txid), "", nullptr, &r));
+    return Answer(DecodeTxAnswer(r.body), "tx");
+  }
+
+  Result<Block> GetBlock(const std::string& rev) override {
+    Response r;
+    AERGO_RETURN_IF_ERROR(Request("GET", "/blocks/" + PathSegment(rev), "", nullptr, &r));
+    return Answer(DecodeBlockAnswer(r.body), "block");
+  }
+
+  Result<QueryResult> Query(const QueryRequest& query) override {
+    Response r;
+    AERGO_RETURN_IF_ERROR(Request("POST", "/query", EncodeQueryRequest(query), "application/json", &r));
+    return Answer(DecodeQueryAnswer(r.body), "query answer");
+  }
+
  private:
+  // A decoded answer, or Invalid saying the remote answered badly.
+  template <typename T>
+  Result<T> Answer(Result<T> decoded, const char* what) {
+    if (!decoded.ok()) return Invalid(url_ + " gave a malformed " + what + ": " + decoded.status().message());
+    return decoded;
+  }
+
+  // Percent-encodes every byte but the unreserved ones (RFC 3986).
+  static std::string PathSegment(const std::string& s) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  }
+
   static size_t OnData(char* data, size_t size, size_t n, void* payload) {
     auto* r = static_cast<Response*>(payload);
     size_t len = size * n;

@@ -177,6 +177,8 @@ Result<CloneReport> Clone(const std::string& url, const std::string& dir, const 
       AERGO_ASSIGN_OR_RETURN(auto master, repo->BranchHead("master"));
       if (master) AERGO_RETURN_IF_ERROR(repo->DeleteBranch("master", true));
     }
+    // A branch the remote advertised private stays private here.
+    if (refs.private_branches.count(rep.branch)) AERGO_RETURN_IF_ERROR(repo->SetBranchPrivate(rep.branch, true));
     // The upstream, where config can name the branch (config keys are
     // lowercase; others pull and push with an explicit <remote>:<branch>).
     if (Config::IsValidKey("branch." + rep.branch + ".remote")) {
@@ -203,6 +205,7 @@ Result<PushReport> PushTo(Repository& repo, Transport& remote, const std::string
   PushRequest request;
   request.branch = branch;
   request.block = *local;
+  AERGO_ASSIGN_OR_RETURN(request.is_private, repo.BranchPrivate(branch));
   std::set<std::string> remote_tags;
   for (const auto& [name, id] : refs.tags) remote_tags.insert(name);
   AERGO_ASSIGN_OR_RETURN(auto tags, repo.Tags());

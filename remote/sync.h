@@ -13,13 +13,15 @@
 // Clone: the remote's genesis block first (so the new repository is
 // created with the right chain id), then a fetch of everything, a local
 // branch for the remote's head branch (or the one asked for) with its
-// upstream configured, and its state checked out. The repository is built
+// upstream configured (private if the remote advertised it private), and
+// its state checked out. The repository is built
 // in <dir>/.aergo with config clone.incomplete set until the end; running
 // clone again on such a directory resumes.
 //
 // Push: the blocks of the local branch (and of every local tag) the remote
 // does not have, as one pack, and a request to apply the branch head to
-// the remote's branch (merge/receive.h). The remote-tracking ref follows
+// the remote's branch (merge/receive.h), which a push that creates it
+// creates private if the local branch is. The remote-tracking ref follows
 // the result; a merge made by the remote is fetched back.
 //
 // Ownership: functions over an open Repository (for writing) and a

@@ -5,7 +5,7 @@
 //   /path, ./path, file:///path            a repository on this machine,
 //                                          opened directly (no daemon)
 //
-// Both speak the same three operations (docs/api.md). Requests over HTTP
+// Both speak the same operations (docs/api.md). Requests over HTTP
 // are signed with the caller's key when one is given (core/request_auth.h);
 // without one they are anonymous, which only public repositories serve.
 // Remote refusals come back as the Status the remote gave (Denied for a
@@ -24,6 +24,7 @@
 #include "core/crypto.h"
 #include "core/transfer.h"
 #include "merge/receive.h"
+#include "remote/ledger_wire.h"
 #include "remote/wire.h"
 
 namespace aergo {
@@ -44,6 +45,14 @@ class Transport {
   virtual Status Fetch(const FetchRequest& request, const PackSink& sink) = 0;
   // pack: the blocks the remote lacks (may be empty).
   virtual Result<PushOutcome> Push(const PushRequest& request, const std::string& pack) = 0;
+
+  // The ledger operations (remote/ledger_wire.h): submits signed txs to
+  // the remote's checked-out branch's merge pool (each pre-executed; those
+  // that fail are not kept), and reads a tx, a block or a query result.
+  virtual Result<SubmitAnswer> SubmitTxs(const std::vector<Tx>& txs) = 0;
+  virtual Result<FoundTx> GetTx(const std::string& txid_or_prefix) = 0;
+  virtual Result<Block> GetBlock(const std::string& rev) = 0;
+  virtual Result<QueryResult> Query(const QueryRequest& query) = 0;
 };
 
 // True for http:// and https:// URLs.

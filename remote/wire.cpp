@@ -111,10 +111,15 @@ std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 }  // namespace
 
 std::string EncodeRefs(const RemoteRefs& refs) {
+  json branches = Named(refs.branches);
+  // "private" only on private branches: bodies without private branches
+  // are what older daemons send.
+  for (json& b : branches)
+    if (refs.private_branches.count(b["name"].get<std::string>())) b["private"] = true;
   json j = {{"chain_id", ToHex(refs.chain_id)},
             {"head", refs.head},
             {"public", refs.is_public},
-            {"branches", Named(refs.branches)},
+            {"branches", branches},
             {"tags", Named(refs.tags)}};
   return Dump(j);
 }
@@ -128,6 +133,15 @@ Result<RemoteRefs> DecodeRefs(std::string_view text) {
   r.is_public = Flag(j, "public");
   AERGO_ASSIGN_OR_RETURN(r.branches, NamedFrom(j, "branches", what));
   AERGO_ASSIGN_OR_RETURN(r.tags, NamedFrom(j, "tags", what));
+  // NamedFrom checked that "branches", if present, is a list of objects.
+  if (auto it = j.find("branches"); it != j.end())
+    for (const auto& e : *it) {
+      auto p = e.find("private");
+      if (p == e.end() || p->is_null()) continue;
+      if (!p->is_boolean())
+        return Invalid(std::string("malformed ") + what + ": a branch's 'private' must be true or false");
+      if (p->get<bool>()) r.private_branches.insert(e.at("name").get<std::string>());
+    }
   return r;
 }
 
@@ -149,7 +163,9 @@ Result<FetchRequest> DecodeFetchRequest(std::string_view text) {
 }
 
 std::string EncodePushHead(const PushRequest& r) {
-  std::string j = Dump(json{{"branch", r.branch}, {"block", ToHex(r.block)}, {"tags", Named(r.tags)}});
+  json req = {{"branch", r.branch}, {"block", ToHex(r.block)}, {"tags", Named(r.tags)}};
+  if (r.is_private) req["private"] = true;  // optional: absent means not private
+  std::string j = Dump(req);
   return std::to_string(j.size()) + "\n" + j;
 }
 
@@ -168,6 +184,10 @@ Result<PushBody> DecodePushBody(std::string_view body) {
   AERGO_ASSIGN_OR_RETURN(out.request.branch, Str(j, "branch", what));
   AERGO_ASSIGN_OR_RETURN(out.request.block, IdAt(j, "block", what));
   AERGO_ASSIGN_OR_RETURN(out.request.tags, NamedFrom(j, "tags", what));
+  if (auto p = j.find("private"); p != j.end() && !p->is_null()) {
+    if (!p->is_boolean()) return Invalid("malformed push request: 'private' must be true or false");
+    out.request.is_private = p->get<bool>();
+  }
   out.pack = body.substr(nl + 1 + len);
   return out;
 }

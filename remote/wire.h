@@ -4,6 +4,7 @@
 // never an exception.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@ struct RemoteRefs {
   std::string head;  // the served repository's checked-out branch ("" if detached)
   bool is_public = false;
   std::vector<std::pair<std::string, Hash32>> branches, tags;
+  // The advertised branches that are private there (each branch entry's
+  // optional "private": true; absent in older bodies: none).
+  std::set<std::string> private_branches;
 };
 std::string EncodeRefs(const RemoteRefs& refs);
 Result<RemoteRefs> DecodeRefs(std::string_view json);

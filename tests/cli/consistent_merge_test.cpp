@@ -417,7 +417,7 @@ TEST(CliConsistentMerge, VerifyUsesTheRecordedResolverAfterThePolicyIsGone) {
   EXPECT_EQ(gone.err, "aergo: error: branch 'cons' not found\n");
   s.Must({"branch", "cons", "--block=" + m});
   EXPECT_EQ(s.Out({"branch", "--show", "cons", "--json"}),
-            "{\"name\": \"cons\", \"block\": \"" + m + "\", \"policy\": \"automatic\", \"resolver\": null}\n");
+            "{\"name\": \"cons\", \"block\": \"" + m + "\", \"policy\": \"automatic\", \"resolver\": null, \"private\": false}\n");
   s.ExpectVerified(m);
   s.ExpectFsckClean();
   EXPECT_EQ(JRaw(s.Out({"show", m, "--json"}), "resolver"), "\"merges.resolve\"");
@@ -515,10 +515,10 @@ TEST(CliConsistentBranch, CreateShowAndJson) {
   EXPECT_EQ(c.err, "");
   RunResult cj = s.Run({"branch", "c2", "--resolver", "merges.resolve", "--block", s.base, "--json"});
   ASSERT_EQ(cj.code, 0) << cj.err;
-  EXPECT_EQ(cj.out, "{\"name\": \"c2\", \"block\": \"" + s.base + "\", \"resolver\": \"merges.resolve\"}\n");
+  EXPECT_EQ(cj.out, "{\"name\": \"c2\", \"block\": \"" + s.base + "\", \"resolver\": \"merges.resolve\", \"private\": false}\n");
   RunResult aj = s.Run({"branch", "plain", "--json"});
   ASSERT_EQ(aj.code, 0) << aj.err;
-  EXPECT_EQ(aj.out, "{\"name\": \"plain\", \"block\": \"" + s.m2 + "\", \"resolver\": null}\n");
+  EXPECT_EQ(aj.out, "{\"name\": \"plain\", \"block\": \"" + s.m2 + "\", \"resolver\": null, \"private\": false}\n");
   RunResult q = s.Run({"-q", "branch", "c3", "--resolver=merges.resolve"});
   EXPECT_EQ(q.code, 0) << q.err;
   EXPECT_EQ(q.out, "");
@@ -527,14 +527,14 @@ TEST(CliConsistentBranch, CreateShowAndJson) {
             "branch c1\nhead   " + s.m2 + "\nmerge  consistent, resolver merges.resolve\n");
   EXPECT_EQ(s.Out({"branch", "--show", "c2", "--json"}),
             "{\"name\": \"c2\", \"block\": \"" + s.base +
-                "\", \"policy\": \"consistent\", \"resolver\": \"merges.resolve\"}\n");
+                "\", \"policy\": \"consistent\", \"resolver\": \"merges.resolve\", \"private\": false}\n");
   EXPECT_EQ(s.Out({"branch", "--show", "strict"}),
             "branch strict\nhead   " + s.m2 + "\nmerge  consistent, resolver merges.refuse\n");
   for (const auto& [b, head] : std::vector<std::pair<std::string, std::string>>{
            {"plain", s.m2}, {"master", s.m2}, {"feature", s.f2}}) {
     EXPECT_EQ(s.Out({"branch", "--show", b}), "branch " + b + "\nhead   " + head + "\nmerge  automatic\n");
     EXPECT_EQ(s.Out({"branch", "--show", b, "--json"}),
-              "{\"name\": \"" + b + "\", \"block\": \"" + head + "\", \"policy\": \"automatic\", \"resolver\": null}\n");
+              "{\"name\": \"" + b + "\", \"block\": \"" + head + "\", \"policy\": \"automatic\", \"resolver\": null, \"private\": false}\n");
   }
   // The list does not change shape.
   EXPECT_TRUE(Has(s.Out({"branch"}), "  c1  " + Short(s.m2) + "\n")) << s.Out({"branch"});
@@ -566,7 +566,7 @@ TEST(CliConsistentBranch, CreateShowAndJson) {
   s.Must({"branch", "-D", "c2"});
   s.Must({"branch", "c2", "--block=" + s.base});
   EXPECT_EQ(s.Out({"branch", "--show", "c2", "--json"}),
-            "{\"name\": \"c2\", \"block\": \"" + s.base + "\", \"policy\": \"automatic\", \"resolver\": null}\n");
+            "{\"name\": \"c2\", \"block\": \"" + s.base + "\", \"policy\": \"automatic\", \"resolver\": null, \"private\": false}\n");
   // And recreating with a resolver gives it (another one) back.
   s.Must({"branch", "-d", "c2"});
   s.Must({"branch", "c2", "--resolver=merges.refuse"});
@@ -659,7 +659,7 @@ TEST(CliConsistentBranch, RefusalsCreateNothing) {
   // At h3 (HEAD) late is deployed: accepted.
   RunResult ok = s.Run({"branch", "x", "--resolver=late.resolve", "--json"});
   ASSERT_EQ(ok.code, 0) << ok.err;
-  EXPECT_EQ(ok.out, "{\"name\": \"x\", \"block\": \"" + h3 + "\", \"resolver\": \"late.resolve\"}\n");
+  EXPECT_EQ(ok.out, "{\"name\": \"x\", \"block\": \"" + h3 + "\", \"resolver\": \"late.resolve\", \"private\": false}\n");
 }
 
 }  // namespace aergo::clitest

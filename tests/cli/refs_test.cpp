@@ -52,8 +52,8 @@ TEST(CliBranch, CreateListDelete) {
 
   RunResult j = r.Run({"branch", "--json"});
   ASSERT_EQ(j.code, 0) << j.err;
-  EXPECT_TRUE(Has(j.out, "{\"name\": \"master\", \"block\": \"" + r.ids[2] + "\", \"current\": true}")) << j.out;
-  EXPECT_TRUE(Has(j.out, "{\"name\": \"feature\", \"block\": \"" + r.ids[2] + "\", \"current\": false}")) << j.out;
+  EXPECT_TRUE(Has(j.out, "{\"name\": \"master\", \"block\": \"" + r.ids[2] + "\", \"current\": true, \"private\": false}")) << j.out;
+  EXPECT_TRUE(Has(j.out, "{\"name\": \"feature\", \"block\": \"" + r.ids[2] + "\", \"current\": false, \"private\": false}")) << j.out;
 
   RunResult d = r.Run({"branch", "-d", "feature"});
   ASSERT_EQ(d.code, 0) << d.err;
@@ -124,7 +124,7 @@ TEST(CliBranch, InvalidNames) {
     EXPECT_TRUE(Has(t.err, "invalid tag name")) << "'" << name << "': " << t.err;
   }
   RunResult l = r.Run({"branch", "--json"});
-  EXPECT_EQ(l.out, "[{\"name\": \"master\", \"block\": \"" + r.ids[2] + "\", \"current\": true}]\n");
+  EXPECT_EQ(l.out, "[{\"name\": \"master\", \"block\": \"" + r.ids[2] + "\", \"current\": true, \"private\": false}]\n");
   // Hierarchical names are fine.
   EXPECT_EQ(r.Run({"branch", "team/feature-1.2_x"}).code, 0);
   EXPECT_EQ(r.Resolve("team/feature-1.2_x"), r.ids[2]);

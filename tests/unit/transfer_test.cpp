@@ -565,6 +565,61 @@ TEST_F(TransferTest, ChangesThatReplayDoesNotMakeAreRefused) {
                 "differ from replay");
 }
 
+// The arriving blocks replay on a copy of the checked-out state moved to
+// their parent: here the state is block1_ plus a pending tx in master's
+// merge pool (bob's account, which block2_ opens), so the copy must undo it.
+TEST_F(TransferTest, BlocksReplayOnTheCheckedOutStateWithItsMergePoolUndone) {
+  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
+  auto pending = dest_->Submit({Mint(bob_, 5)});
+  ASSERT_TRUE(pending.ok()) << pending.status().message();
+  ASSERT_TRUE(pending->front().outcome.ok) << pending->front().outcome.error;
+  ASSERT_EQ(DestBalance(bob_), 5);
+
+  // A transfer to bob made where bob had an account (a side branch that
+  // minted to him first), claimed as a child of block1_: it replays only on
+  // a state that still has the pool's mint.
+  ASSERT_TRUE(repo_->CreateBranch("side", block1_.Id()).ok());
+  ASSERT_TRUE(repo_->Checkout("side").ok());
+  SubmitOk({Mint(bob_, 5)});
+  CommitOk("mint to bob");
+  SubmitOk({Call(alice_, "transfer", {Value::Text(Addr(bob_)), Value::Integer(30)})});
+  Block bad = CommitOk("pay bob");
+  bad.header.height = block1_.header.height + 1;
+  bad.header.parents = {block1_.Id()};
+  bad.header.state_root = ChainStateRoot(block1_.header.state_root, bad.changes);
+  FixRootsAndSign(&bad, admin_);
+  ASSERT_TRUE(bad.CheckStructure().ok());
+  ExpectRefused(Pack({WriteRaw(bad, {SrcOid(block1_.Id())})}, {SrcOid(block1_.Id())}), Code::kCorrupt,
+                "fails on replay");
+  Status st = Deliver(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}));
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(DestIndexed(block2_.Id()));
+  EXPECT_EQ(DestBalance(bob_), 5);  // the checked-out state is untouched
+}
+
+// A checked-out state damaged behind aergo's back does not get good blocks
+// refused (they are checked again from genesis's changes), nor bad ones
+// accepted.
+TEST_F(TransferTest, ADamagedCheckedOutStateDoesNotDecideVerification) {
+  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
+  {
+    auto raw = Db::Open(dest_dir_.path() + "/.aergo/ledger.db", false);
+    ASSERT_TRUE(raw.ok()) << raw.status().message();
+    ASSERT_TRUE(raw->Exec("UPDATE \"token.accounts\" SET balance = 0").ok());
+  }
+  ASSERT_EQ(DestBalance(alice_), 0);
+
+  Block bad = block2_;
+  bad.txs.pop_back();
+  bad.receipts.pop_back();
+  FixRootsAndSign(&bad, admin_);
+  ExpectRefused(Pack({WriteRaw(bad, {SrcOid(block1_.Id())})}, {SrcOid(block1_.Id())}), Code::kCorrupt,
+                "differ from replay");
+  Status st = Deliver(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}));
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(DestIndexed(block2_.Id()));
+}
+
 TEST_F(TransferTest, UnknownParentIsRefused) {
   ASSERT_NO_FATAL_FAILURE(MakeDest());  // genesis only
   // Only block2: the sender assumes the receiver has block1.
