@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/codec.h"
+#include "core/index.h"
 #include "core/status.h"
 
 namespace aergo::json_body {
@@ -39,6 +40,25 @@ inline Result<Bytes> HexBytes(const std::string& hex, const char* key, const cha
 inline Result<Bytes> HexAt(const json& j, const char* key, const char* what) {
   AERGO_ASSIGN_OR_RETURN(std::string hex, Str(j, key, what));
   return HexBytes(hex, key, what);
+}
+
+// A block or tx id: 64 hex digits. The message names `key` if given, else
+// the text that is not an id.
+inline Result<Hash32> Id(const json& j, const char* what, const char* key = nullptr) {
+  if (!j.is_string())
+    return Invalid(std::string("malformed ") + what + ": " + (key ? "'" + std::string(key) + "'" : "an id") +
+                   " must be a string");
+  auto h = ParseHash(j.get<std::string>());
+  if (!h)
+    return Invalid(std::string("malformed ") + what + ": '" + (key ? key : j.get<std::string>()) +
+                   "' is not a 64-digit hex id");
+  return *h;
+}
+
+inline Result<Hash32> IdAt(const json& j, const char* key, const char* what) {
+  auto it = j.find(key);
+  if (it == j.end()) return Invalid(std::string("malformed ") + what + ": '" + key + "' must be a string");
+  return Id(*it, what, key);
 }
 
 // JSON text; bytes that are not UTF-8 (in a message, say) are replaced, not thrown on.

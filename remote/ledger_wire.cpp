@@ -12,13 +12,6 @@ using namespace json_body;
 
 namespace {
 
-Result<Hash32> HashAt(const json& j, const char* key, const char* what) {
-  AERGO_ASSIGN_OR_RETURN(std::string hex, Str(j, key, what));
-  auto h = ParseHash(hex);
-  if (!h) return Invalid(std::string("malformed ") + what + ": '" + key + "' is not a 64-digit hex id");
-  return *h;
-}
-
 Result<Receipt> DecodeReceipt(const Bytes& b, const char* what) {
   Reader r(b, what);
   auto rc = Receipt::Decode(&r);
@@ -159,7 +152,7 @@ Result<SubmitAnswer> DecodeSubmitAnswer(std::string_view text) {
   for (const auto& e : *it) {
     if (!e.is_object()) return Invalid("malformed submission answer: receipts must be objects");
     Submitted s;
-    AERGO_ASSIGN_OR_RETURN(s.txid, HashAt(e, "txid", what));
+    AERGO_ASSIGN_OR_RETURN(s.txid, IdAt(e, "txid", what));
     AERGO_ASSIGN_OR_RETURN(std::string status, Str(e, "status", what));
     if (status != "ok" && status != "failed")
       return Invalid("malformed submission answer: unknown status '" + status + "'");
@@ -183,7 +176,7 @@ std::string EncodeBlockAnswer(const Block& block) {
 Result<Block> DecodeBlockAnswer(std::string_view text) {
   const char* what = "block answer";
   AERGO_ASSIGN_OR_RETURN(json j, ParseObject(text, what));
-  AERGO_ASSIGN_OR_RETURN(Hash32 id, HashAt(j, "id", what));
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, IdAt(j, "id", what));
   AERGO_ASSIGN_OR_RETURN(Bytes header, HexAt(j, "header", what));
   AERGO_ASSIGN_OR_RETURN(Bytes txs, HexAt(j, "txs", what));
   AERGO_ASSIGN_OR_RETURN(Bytes receipts, HexAt(j, "receipts", what));
@@ -215,7 +208,7 @@ Result<FoundTx> DecodeTxAnswer(std::string_view text) {
   FoundTx found{std::move(*tx), std::move(receipt), std::nullopt};
   auto b = j.find("block");
   if (b != j.end() && !b->is_null()) {
-    AERGO_ASSIGN_OR_RETURN(found.block, HashAt(j, "block", what));
+    AERGO_ASSIGN_OR_RETURN(found.block, IdAt(j, "block", what));
   }
   return found;
 }

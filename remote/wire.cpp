@@ -5,39 +5,13 @@
 #include <cstdint>
 
 #include "core/index.h"
+#include "remote/json_body.h"
 
 namespace aergo {
 
-using json = nlohmann::json;
+using namespace json_body;
 
 namespace {
-
-// Parses JSON text; Invalid (never throws) if malformed or not an object.
-Result<json> ParseObject(std::string_view text, const char* what) {
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Invalid(std::string("malformed ") + what + ": not a JSON object");
-  return j;
-}
-
-Result<std::string> Str(const json& j, const char* key, const char* what) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string())
-    return Invalid(std::string("malformed ") + what + ": '" + key + "' must be a string");
-  return it->get<std::string>();
-}
-
-Result<Hash32> Id(const json& j, const char* what) {
-  if (!j.is_string()) return Invalid(std::string("malformed ") + what + ": a block id must be a string");
-  auto h = ParseHash(j.get<std::string>());
-  if (!h) return Invalid(std::string("malformed ") + what + ": '" + j.get<std::string>() + "' is not a block id");
-  return *h;
-}
-
-Result<Hash32> IdAt(const json& j, const char* key, const char* what) {
-  auto it = j.find(key);
-  if (it == j.end()) return Invalid(std::string("malformed ") + what + ": '" + key + "' is missing");
-  return Id(*it, what);
-}
 
 bool Flag(const json& j, const char* key) {
   auto it = j.find(key);
@@ -105,8 +79,6 @@ Result<std::vector<MergedTx>> TxListFrom(const json& j, const char* key) {
   return out;
 }
 
-// JSON text; bytes that are not UTF-8 (in a message, say) are replaced, not thrown on.
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace
 

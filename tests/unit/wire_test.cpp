@@ -61,7 +61,7 @@ TEST(WireTest, MalformedRefsAreInvalid) {
   ExpectInvalid(DecodeRefs("[]"));
   ExpectInvalid(DecodeRefs("{}"), "chain_id");
   std::string id = ToHex(H(1));
-  ExpectInvalid(DecodeRefs(R"({"chain_id":"xyz","head":""})"), "block id");
+  ExpectInvalid(DecodeRefs(R"({"chain_id":"xyz","head":""})"), "64-digit hex id");
   ExpectInvalid(DecodeRefs(R"({"chain_id":")" + id + R"(","head":5})"), "head");
   ExpectInvalid(DecodeRefs(R"({"chain_id":")" + id + R"(","head":"","branches":{}})"), "branches");
   ExpectInvalid(DecodeRefs(R"({"chain_id":")" + id + R"(","head":"","branches":[1]})"), "branches");
@@ -93,12 +93,12 @@ TEST(WireTest, MalformedFetchRequestsAreInvalid) {
   ExpectInvalid(DecodeFetchRequest("{}"), "no blocks wanted");
   ExpectInvalid(DecodeFetchRequest(R"({"wants":[]})"), "no blocks wanted");
   ExpectInvalid(DecodeFetchRequest(R"({"wants":")" + id + R"("})"), "must be a list");
-  ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + id.substr(1) + R"("]})"), "not a block id");
-  ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + id + R"(0"]})"), "not a block id");
-  ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + std::string(64, 'g') + R"("]})"), "not a block id");
+  ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + id.substr(1) + R"("]})"), "not a 64-digit hex id");
+  ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + id + R"(0"]})"), "not a 64-digit hex id");
+  ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + std::string(64, 'g') + R"("]})"), "not a 64-digit hex id");
   ExpectInvalid(DecodeFetchRequest(R"({"wants":[1]})"), "must be a string");
   ExpectInvalid(DecodeFetchRequest(R"({"wants":[null]})"), "must be a string");
-  ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + id + R"("],"haves":["x"]})"), "not a block id");
+  ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + id + R"("],"haves":["x"]})"), "not a 64-digit hex id");
   ExpectInvalid(DecodeFetchRequest(R"({"wants":[")" + id + R"("],"haves":7})"), "must be a list");
 
   // kMaxFetchIds is the most either list may hold (counted before the ids
@@ -251,7 +251,7 @@ TEST(WireTest, MalformedPushOutcomesAreInvalid) {
   ExpectInvalid(DecodePushOutcome("null"));
   ExpectInvalid(DecodePushOutcome("{}"), "branch");
   ExpectInvalid(DecodePushOutcome(R"({"branch":"m"})"), "head");
-  ExpectInvalid(DecodePushOutcome(R"({"branch":"m","head":")" + id + R"(","old":5})"), "block id");
+  ExpectInvalid(DecodePushOutcome(R"({"branch":"m","head":")" + id + R"(","old":5})"), "id must be a string");
   ExpectInvalid(DecodePushOutcome(R"({"branch":"m","head":")" + id + R"(","merge":{}})"), "base");
   ExpectInvalid(
       DecodePushOutcome(R"({"branch":"m","head":")" + id + R"(","merge":{"base":")" + id + R"(","excluded":[1]}})"),
