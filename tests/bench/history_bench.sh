@@ -38,16 +38,7 @@ shell_only=$(median_ms 31 bash -c 'n=$RANDOM$RANDOM; true "$0" "a$n"' "$AERGO")
 
 echo "== setup: $TXS signed transfer calls in the merge pool"
 rm -rf "$W/tx"
-"$AERGO" -q key new bench 2>/dev/null || true
-"$AERGO" -q init "$W/tx" --key bench
-cd "$W/tx"
-"$AERGO" config user.key bench
-cp "$ROOT/examples/token.sql" token.sql
-ME=$("$AERGO" key show bench --json | sed -E 's/.*"address": "([^"]+)".*/\1/')
-"$AERGO" -q deploy token token.sql
-{ echo "token mint $ME 1000000000000"; for a in $(seq 1 1000); do echo "token mint acct$a 0"; done; } \
-  | "$AERGO" -q call --batch -
-"$AERGO" -q commit -m setup
+token_ledger "$W/tx"
 awk -v n="$TXS" 'BEGIN { for (i = 1; i <= n; i++) printf "token transfer acct%d 1\n", (i % 1000) + 1 }' > batch.txt
 s=$(now); "$AERGO" -q call --batch batch.txt; e=$(now)
 call_s=$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')

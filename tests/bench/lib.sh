@@ -30,3 +30,20 @@ median_ms() {
 }
 # ratio <a> <b> [decimals=2]
 ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { printf "%.*f", d, a / b }'; }
+# token_ledger <dir> [init options...]: a new repository at <dir> signed by
+# key `bench` (created if missing), with examples/token.sql deployed, the
+# bench key holding 10^12 tokens and accounts acct1..acct1000 opened, all in
+# one block ("setup"). Leaves the current directory at <dir>.
+token_ledger() {
+  local dir=$1; shift
+  "$AERGO" -q key new bench 2>/dev/null || true
+  "$AERGO" -q init "$dir" --key bench "$@"
+  cd "$dir"
+  "$AERGO" config user.key bench
+  cp "$ROOT/examples/token.sql" token.sql
+  ME=$("$AERGO" key show bench --json | sed -E 's/.*"address": "([^"]+)".*/\1/')
+  "$AERGO" -q deploy token token.sql
+  { echo "token mint $ME 1000000000000"; for a in $(seq 1 1000); do echo "token mint acct$a 0"; done; } \
+    | "$AERGO" -q call --batch -
+  "$AERGO" -q commit -m setup
+}

@@ -16,18 +16,10 @@ CLIENTS=${2:-8}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/bench/lib.sh"
 
-"$AERGO" -q key new bench 2>/dev/null || true
 export AERGO_KEY=bench
 REPO=$W/ledger
 rm -rf "$REPO"
-"$AERGO" -q init "$REPO"
-cd "$REPO"
-cp "$ROOT/examples/token.sql" token.sql
-ME=$("$AERGO" key show bench --json | sed -E 's/.*"address": "([^"]+)".*/\1/')
-"$AERGO" -q deploy token token.sql
-{ echo "token mint $ME 1000000000000"; for a in $(seq 1 1000); do echo "token mint acct$a 0"; done; } \
-  | "$AERGO" -q call --batch -
-"$AERGO" -q commit -m setup
+token_ledger "$REPO"
 cd "$W"
 
 PIDF=$W/daemon.pid
