@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -68,55 +69,24 @@ Status AddTree(GitRepo& git, const Oid& tree, OidSet* seen, const OidSet* skip,
   return Status::Ok();
 }
 
-// SHA-1 (FIPS 180-4), for a pack's trailing checksum.
+// SHA-1 for a pack's trailing checksum, from OpenSSL's libcrypto (which
+// libgit2 loads anyway).
 class Sha1 {
  public:
-  void Update(const uint8_t* p, size_t n) {
-    total_ += n;
-    if (used_) {
-      size_t take = std::min(n, sizeof buf_ - used_);
-      std::memcpy(buf_ + used_, p, take);
-      used_ += take, p += take, n -= take;
-      if (used_ < sizeof buf_) return;
-      Compress(buf_);
-      used_ = 0;
-    }
-    for (; n >= 64; p += 64, n -= 64) Compress(p);
-    std::memcpy(buf_, p, n);
-    used_ = n;
-  }
-  void Final(uint8_t out[20]) {
-    uint64_t bits = total_ * 8;
-    uint8_t pad[72] = {0x80};
-    size_t padlen = (used_ < 56 ? 56 : 120) - used_;
-    for (int i = 0; i < 8; ++i) pad[padlen + i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
-    Update(pad, padlen + 8);
-    for (int i = 0; i < 20; ++i) out[i] = static_cast<uint8_t>(h_[i / 4] >> (24 - 8 * (i % 4)));
+  Sha1() : ctx_(EVP_MD_CTX_new()) { ok_ = ctx_ && EVP_DigestInit_ex(ctx_, EVP_sha1(), nullptr) == 1; }
+  ~Sha1() { EVP_MD_CTX_free(ctx_); }
+  Sha1(const Sha1&) = delete;
+  Sha1& operator=(const Sha1&) = delete;
+  void Update(const uint8_t* p, size_t n) { ok_ = ok_ && EVP_DigestUpdate(ctx_, p, n) == 1; }
+  // False if libcrypto failed at any step.
+  bool Final(uint8_t out[20]) {
+    unsigned int len = 0;
+    return ok_ && EVP_DigestFinal_ex(ctx_, out, &len) == 1 && len == 20;
   }
 
  private:
-  static uint32_t Rol(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
-  void Compress(const uint8_t* p) {
-    uint32_t w[80];
-    for (int i = 0; i < 16; ++i)
-      w[i] = uint32_t(p[4 * i]) << 24 | uint32_t(p[4 * i + 1]) << 16 | uint32_t(p[4 * i + 2]) << 8 | p[4 * i + 3];
-    for (int i = 16; i < 80; ++i) w[i] = Rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4];
-    for (int i = 0; i < 80; ++i) {
-      uint32_t f, k;
-      if (i < 20) f = (b & c) | (~b & d), k = 0x5A827999;
-      else if (i < 40) f = b ^ c ^ d, k = 0x6ED9EBA1;
-      else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-      else f = b ^ c ^ d, k = 0xCA62C1D6;
-      uint32_t t = Rol(a, 5) + f + e + k + w[i];
-      e = d, d = c, c = Rol(b, 30), b = a, a = t;
-    }
-    h_[0] += a, h_[1] += b, h_[2] += c, h_[3] += d, h_[4] += e;
-  }
-  uint32_t h_[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  uint8_t buf_[64];
-  size_t used_ = 0;
-  uint64_t total_ = 0;
+  EVP_MD_CTX* ctx_;
+  bool ok_ = false;
 };
 
 // The pack's bytes on their way to the sink, in chunks, checksummed.
@@ -136,7 +106,7 @@ class PackOut {
     buf_.clear();
     return ok;
   }
-  void Sum(uint8_t out[20]) { sha_.Final(out); }
+  bool Sum(uint8_t out[20]) { return sha_.Final(out); }
   uint64_t bytes() const { return bytes_; }
 
  private:
@@ -279,7 +249,7 @@ Result<PackStats> WritePack(GitRepo& git, const std::vector<Oid>& wants,
     }
   }
   uint8_t sum[20];
-  out.Sum(sum);
+  if (!out.Sum(sum)) return IoError("pack: libcrypto failed to compute the SHA-1 checksum");
   if (!out.Put(sum, sizeof sum, false) || !out.Flush()) return Failed("pack: the receiver stopped reading");
   stats.bytes = out.bytes();
   return stats;

@@ -15,9 +15,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
+#include "core/clock.h"
+#include "core/keystore.h"
+#include "core/request_auth.h"
 #include "tests/test_common.h"
 
 extern char** environ;
@@ -546,6 +550,85 @@ int DaemonProcess::Wait(std::chrono::milliseconds limit) {
 int DaemonProcess::Stop(int sig) {
   if (pid_ > 0 && code_ < 0) kill(pid_, sig);
   return Wait(std::chrono::seconds(5));
+}
+
+OriginScene::OriginScene(bool is_public) {
+  alice = NewKey("alice");
+  bob = NewKey("bob");
+  std::vector<std::string> init = {"init", "repo", "--key", "alice"};
+  if (is_public) init.push_back("--public");
+  RunResult i = sb.Run(init);
+  EXPECT_EQ(i.code, 0) << i.err;
+  Must({"config", "user.key", "alice"});
+  sb.Write("repo/token.sql", kTokenContract);
+  Must({"deploy", "token", "token.sql"});
+  Must({"call", "token", "open"});
+  Must({"call", "token", "mint", alice, "100"});
+  funded = Commit("funded");
+  Must({"tag", "v1"});
+}
+
+std::string OriginScene::NewKey(const std::string& name) {
+  RunResult k = sb.Run({"key", "new", name, "--json"});
+  EXPECT_EQ(k.code, 0) << k.err;
+  return JStr(k.out, "address");
+}
+
+bool OriginScene::Start(const std::vector<std::string>& extra, const std::string& listen) {
+  std::vector<std::string> args = {"--listen", listen};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back("repo");
+  daemon = std::make_unique<DaemonProcess>(sb, args);
+  return daemon->port() > 0;
+}
+
+int OriginScene::Port() const { return daemon->port(); }
+
+std::string OriginScene::Url() const { return daemon->url() + "/repo"; }
+
+std::string OriginScene::Dev(const std::string& name) const { return sb.work() + "/" + name; }
+
+std::map<std::string, std::string> OriginScene::As(const std::string& key) {
+  if (key.empty()) return {};
+  return {{"AERGO_KEY", key}};
+}
+
+RunResult OriginScene::In(const std::string& dev, const std::vector<std::string>& args, const std::string& key) {
+  return sb.Run(args, Dev(dev), As(key));
+}
+
+void OriginScene::MustIn(const std::string& dev, const std::vector<std::string>& args, const std::string& key) {
+  RunResult r = In(dev, args, key);
+  ASSERT_EQ(r.code, 0) << Joined(args) << "\n" << r.err;
+}
+
+namespace {
+
+// Key `name` (unencrypted) from sb's key store; expects it to load.
+std::optional<SecretKey> LoadKey(const Sandbox& sb, const std::string& name) {
+  auto k = KeyStore(sb.home()).Load(name, [](const std::string&, bool) { return std::optional<std::string>(""); });
+  EXPECT_TRUE(k.ok()) << k.status().message();
+  if (!k.ok()) return std::nullopt;
+  return std::move(*k);
+}
+
+}  // namespace
+
+SecretKey OriginScene::Key(const std::string& name) {
+  std::optional<SecretKey> k = LoadKey(sb, name);
+  return k ? std::move(*k) : SecretKey::Generate();
+}
+
+std::string OriginScene::Auth(const SecretKey& key, const std::string& method, const std::string& target,
+                              const std::string& body) {
+  return "Authorization: " + SignRequest(key, method, target, body, SystemClock().NowMs()) + "\r\n";
+}
+
+std::string OriginScene::Auth(const std::string& key, const std::string& method, const std::string& target,
+                              const std::string& body) {
+  if (key.empty()) return "";
+  std::optional<SecretKey> k = LoadKey(sb, key);
+  return k ? Auth(*k, method, target, body) : "";
 }
 
 }  // namespace aergo::clitest

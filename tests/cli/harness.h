@@ -7,10 +7,13 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/crypto.h"
 
 namespace aergo::clitest {
 
@@ -222,6 +225,55 @@ class DaemonProcess {
   std::mutex mu_;
   std::string err_;
   std::thread reader_;
+};
+
+// An origin repository work/repo served by an `aergo daemon`, the base of
+// the scenes of tests/cli/http_remote_test.cpp, ledger_remote_test.cpp and
+// private_branch_test.cpp. The constructor creates keys alice and bob
+// (unencrypted), inits the origin with admin alice (public or private),
+// sets its user.key to alice, deploys the token, opens alice's account and
+// mints her 100, commits that as block 1 ("funded", tag v1); bob has no
+// role. No daemon runs until Start(). Developers clone the origin into
+// work/<name> and run their commands there with AERGO_KEY=<key> (a clone
+// has no user.key).
+struct OriginScene : TokenSession {
+  std::string alice, bob;                 // the keys' addresses
+  std::string funded;                     // block 1's id
+  std::unique_ptr<DaemonProcess> daemon;  // null until Start()
+
+  explicit OriginScene(bool is_public);
+
+  // Creates key `name` (key new --json, expects exit code 0); returns its
+  // address.
+  std::string NewKey(const std::string& name);
+  // Starts a daemon on `listen` (default: any free port) with the options
+  // `extra`, serving the origin as /repo (replacing `daemon`); false if
+  // it does not listen.
+  bool Start(const std::vector<std::string>& extra = {}, const std::string& listen = "127.0.0.1:0");
+  // The daemon's port.
+  int Port() const;
+  // The origin's URL: the daemon's URL + "/repo".
+  std::string Url() const;
+  // A developer's directory: work/<name>.
+  std::string Dev(const std::string& name) const;
+  // The environment that signs a command by `key` (AERGO_KEY=<key>);
+  // none for "" (anonymous).
+  static std::map<std::string, std::string> As(const std::string& key);
+  // Runs args in work/<dev>, signed by `key` ("": anonymous).
+  RunResult In(const std::string& dev, const std::vector<std::string>& args, const std::string& key = "alice");
+  // In, requiring exit code 0.
+  void MustIn(const std::string& dev, const std::vector<std::string>& args, const std::string& key = "alice");
+  // Key `name` from the sandbox's key store (expects it to load; a fresh
+  // key if it does not).
+  SecretKey Key(const std::string& name);
+  // The header line "Authorization: ...\r\n" signing a request (SignRequest,
+  // now) by `key`.
+  static std::string Auth(const SecretKey& key, const std::string& method, const std::string& target,
+                          const std::string& body);
+  // The same for the key named `key` in the sandbox's key store; "" for
+  // "" (anonymous) or a key that does not load (expected to).
+  std::string Auth(const std::string& key, const std::string& method, const std::string& target,
+                   const std::string& body);
 };
 
 }  // namespace aergo::clitest

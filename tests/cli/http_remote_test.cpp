@@ -17,13 +17,9 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <memory>
 #include <mutex>
 #include <thread>
 
-#include "core/clock.h"
-#include "core/keystore.h"
-#include "core/request_auth.h"
 #include "tests/cli/harness.h"
 
 namespace aergo::clitest {
@@ -32,59 +28,13 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
-// An origin repository work/repo (admin alice; public or private) with the
-// token deployed and funded (block 1, tag v1), key bob with no role, and a
-// daemon serving the origin as /repo. Developers clone it into
+// The origin of OriginScene (public or private; alice admin, bob no
+// role), served by a daemon once Start()ed. Developers clone it into
 // work/<name>; their commands run with AERGO_KEY=<key>, or anonymously
 // (no AERGO_KEY, and a clone has no user.key).
-struct HttpScene : TokenSession {
-  std::string alice, bob;
-  std::unique_ptr<DaemonProcess> daemon;
+struct HttpScene : OriginScene {
+  explicit HttpScene(bool is_public) : OriginScene(is_public) {}
 
-  explicit HttpScene(bool is_public) {
-    alice = NewKey("alice");
-    bob = NewKey("bob");
-    std::vector<std::string> init = {"init", "repo", "--key", "alice"};
-    if (is_public) init.push_back("--public");
-    RunResult i = sb.Run(init);
-    EXPECT_EQ(i.code, 0) << i.err;
-    Must({"config", "user.key", "alice"});
-    sb.Write("repo/token.sql", kTokenContract);
-    Must({"deploy", "token", "token.sql"});
-    Must({"call", "token", "open"});
-    Must({"call", "token", "mint", alice, "100"});
-    Commit("funded");
-    Must({"tag", "v1"});
-  }
-
-  std::string NewKey(const std::string& name) {
-    RunResult k = sb.Run({"key", "new", name, "--json"});
-    EXPECT_EQ(k.code, 0) << k.err;
-    return JStr(k.out, "address");
-  }
-  // Starts the daemon on `listen` (default: any free port) serving the
-  // origin; false if it does not listen.
-  bool Start(const std::vector<std::string>& extra = {}, const std::string& listen = "127.0.0.1:0") {
-    std::vector<std::string> args = {"--listen", listen};
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back("repo");
-    daemon = std::make_unique<DaemonProcess>(sb, args);
-    return daemon->port() > 0;
-  }
-  int Port() const { return daemon->port(); }
-  std::string Url() const { return daemon->url() + "/repo"; }
-  std::string Dev(const std::string& name) const { return sb.work() + "/" + name; }
-  static std::map<std::string, std::string> As(const std::string& key) {
-    if (key.empty()) return {};
-    return {{"AERGO_KEY", key}};
-  }
-  RunResult In(const std::string& name, const std::vector<std::string>& args, const std::string& key = "alice") {
-    return sb.Run(args, Dev(name), As(key));
-  }
-  void MustIn(const std::string& name, const std::vector<std::string>& args, const std::string& key = "alice") {
-    RunResult r = In(name, args, key);
-    ASSERT_EQ(r.code, 0) << Joined(args) << "\n" << r.err;
-  }
   // `aergo clone <url> <name> <extra>` in work/, signed by `key` ("":
   // anonymous).
   RunResult Clone(const std::string& name, const std::string& key = "alice",
@@ -110,11 +60,6 @@ struct HttpScene : TokenSession {
       RunResult m = sb.Run({"commit", "-m", prefix + std::to_string(b)}, cwd, As("alice"));
       ASSERT_EQ(m.code, 0) << m.err;
     }
-  }
-  SecretKey Key(const std::string& name) {
-    auto k = KeyStore(sb.home()).Load(name, [](const std::string&, bool) { return std::optional<std::string>(""); });
-    EXPECT_TRUE(k.ok()) << k.status().message();
-    return k.ok() ? std::move(*k) : SecretKey::Generate();
   }
   // The quarantine directories a fetch or push leaves while it runs.
   static size_t Incoming(const std::string& worktree) {
@@ -688,8 +633,7 @@ TEST(HttpRemote, CorruptPushedPackIsRefusedAndServingGoesOn) {
   std::string body = std::to_string(req.size()) + "\n" + req + garbage;
   SecretKey alice = s.Key("alice");
   auto signed_push = [&](const std::string& b) {
-    return Http(s.Port(), "POST", "/repo/push", b,
-                "Authorization: " + SignRequest(alice, "POST", "/repo/push", b, SystemClock().NowMs()) + "\r\n");
+    return Http(s.Port(), "POST", "/repo/push", b, OriginScene::Auth(alice, "POST", "/repo/push", b));
   };
   HttpReply anon = Http(s.Port(), "POST", "/repo/push", body);
   EXPECT_EQ(anon.status, 401) << anon.body;

@@ -15,9 +15,7 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
-#include "core/keystore.h"
 #include "core/objects.h"
-#include "core/request_auth.h"
 #include "tests/cli/harness.h"
 
 namespace aergo::clitest {
@@ -30,64 +28,23 @@ using SteadyClock = std::chrono::steady_clock;
 // The daemon's answers are compact JSON; nullptr-valued json if not JSON.
 json Parse(const std::string& body) { return json::parse(body, nullptr, false); }
 
-// An origin repository work/repo (admin alice, with user.key alice; public
-// or private) with the token deployed, alice's account opened and funded
-// with 100 (block 1, tag v1), and key bob with no role. start() serves it
-// as /repo; developers clone it into work/<name> and run their commands
-// with AERGO_KEY=<key> (a clone has no user.key).
-struct LedgerScene : TokenSession {
-  std::string alice, bob;
-  std::string funded;  // block 1
-  std::unique_ptr<DaemonProcess> daemon;
+// The origin of OriginScene (private by default; alice admin, bob no
+// role, block 1 `funded`), served by a daemon once Start()ed; developers
+// clone it into work/<name>. Initializes the crypto library first, for
+// the txs and signatures the tests make themselves.
+struct LedgerScene : OriginScene {
+  explicit LedgerScene(bool is_public = false) : OriginScene(CryptoReady(is_public)) {}
 
-  explicit LedgerScene(bool is_public = false) {
+  // Initializes the crypto library (before the base's setup); returns
+  // is_public.
+  static bool CryptoReady(bool is_public) {
     EXPECT_TRUE(CryptoInit().ok());
-    alice = NewKey("alice");
-    bob = NewKey("bob");
-    std::vector<std::string> init = {"init", "repo", "--key", "alice"};
-    if (is_public) init.push_back("--public");
-    RunResult i = sb.Run(init);
-    EXPECT_EQ(i.code, 0) << i.err;
-    Must({"config", "user.key", "alice"});
-    sb.Write("repo/token.sql", kTokenContract);
-    Must({"deploy", "token", "token.sql"});
-    Must({"call", "token", "open"});
-    Must({"call", "token", "mint", alice, "100"});
-    funded = Commit("funded");
-    Must({"tag", "v1"});
-  }
-
-  std::string NewKey(const std::string& name) {
-    RunResult k = sb.Run({"key", "new", name, "--json"});
-    EXPECT_EQ(k.code, 0) << k.err;
-    return JStr(k.out, "address");
-  }
-  bool Start(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back("repo");
-    daemon = std::make_unique<DaemonProcess>(sb, args);
-    return daemon->port() > 0;
-  }
-  int Port() const { return daemon->port(); }
-  std::string Url() const { return daemon->url() + "/repo"; }
-  std::string Dev(const std::string& name) const { return sb.work() + "/" + name; }
-  static std::map<std::string, std::string> As(const std::string& key) {
-    if (key.empty()) return {};
-    return {{"AERGO_KEY", key}};
-  }
-  RunResult In(const std::string& name, const std::vector<std::string>& args, const std::string& key = "alice") {
-    return sb.Run(args, Dev(name), As(key));
+    return is_public;
   }
   // Clones `url` (default: the daemon's) into work/<name>, signed by alice.
   void MustClone(const std::string& name, const std::string& url = "") {
     RunResult r = sb.Run({"clone", url.empty() ? Url() : url, name}, sb.work(), As("alice"));
     ASSERT_EQ(r.code, 0) << r.err;
-  }
-  SecretKey Key(const std::string& name) {
-    auto k = KeyStore(sb.home()).Load(name, [](const std::string&, bool) { return std::optional<std::string>(""); });
-    EXPECT_TRUE(k.ok()) << k.status().message();
-    return k.ok() ? std::move(*k) : SecretKey::Generate();
   }
   // The origin's chain id: its genesis block, the first parent of block 1.
   Hash32 ChainId() {
@@ -118,10 +75,6 @@ struct LedgerScene : TokenSession {
     json a = json::array();
     for (const auto& tx : txs) a.push_back(ToHex(tx.Encode()));
     return json{{"txs", a}}.dump();
-  }
-  static std::string Auth(const SecretKey& key, const std::string& method, const std::string& target,
-                          const std::string& body) {
-    return "Authorization: " + SignRequest(key, method, target, body, SystemClock().NowMs()) + "\r\n";
   }
   HttpReply Signed(const SecretKey& key, const std::string& method, const std::string& target,
                    const std::string& body = "") {

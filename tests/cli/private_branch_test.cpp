@@ -8,12 +8,6 @@
 // nothing. Also: clone and local-path remotes keep the flag.
 #include <gtest/gtest.h>
 
-#include <memory>
-#include <optional>
-
-#include "core/clock.h"
-#include "core/keystore.h"
-#include "core/request_auth.h"
 #include "core/sqlite.h"
 #include "tests/cli/harness.h"
 
@@ -26,26 +20,16 @@ namespace {
 // s1) and pushes it. Then bob gets write on the origin's master (so the
 // repository lets him read and push; secret, forked before, has no role
 // for him: roles are versioned); carol has no role at all.
-struct PrivateScene : TokenSession {
-  std::string alice, bob, carol;
+struct PrivateScene : OriginScene {
+  std::string carol;
   std::string secret_head;  // the head of secret as pushed
-  std::unique_ptr<DaemonProcess> daemon;
 
-  PrivateScene() {
-    alice = NewKey("alice");
-    bob = NewKey("bob");
+  // carol's key is created after the origin (OriginScene), not before its
+  // init as alice's and bob's: nothing here depends on the order of keys.
+  PrivateScene() : OriginScene(true) {
     carol = NewKey("carol");
-    RunResult i = sb.Run({"init", "repo", "--key", "alice", "--public"});
-    EXPECT_EQ(i.code, 0) << i.err;
-    Must({"config", "user.key", "alice"});
-    sb.Write("repo/token.sql", kTokenContract);
-    Must({"deploy", "token", "token.sql"});
-    Must({"call", "token", "open"});
-    Must({"call", "token", "mint", alice, "100"});
-    Commit("funded");
-    Must({"tag", "v1"});
-    daemon = std::make_unique<DaemonProcess>(sb, std::vector<std::string>{"--listen", "127.0.0.1:0", "repo"});
-    EXPECT_GT(daemon->port(), 0) << daemon->Err();
+    Start();
+    EXPECT_GT(Port(), 0) << daemon->Err();
 
     EXPECT_EQ(Clone("adev", "alice").code, 0);
     MustIn("adev", {"branch", "secret", "--private"});
@@ -60,25 +44,6 @@ struct PrivateScene : TokenSession {
     Commit("bob may write");
   }
 
-  std::string NewKey(const std::string& name) {
-    RunResult k = sb.Run({"key", "new", name, "--json"});
-    EXPECT_EQ(k.code, 0) << k.err;
-    return JStr(k.out, "address");
-  }
-  int Port() const { return daemon->port(); }
-  std::string Url() const { return daemon->url() + "/repo"; }
-  std::string Dev(const std::string& name) const { return sb.work() + "/" + name; }
-  static std::map<std::string, std::string> As(const std::string& key) {
-    if (key.empty()) return {};
-    return {{"AERGO_KEY", key}};
-  }
-  RunResult In(const std::string& dev, const std::vector<std::string>& args, const std::string& key = "alice") {
-    return sb.Run(args, Dev(dev), As(key));
-  }
-  void MustIn(const std::string& dev, const std::vector<std::string>& args, const std::string& key = "alice") {
-    RunResult r = In(dev, args, key);
-    ASSERT_EQ(r.code, 0) << Joined(args) << "\n" << r.err;
-  }
   RunResult Clone(const std::string& dev, const std::string& key, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {"clone", Url(), dev, "--no-progress"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -86,14 +51,6 @@ struct PrivateScene : TokenSession {
   }
 
   // Raw requests, signed by `key` ("": anonymous).
-  std::string Auth(const std::string& key, const std::string& method, const std::string& target,
-                   const std::string& body) {
-    if (key.empty()) return "";
-    auto k = KeyStore(sb.home()).Load(key, [](const std::string&, bool) { return std::optional<std::string>(""); });
-    EXPECT_TRUE(k.ok()) << k.status().message();
-    if (!k.ok()) return "";
-    return "Authorization: " + SignRequest(*k, method, target, body, SystemClock().NowMs()) + "\r\n";
-  }
   HttpReply Refs(const std::string& key) {
     return Http(Port(), "GET", "/repo/refs", "", Auth(key, "GET", "/repo/refs", ""));
   }
