@@ -11,21 +11,16 @@ int CmdPull(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("spec", po::value<std::string>(), "<remote>:<branch> (default: the upstream)")(
       "message,m", po::value<std::string>()->default_value(""), "merge block message");
-  AddSyncOptions(opts);
-  AddCommon(opts, true);
-  po::positional_options_description pos;
-  pos.add("spec", 1);
   int code = 0;
-  auto vm = Parse(ctx, args, opts, pos, &code);
-  if (!vm) return code;
-  auto repo_r = ctx.OpenRepo(OpenMode::kWrite);
-  if (!repo_r.ok()) return Fail(ctx, repo_r.status());
-  Repository& repo = **repo_r;
+  auto start = StartSync(ctx, args, opts, "spec", &code);
+  if (!start) return code;
+  const po::variables_map& vm = start->vm;
+  Repository& repo = *start->repo;
   auto branch = repo.CheckedOutBranch("check out the branch to pull into");
   if (!branch.ok()) return Fail(ctx, branch.status());
   std::pair<std::string, std::string> spec;
-  if (vm->count("spec")) {
-    auto s = ParseRemoteBranch((*vm)["spec"].as<std::string>());
+  if (vm.count("spec")) {
+    auto s = ParseRemoteBranch(vm["spec"].as<std::string>());
     if (!s.ok()) return Fail(ctx, s.status());
     spec = *s;
   } else if (auto up = Upstream(repo, *branch)) {
@@ -33,26 +28,21 @@ int CmdPull(Context& ctx, const std::vector<std::string>& args) {
   } else {
     return Fail(ctx, NotFound("branch '" + *branch + "' has no upstream: name one, 'aergo pull <remote>:<branch>'"));
   }
-  auto url = RemoteUrl(repo, spec.first);
-  if (!url.ok()) return Fail(ctx, url.status());
-  auto session = ConnectRemote(ctx, &repo, *url, *vm);
+  auto session = ConnectRemote(ctx, repo, spec.first, vm);
   if (!session.ok()) return Fail(ctx, session.status());
-  ProgressLine progress(ctx, ProgressWanted(ctx, *vm), "Receiving blocks");
-  SyncOptions sopts;
-  sopts.progress = [&](const PackProgress& p) { progress.Pack(p); };
-  auto fetched = FetchFrom(repo, *session->transport, spec.first, sopts);
-  progress.Done();
+  auto fetched = FetchWithProgress(ctx, repo, *session, spec.first, vm);
   if (!fetched.ok()) return Fail(ctx, fetched.status());
-  bool json = vm->count("json") > 0;
-  if (!json && !ctx.quiet) *ctx.err << FetchReportText(*url, *fetched);
+  const std::string& url = session->url;
+  bool json = vm.count("json") > 0;
+  if (!json && !ctx.quiet) *ctx.err << FetchReportText(url, *fetched);
   std::optional<Hash32> source;
   for (const auto& [name, id] : fetched->refs.branches)
     if (name == spec.second) source = id;
-  if (!source) return Fail(ctx, NotFound(*url + " has no branch '" + spec.second + "'"));
+  if (!source) return Fail(ctx, NotFound(url + " has no branch '" + spec.second + "'"));
   MergeOptions options;
-  options.message = (*vm)["message"].as<std::string>();
+  options.message = vm["message"].as<std::string>();
   options.source_name = spec.first + "/" + spec.second;
-  return MergeAndReport(ctx, repo, *source, KeyFlag(*vm), options, json, session->key.get());
+  return MergeAndReport(ctx, repo, *source, KeyFlag(vm), options, json, session->key.get());
 }
 
 }  // namespace aergo::cli

@@ -48,19 +48,14 @@ std::string PushText(const std::string& url, const PushReport& r) {
 int CmdPush(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("spec", po::value<std::string>(), "<remote>:<branch> (default: the upstream)");
-  AddSyncOptions(opts);
-  AddCommon(opts, true);
-  po::positional_options_description pos;
-  pos.add("spec", 1);
   int code = 0;
-  auto vm = Parse(ctx, args, opts, pos, &code);
-  if (!vm) return code;
-  auto repo_r = ctx.OpenRepo(OpenMode::kWrite);
-  if (!repo_r.ok()) return Fail(ctx, repo_r.status());
-  Repository& repo = **repo_r;
+  auto start = StartSync(ctx, args, opts, "spec", &code);
+  if (!start) return code;
+  const po::variables_map& vm = start->vm;
+  Repository& repo = *start->repo;
   std::pair<std::string, std::string> spec;
-  if (vm->count("spec")) {
-    auto s = ParseRemoteBranch((*vm)["spec"].as<std::string>());
+  if (vm.count("spec")) {
+    auto s = ParseRemoteBranch(vm["spec"].as<std::string>());
     if (!s.ok()) return Fail(ctx, s.status());
     spec = *s;
   } else {
@@ -69,17 +64,16 @@ int CmdPush(Context& ctx, const std::vector<std::string>& args) {
     auto up = Upstream(repo, *branch);
     spec = {up ? up->first : "origin", *branch};
   }
-  auto url = RemoteUrl(repo, spec.first);
-  if (!url.ok()) return Fail(ctx, url.status());
-  ProgressLine progress(ctx, ProgressWanted(ctx, *vm), "Sending blocks");
-  auto session = ConnectRemote(ctx, &repo, *url, *vm,
+  ProgressLine progress(ctx, ProgressWanted(ctx, vm), "Sending blocks");
+  auto session = ConnectRemote(ctx, repo, spec.first, vm,
                                [&](uint64_t sent, uint64_t total) { progress.Upload(sent, total); });
   if (!session.ok()) return Fail(ctx, session.status());
+  const std::string& url = session->url;
   auto rep = PushTo(repo, *session->transport, spec.first, spec.second, SyncOptions());
   progress.Done();
   if (!rep.ok()) return Fail(ctx, rep.status());
-  if (vm->count("json")) *ctx.out << PushJson(spec.first, *url, *rep);
-  else if (!ctx.quiet) *ctx.out << PushText(*url, *rep);
+  if (vm.count("json")) *ctx.out << PushJson(spec.first, url, *rep);
+  else if (!ctx.quiet) *ctx.out << PushText(url, *rep);
   return kExitOk;
 }
 

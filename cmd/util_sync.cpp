@@ -41,18 +41,43 @@ std::optional<std::string> KeyFlag(const po::variables_map& vm) {
   return std::nullopt;
 }
 
-Result<RemoteSession> ConnectRemote(Context& ctx, Repository* repo, const std::string& url,
+Result<RemoteSession> ConnectRemote(Context& ctx, Repository& repo, const std::string& remote,
                                     const po::variables_map& vm,
                                     std::function<void(uint64_t, uint64_t)> upload_progress) {
   RemoteSession s;
-  AERGO_ASSIGN_OR_RETURN(auto key, OptionalKey(ctx, KeyFlag(vm), repo));
+  AERGO_ASSIGN_OR_RETURN(s.url, RemoteUrl(repo, remote));
+  AERGO_ASSIGN_OR_RETURN(auto key, OptionalKey(ctx, KeyFlag(vm), &repo));
   if (key) s.key = std::make_unique<SecretKey>(std::move(*key));
   TransportOptions topts;
   topts.key = s.key.get();
   topts.clock = &ctx.clock;
   topts.upload_progress = std::move(upload_progress);
-  AERGO_ASSIGN_OR_RETURN(s.transport, OpenTransport(url, topts));
+  AERGO_ASSIGN_OR_RETURN(s.transport, OpenTransport(s.url, topts));
   return s;
+}
+
+Result<FetchReport> FetchWithProgress(Context& ctx, Repository& repo, RemoteSession& session,
+                                      const std::string& remote, const po::variables_map& vm) {
+  ProgressLine progress(ctx, ProgressWanted(ctx, vm), "Receiving blocks");
+  SyncOptions sopts;
+  sopts.progress = [&](const PackProgress& p) { progress.Pack(p); };
+  return FetchFrom(repo, *session.transport, remote, sopts);
+}
+
+std::optional<SyncStart> StartSync(Context& ctx, const std::vector<std::string>& args, po::options_description& opts,
+                                   const char* positional, int* code) {
+  AddSyncOptions(opts);
+  AddCommon(opts, true);
+  po::positional_options_description pos;
+  pos.add(positional, 1);
+  auto vm = Parse(ctx, args, opts, pos, code);
+  if (!vm) return std::nullopt;
+  auto repo = ctx.OpenRepo(OpenMode::kWrite);
+  if (!repo.ok()) {
+    *code = Fail(ctx, repo.status());
+    return std::nullopt;
+  }
+  return SyncStart{std::move(*vm), std::move(*repo)};
 }
 
 ProgressLine::ProgressLine(Context& ctx, bool enabled, std::string what)

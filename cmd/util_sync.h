@@ -47,12 +47,28 @@ class ProgressLine {
 // else a configured key, else none: anonymous). The key lives as long as
 // the transport, which borrows it.
 struct RemoteSession {
+  std::string url;  // remote.<name>.url
   std::unique_ptr<SecretKey> key;
   std::unique_ptr<Transport> transport;
 };
-Result<RemoteSession> ConnectRemote(Context& ctx, Repository* repo, const std::string& url,
+// The remote named `remote` in repo's config (NotFound if none).
+Result<RemoteSession> ConnectRemote(Context& ctx, Repository& repo, const std::string& remote,
                                     const po::variables_map& vm,
                                     std::function<void(uint64_t, uint64_t)> upload_progress = {});
+// FetchFrom with the "Receiving blocks" progress line.
+Result<FetchReport> FetchWithProgress(Context& ctx, Repository& repo, RemoteSession& session,
+                                      const std::string& remote, const po::variables_map& vm);
+
+// The start of fetch, pull and push: parses args (opts: the command's own
+// options; `positional`: its one positional argument), adding the sync
+// and common options, then opens the repository for writing. nullopt
+// after help or an error, with *code the exit code.
+struct SyncStart {
+  po::variables_map vm;
+  std::unique_ptr<Repository> repo;
+};
+std::optional<SyncStart> StartSync(Context& ctx, const std::vector<std::string>& args, po::options_description& opts,
+                                   const char* positional, int* code);
 // The RemoteLedgerOpener of aergo-net (util_remote_ledger.cpp).
 Result<std::unique_ptr<RemoteLedger>> OpenTransportLedger(Context& ctx, Repository* repo, const std::string& remote,
                                                           const std::optional<std::string>& key_flag,

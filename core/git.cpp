@@ -15,19 +15,12 @@
 namespace aergo {
 
 namespace {
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { if (p) Free(p); }
-};
-using BlobPtr = std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>>;
-using TreePtr = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
-using CommitPtr = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
-using RefPtr = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
-using BuilderPtr = std::unique_ptr<git_treebuilder, Deleter<git_treebuilder, git_treebuilder_free>>;
-using SigPtr = std::unique_ptr<git_signature, Deleter<git_signature, git_signature_free>>;
-using ConfigPtr = std::unique_ptr<git_config, Deleter<git_config, git_config_free>>;
-using IterPtr =
-    std::unique_ptr<git_reference_iterator, Deleter<git_reference_iterator, git_reference_iterator_free>>;
+using BlobPtr = GitPtr<git_blob, git_blob_free>;
+using RefPtr = GitPtr<git_reference, git_reference_free>;
+using BuilderPtr = GitPtr<git_treebuilder, git_treebuilder_free>;
+using SigPtr = GitPtr<git_signature, git_signature_free>;
+using ConfigPtr = GitPtr<git_config, git_config_free>;
+using IterPtr = GitPtr<git_reference_iterator, git_reference_iterator_free>;
 
 constexpr const char* kBlobNames[4] = {"header", "txs", "receipts", "changes"};
 }  // namespace
@@ -128,7 +121,7 @@ Status GitRepo::UseFastObjectStore() {
   std::string objects = std::string(git_repository_path(repo_)) + "objects";
   git_odb* raw_odb = nullptr;
   if (git_odb_new(&raw_odb) != 0) return IoError("object store: " + GitError());
-  std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>> odb(raw_odb);
+  GitPtr<git_odb, git_odb_free> odb(raw_odb);
   git_odb_backend* loose = nullptr;
   git_odb_backend* packs = nullptr;
   // Priorities as libgit2's defaults: loose 1, packed 2 (higher is read first).
@@ -149,7 +142,7 @@ Result<Oid> GitRepo::WriteBlock(const Block& block, const std::vector<Oid>& pare
   BuilderPtr tb(raw_tb);
   git_odb* raw_odb = nullptr;
   if (git_repository_odb(&raw_odb, repo_) != 0) return IoError("object store: " + GitError());
-  std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>> odb(raw_odb);
+  GitPtr<git_odb, git_odb_free> odb(raw_odb);
   for (int i = 0; i < 4; ++i) {
     git_oid oid;
     if (git_odb_hash(&oid, blobs[i].data(), blobs[i].size(), GIT_OBJECT_BLOB) != 0)

@@ -21,6 +21,19 @@
 
 namespace aergo {
 
+// A unique_ptr owning a libgit2 handle that `Free` releases
+// (GitPtr<git_tree, git_tree_free>).
+template <typename T, void (*Free)(T*)>
+struct GitDeleter {
+  void operator()(T* p) const {
+    if (p) Free(p);
+  }
+};
+template <typename T, void (*Free)(T*)>
+using GitPtr = std::unique_ptr<T, GitDeleter<T, Free>>;
+using CommitPtr = GitPtr<git_commit, git_commit_free>;
+using TreePtr = GitPtr<git_tree, git_tree_free>;
+
 // Initialises libgit2 for the process lifetime (idempotent).
 void GitGlobalInit();
 

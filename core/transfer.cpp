@@ -21,16 +21,9 @@ namespace aergo {
 namespace fs = std::filesystem;
 
 namespace {
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { if (p) Free(p); }
-};
-using WalkPtr = std::unique_ptr<git_revwalk, Deleter<git_revwalk, git_revwalk_free>>;
-using OdbPtr = std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>>;
-
-using CommitPtr = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
-using TreePtr = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
-using OdbObjectPtr = std::unique_ptr<git_odb_object, Deleter<git_odb_object, git_odb_object_free>>;
+using WalkPtr = GitPtr<git_revwalk, git_revwalk_free>;
+using OdbPtr = GitPtr<git_odb, git_odb_free>;
+using OdbObjectPtr = GitPtr<git_odb_object, git_odb_object_free>;
 
 constexpr const char* kQuarantinePrefix = "incoming-";
 
