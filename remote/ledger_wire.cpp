@@ -64,7 +64,12 @@ Result<Value> ValueFrom(const json& v, const char* what) {
     out.type = Value::Type::kText;
     out.bytes = v.get<std::string>();
   } else if (v.is_object() && v.size() == 1) {
-    const auto& [key, inner] = *v.items().begin();
+    // Not `*v.items().begin()`: that binds to a temporary proxy that dies
+    // at the end of the statement (a stack use after scope, found by the
+    // fuzzer, tests/fuzz/wire_json_fuzz.cpp).
+    const auto first = v.begin();
+    const std::string& key = first.key();
+    const json& inner = first.value();
     if (!inner.is_string()) return bad();
     std::string s = inner.get<std::string>();
     if (key == "blob" || key == "text_hex") {
