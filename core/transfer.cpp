@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_set>
@@ -26,6 +27,12 @@ using OdbPtr = GitPtr<git_odb, git_odb_free>;
 using OdbObjectPtr = GitPtr<git_odb_object, git_odb_object_free>;
 
 constexpr const char* kQuarantinePrefix = "incoming-";
+// The most objects a received pack may declare. libgit2's indexer sizes an
+// array by the count in the pack's 12-byte header before reading any object
+// (by default up to 2^32 entries: a 34 GB allocation asked for by 12
+// untrusted bytes; found by tests/fuzz/pack_fuzz.cpp). A block is six
+// objects, so this admits packs of over 11 million blocks.
+constexpr size_t kMaxPackObjects = size_t{1} << 26;
 
 struct OidHash {
   size_t operator()(const Oid& o) const {
@@ -250,6 +257,8 @@ Result<PackStats> WritePack(GitRepo& git, const std::vector<Oid>& wants,
 
 Result<std::unique_ptr<PackReceiver>> PackReceiver::Create(GitRepo* git, uint64_t max_bytes) {
   static std::atomic<uint64_t> counter{0};
+  static std::once_flag bound_objects;
+  std::call_once(bound_objects, [] { git_libgit2_opts(GIT_OPT_SET_PACK_MAX_OBJECTS, kMaxPackObjects); });
   std::string pack_dir = PackDir(git);
   std::error_code ec;
   fs::create_directories(pack_dir, ec);
