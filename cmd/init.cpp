@@ -1,4 +1,4 @@
-// aergo init [<dir>] [--consensus=solo] [--public] [--key <name>] [--json]
+// aergo init [<dir>] [--consensus=solo] [--public] [--limit <name>=<n>]... [--key <name>] [--json]
 #include <filesystem>
 
 #include "cmd/commands.h"
@@ -10,7 +10,10 @@ int CmdInit(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("dir", po::value<std::string>(), "directory (default: current)")(
       "consensus", po::value<std::string>()->default_value("solo"), "consensus engine (solo)")(
-      "public", "allow anonymous read")("key", po::value<std::string>(), "signing key");
+      "public", "allow anonymous read")(
+      "limit", po::value<std::vector<std::string>>()->composing(),
+      "a chain bound other than its default, <name>=<n> (repeatable; see aergo-init(1))")(
+      "key", po::value<std::string>(), "signing key");
   AddCommon(opts, true);
   po::positional_options_description pos;
   pos.add("dir", 1);
@@ -32,6 +35,23 @@ int CmdInit(Context& ctx, const std::vector<std::string>& args) {
   InitParams params;
   params.consensus = consensus;
   params.is_public = vm->count("public") > 0;
+  if (vm->count("limit")) {
+    for (const std::string& item : (*vm)["limit"].as<std::vector<std::string>>()) {
+      size_t eq = item.find('=');
+      std::string name = item.substr(0, eq);
+      int64_t value = 0;
+      if (eq == std::string::npos || name == "rules" || !ParseInt64(item.substr(eq + 1), &value) ||
+          !params.Set(name, value)) {
+        std::string names;
+        for (const auto& [n, v] : InitParams().Named())
+          if (n != "rules") names += (names.empty() ? "" : ", ") + n;
+        return UsageError(ctx, "invalid --limit '" + item + "': expected <name>=<integer>, name one of " + names);
+      }
+    }
+    // The same range checks a genesis arriving by clone gets.
+    auto checked = ChainParams::FromGenesisArgs(params.ToGenesisArgs());
+    if (!checked.ok()) return UsageError(ctx, checked.status().message());
+  }
   auto repo = Repository::Init(target.string(), key.value(), params, ctx.clock);
   if (!repo.ok()) return Fail(ctx, repo.status());
   std::string chain = ToHex((*repo)->chain_id());

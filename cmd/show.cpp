@@ -2,6 +2,7 @@
 // (header, txs, receipts; with --changes the rows it changed) or one tx,
 // from the local repository or (--remote, in aergo-net) a remote's.
 #include <algorithm>
+#include <optional>
 
 #include "cmd/commands.h"
 #include "cmd/util_changes.h"
@@ -54,6 +55,33 @@ std::string TxText(const Tx& tx, const Receipt* rc, const std::optional<Hash32>&
   return s;
 }
 
+// The chain parameters a genesis block fixes, or nullopt for other blocks
+// (and for a genesis whose arguments do not parse: show prints it as it is).
+std::optional<ChainParams> GenesisParams(const Block& block) {
+  if (block.header.height != 0 || block.txs.size() != 1 || block.txs[0].kind != TxKind::kGenesis)
+    return std::nullopt;
+  auto p = ChainParams::FromGenesisArgs(block.txs[0].args);
+  if (!p.ok()) return std::nullopt;
+  return *p;
+}
+
+std::string ChainJson(const ChainParams& p) {
+  std::string s = "{\"consensus\": " + JsonString(p.consensus) + ", \"public\": " +
+                  (p.is_public ? "true" : "false");
+  for (const auto& [name, value] : p.Named()) s += ", " + JsonString(name) + ": " + std::to_string(value);
+  return s + "}";
+}
+
+std::string ChainText(const ChainParams& p) {
+  std::string s = "Chain:    consensus " + p.consensus + ", " + (p.is_public ? "public" : "private") + "\n";
+  for (const auto& [name, value] : p.Named()) {
+    std::string label = name + ":";
+    s += "          " + label + std::string(label.size() < 22 ? 22 - label.size() : 1, ' ') +
+         std::to_string(value) + "\n";
+  }
+  return s;
+}
+
 // Prints a block as `aergo show` does (with the rows it changed when asked).
 int PrintBlock(Context& ctx, const Block& block, bool with_changes, bool json) {
   const auto& h = block.header;
@@ -75,8 +103,9 @@ int PrintBlock(Context& ctx, const Block& block, bool with_changes, bool json) {
              << ", \"tx_root\": " << JsonString(ToHex(h.tx_root)) << ", \"receipt_root\": "
              << JsonString(ToHex(h.receipt_root)) << ", \"state_root\": "
              << JsonString(ToHex(h.state_root)) << ", \"message\": " << JsonString(h.message)
-             << ", \"resolver\": " << (h.resolver.empty() ? "null" : JsonString(h.resolver))
-             << ", \"txs\": [" << Join(txs, ", ") << "]";
+             << ", \"resolver\": " << (h.resolver.empty() ? "null" : JsonString(h.resolver));
+    if (auto chain = GenesisParams(block)) *ctx.out << ", \"chain\": " << ChainJson(*chain);
+    *ctx.out << ", \"txs\": [" << Join(txs, ", ") << "]";
     if (changes) {
       std::string c = ChangesJson(*changes);
       *ctx.out << ", \"changes\": " << c.substr(0, c.size() - 1);
@@ -89,7 +118,9 @@ int PrintBlock(Context& ctx, const Block& block, bool with_changes, bool json) {
   *ctx.out << "Height:   " << h.height << "\nProducer: " << AddressFromKey(h.producer)
            << "\nDate:     " << FormatTime(h.time_ms) << "\nTx root:  " << ToHex(h.tx_root)
            << "\nState:    " << ToHex(h.state_root) << "\n"
-           << (h.resolver.empty() ? "" : "Resolver: " + h.resolver + "\n") << "\n    "
+           << (h.resolver.empty() ? "" : "Resolver: " + h.resolver + "\n");
+  if (auto chain = GenesisParams(block)) *ctx.out << ChainText(*chain);
+  *ctx.out << "\n    "
            << (h.message.empty() ? "(no message)" : h.message) << "\n";
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const Tx& tx = block.txs[i];

@@ -1,5 +1,6 @@
 #include "core/codec.h"
 
+#include <charconv>
 #include <cstring>
 
 namespace aergo {
@@ -129,6 +130,14 @@ bool FromHex(std::string_view hex, uint8_t* out, size_t n) {
     if (hi < 0 || lo < 0) return false;
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
+  return true;
+}
+
+bool ParseInt64(std::string_view text, int64_t* out) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || text.empty()) return false;
+  *out = v;
   return true;
 }
 

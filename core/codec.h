@@ -102,5 +102,7 @@ template <size_t N>
 bool FromHex(std::string_view hex, std::array<uint8_t, N>* out) {
   return hex.size() == 2 * N && FromHex(hex, out->data(), N);
 }
+// Parses a whole decimal int64 ("-12"; no spaces, no '+'); false otherwise.
+bool ParseInt64(std::string_view text, int64_t* out);
 
 }  // namespace aergo

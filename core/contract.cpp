@@ -665,7 +665,7 @@ Status ContractEngine::Impl::RunCalls(CompiledFunction& fn, const std::vector<Va
 
 // ---- public API ------------------------------------------------------------
 
-ContractEngine::ContractEngine(sqlite3* db) : impl_(std::make_unique<Impl>(db)) {
+ContractEngine::ContractEngine(sqlite3* db) : impl_(std::make_unique<Impl>(db)), db_(db) {
   sqlite3_create_function_v2(db, "require", 2,
                              SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
                              RequireFn, nullptr, nullptr, nullptr);

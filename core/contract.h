@@ -20,11 +20,13 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/chain_params.h"
 #include "core/codec.h"
 #include "core/status.h"
 #include "core/value.h"
@@ -170,12 +172,22 @@ class ContractEngine {
   Result<std::vector<std::string>> Contracts();
 
   void set_step_budget(uint64_t steps) { step_budget_ = steps; }
+  uint64_t step_budget() const { return step_budget_; }
+
+  // The chain's parameters (bounds), which the executor (core/executor.h)
+  // loads from the state's "aergo.settings" on first use and applies to
+  // every call. Null until then.
+  sqlite3* db() const { return db_; }
+  const ChainParams* chain_params() const { return chain_params_ ? &*chain_params_ : nullptr; }
+  void set_chain_params(const ChainParams& p) { chain_params_ = p; }
   void set_query_step_budget(uint64_t steps) { query_step_budget_ = steps; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  sqlite3* db_;
   uint64_t step_budget_ = kDefaultStepBudget;
+  std::optional<ChainParams> chain_params_;
   uint64_t query_step_budget_ = kDefaultQueryStepBudget;
 };
 

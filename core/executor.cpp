@@ -1,5 +1,6 @@
 #include "core/executor.h"
 
+#include "core/chain_params.h"
 #include "core/recorder.h"
 #include "core/sqlite.h"
 
@@ -19,9 +20,9 @@ static Status RunSystemSql(sqlite3* db, const char* sql, std::initializer_list<s
 
 static CallOutcome ExecuteGenesis(ContractEngine* engine, sqlite3* db, const Tx& tx) {
   CallOutcome out;
-  if (tx.args.size() != 2 || tx.args[0].type != Value::Type::kText ||
-      tx.args[1].type != Value::Type::kInteger) {
-    out.error = "genesis tx must carry (consensus TEXT, public INTEGER)";
+  auto params = ChainParams::FromGenesisArgs(tx.args);
+  if (!params.ok()) {
+    out.error = params.status().message();
     return out;
   }
   Savepoint sp(db, "aergo_genesis");
@@ -30,17 +31,93 @@ static CallOutcome ExecuteGenesis(ContractEngine* engine, sqlite3* db, const Tx&
   auto exec = [&](const char* sql, const std::string& a, const std::string& b) {
     if (st.ok()) st = RunSystemSql(db, sql, {a, b});
   };
+  const char* kSetting = "INSERT INTO \"aergo.settings\"(key, value) VALUES(?, ?)";
   exec("INSERT INTO \"aergo.directory\"(address, role) VALUES(?, ?)", AddressFromKey(tx.sender), "admin");
-  exec("INSERT INTO \"aergo.settings\"(key, value) VALUES(?, ?)", "consensus", tx.args[0].bytes);
-  exec("INSERT INTO \"aergo.settings\"(key, value) VALUES(?, ?)", "public",
-       tx.args[1].integer ? "1" : "0");
+  exec(kSetting, "consensus", params->consensus);
+  exec(kSetting, "public", params->is_public ? "1" : "0");
+  if (params->rules > 0) {  // a ledger from before rules were versioned records none
+    for (const auto& [name, value] : params->Named()) exec(kSetting, name, std::to_string(value));
+  }
   if (st.ok()) st = sp.Release();
   if (!st.ok()) {
     out.error = st.message();
     return out;
   }
+  engine->set_chain_params(*params);
   out.ok = true;
   return out;
+}
+
+// The chain parameters of the state db (written by the genesis tx).
+Result<ChainParams> ReadChainParams(sqlite3* db) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT key, value FROM \"aergo.settings\"", -1, &s, nullptr) != SQLITE_OK)
+    return IoError(std::string("read chain parameters: ") + sqlite3_errmsg(db));
+  Stmt stmt(s);
+  ChainParams p;
+  bool has_rules = false;
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) {
+    std::string key = stmt.Text(0), text = stmt.Text(1);
+    int64_t v = 0;
+    if (key == "consensus") p.consensus = text;
+    else if (key == "public") p.is_public = text == "1";
+    else if (ParseInt64(text, &v) && p.Set(key, v)) has_rules = has_rules || key == "rules";
+  }
+  if (rc != SQLITE_DONE) return IoError(std::string("read chain parameters: ") + sqlite3_errmsg(db));
+  if (!has_rules) return Corrupt("the state has no chain parameters (aergo.settings has no rules)");
+  return p;
+}
+
+// A call's bounds from the chain parameters, for the call's duration: the
+// step budget, and (for calls, not deploys, whose source is bounded by the
+// tx size) SQLite's length limit, which caps every string, blob and row the
+// call makes at max_value_bytes, and the write bound.
+// The write bound max_call_write_bytes is counted by the connection's
+// ChangeRecorder (core/recorder.h), which every execution path installs.
+class CallBounds {
+ public:
+  // is_call: a call or resolver call, bounded in values and writes; a
+  // deploy (its source bounded by max_tx_bytes) only in steps.
+  CallBounds(ContractEngine* engine, sqlite3* db, const ChainParams& p, bool is_call)
+      : db_(db), params_(p), old_length_(sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1)),
+        recorder_(is_call ? ChangeRecorder::Installed(db) : nullptr) {
+    engine->set_step_budget(static_cast<uint64_t>(p.max_call_steps));
+    if (is_call) sqlite3_limit(db, SQLITE_LIMIT_LENGTH, static_cast<int>(p.max_value_bytes));
+    if (recorder_) recorder_->ArmWriteBudget(p.max_call_write_bytes);
+  }
+  ~CallBounds() {
+    sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, old_length_);
+    if (recorder_) recorder_->DisarmWriteBudget();
+  }
+  CallBounds(const CallBounds&) = delete;
+  CallBounds& operator=(const CallBounds&) = delete;
+
+  // Names the bound that failed the call.
+  CallOutcome Explain(CallOutcome out) const {
+    if (out.ok) return out;
+    if (recorder_ && recorder_->WriteBudgetExceeded())
+      out.error = "the call writes more than the chain's max_call_write_bytes (" +
+                  std::to_string(params_.max_call_write_bytes) + " bytes)";
+    else if (out.error.find("string or blob too big") != std::string::npos)
+      out.error = "a value or row is over the chain's max_value_bytes (" +
+                  std::to_string(params_.max_value_bytes) + " bytes)";
+    return out;
+  }
+
+ private:
+  sqlite3* db_;
+  const ChainParams& params_;
+  int old_length_;
+  ChangeRecorder* recorder_;
+};
+
+static Result<const ChainParams*> EngineParams(ContractEngine* engine, sqlite3* db) {
+  if (!engine->chain_params()) {
+    AERGO_ASSIGN_OR_RETURN(ChainParams p, ReadChainParams(db));
+    engine->set_chain_params(p);
+  }
+  return engine->chain_params();
 }
 
 // aergo.grant(address, role) / aergo.revoke(address): only an admin (in the
@@ -118,14 +195,21 @@ static CallEnv TxEnv(const Tx& tx, const Hash32& txid, uint64_t height, uint64_t
 
 CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const Hash32& txid,
                       uint64_t height, uint64_t block_time_ms, AddressCache* addresses) {
+  if (tx.kind == TxKind::kGenesis) return ExecuteGenesis(engine, db, tx);
+  auto params = EngineParams(engine, db);
+  if (!params.ok()) return CallOutcome{false, params.status().message(), 0};
   CallEnv env = TxEnv(tx, txid, height, block_time_ms, addresses);
   switch (tx.kind) {
     case TxKind::kGenesis:
-      return ExecuteGenesis(engine, db, tx);
-    case TxKind::kDeploy:
-      return engine->Deploy(tx.contract, tx.payload, env);
-    case TxKind::kCall:  // Call itself refuses a missing function or wrong arguments
-      return engine->Call(tx.contract, tx.function, tx.args, env);
+      break;
+    case TxKind::kDeploy: {
+      CallBounds bounds(engine, db, **params, false);
+      return bounds.Explain(engine->Deploy(tx.contract, tx.payload, env));
+    }
+    case TxKind::kCall: {  // Call itself refuses a missing function or wrong arguments
+      CallBounds bounds(engine, db, **params, true);
+      return bounds.Explain(engine->Call(tx.contract, tx.function, tx.args, env));
+    }
     case TxKind::kAccess:
       return ExecuteAccess(db, tx);
   }
@@ -139,8 +223,11 @@ CallOutcome ResolveTx(ContractEngine* engine, const std::string& resolver, const
   if (dot == std::string::npos) return CallOutcome{false, "invalid resolver name '" + resolver + "'", 0};
   std::vector<Value> args = {Value::Text(ToHex(txid)), Value::Text(tx.contract), Value::Text(tx.function),
                              Value::Text(ArgsJson(tx.args)), Value::Text(error)};
-  return engine->Call(resolver.substr(0, dot), resolver.substr(dot + 1), args,
-                      TxEnv(tx, txid, height, block_time_ms, addresses));
+  auto params = EngineParams(engine, engine->db());
+  if (!params.ok()) return CallOutcome{false, params.status().message(), 0};
+  CallBounds bounds(engine, engine->db(), **params, true);
+  return bounds.Explain(engine->Call(resolver.substr(0, dot), resolver.substr(dot + 1), args,
+                                     TxEnv(tx, txid, height, block_time_ms, addresses)));
 }
 
 Result<ChangeSet> ReplayBlock(ContractEngine* engine, sqlite3* db, ChangeRecorder* recorder,

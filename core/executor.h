@@ -14,7 +14,11 @@
 namespace aergo {
 
 // Executes tx at (height, block time). Atomic: a failed tx changes nothing.
-// Genesis args: [consensus TEXT, public INTEGER]; its sender becomes admin.
+// Genesis args: ChainParams::ToGenesisArgs (core/chain_params.h); its sender
+// becomes admin and its parameters go to "aergo.settings". Calls, deploys
+// and resolver calls run under the chain's bounds (the step budget
+// max_call_steps; max_value_bytes on every string, blob and row a call
+// makes), read from "aergo.settings" once per engine.
 // Remembers sender addresses (base58 is not free) across many txs.
 using AddressCache = std::map<PublicKey, std::string>;
 
@@ -40,6 +44,10 @@ CallOutcome ResolveTx(ContractEngine* engine, const std::string& resolver, const
 // ids: the block's tx ids if the caller has them.
 Result<ChangeSet> ReplayBlock(ContractEngine* engine, sqlite3* db, ChangeRecorder* recorder,
                               const Block& block, const std::vector<Hash32>* ids = nullptr);
+
+// The chain parameters a state carries in "aergo.settings" (written by its
+// genesis tx). Corrupt when it has none.
+Result<ChainParams> ReadChainParams(sqlite3* db);
 
 // Drops every state table (names with a dot).
 Status ClearState(sqlite3* db);

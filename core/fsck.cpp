@@ -4,12 +4,12 @@
 #include <set>
 #include <thread>
 
+#include "core/block_rules.h"
 #include "core/executor.h"
 #include "core/sigverify.h"
 #include "core/state.h"
 
 namespace aergo {
-
 
 Result<FsckReport> RunFsck(Repository* repo, const FsckOptions& options) {
   unsigned threads = options.threads;
@@ -28,6 +28,7 @@ Result<FsckReport> RunFsck(Repository* repo, const FsckOptions& options) {
   SignatureVerifier verifier(threads);
   std::map<Hash32, std::vector<Hash32>> children;  // first-parent children
   std::vector<Hash32> genesis;
+  AERGO_ASSIGN_OR_RETURN(ChainParams params, repo->chain_params());
   for (const auto& row : rows) {
     auto b = repo->ReadBlock(row);
     if (!b.ok()) { problem(b.status().message()); continue; }
@@ -35,7 +36,10 @@ Result<FsckReport> RunFsck(Repository* repo, const FsckOptions& options) {
     std::string id = ToHex(row.id);
     const auto& h = block.header;
     std::vector<Hash32> ids;
-    if (Status st = block.CheckStructure(&ids); !st.ok()) { problem(st.message()); continue; }
+    if (Status st = CheckBlockAlone(block, repo->chain_id(), params, &ids); !st.ok()) {
+      problem(st.message());
+      continue;
+    }
     if (h.height != row.height || h.parents != row.parents || h.time_ms != row.time_ms ||
         h.producer != row.producer || h.tx_count != row.txs || h.message != row.message ||
         h.state_root != row.state_root)
@@ -45,30 +49,26 @@ Result<FsckReport> RunFsck(Repository* repo, const FsckOptions& options) {
     else if (!copy.value() || *copy.value() != block.changes)
       problem("block " + id + ": index copy of its changes differs from the stored changes");
     if (h.parents.empty()) {
-      genesis.push_back(row.id);
-      if (row.id != repo->chain_id()) problem("block " + id + ": a second genesis block");
+      genesis.push_back(row.id);  // CheckBlockAlone: the chain's own
     } else {
-      if (h.chain_id != repo->chain_id()) problem("block " + id + ": belongs to another chain");
-      uint64_t want_height = 0;
       auto parent_oids = repo->git().CommitParents(row.oid);
       if (!parent_oids.ok()) { problem(parent_oids.status().message()); continue; }
       if (parent_oids->size() != h.parents.size())
         problem("block " + id + ": stored commit has the wrong number of parents");
+      std::vector<ParentFacts> parents;
       for (size_t i = 0; i < h.parents.size(); ++i) {
         auto p = by_id.find(h.parents[i]);
         if (p == by_id.end()) {
           problem("block " + id + ": parent " + ToHex(h.parents[i]) + " is missing");
           continue;
         }
-        want_height = std::max(want_height, p->second.height + 1);
+        parents.push_back({p->second.id, p->second.height, p->second.time_ms});
         if (i < parent_oids->size() && (*parent_oids)[i] != p->second.oid)
           problem("block " + id + ": stored commit parent does not match parent block " +
                   ToHex(h.parents[i]));
-        if (h.time_ms < p->second.time_ms) problem("block " + id + ": time is before its parent's");
       }
-      if (want_height != 0 && h.height != want_height)
-        problem("block " + id + ": height " + std::to_string(h.height) + ", expected " +
-                std::to_string(want_height));
+      if (parents.size() == h.parents.size())
+        if (Status st = CheckBlockLinks(block, parents); !st.ok()) problem(st.message());
       children[h.parents[0]].push_back(row.id);
     }
     rep.txs += block.txs.size();

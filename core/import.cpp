@@ -8,6 +8,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "core/block_rules.h"
 #include "core/executor.h"
 #include "core/sigverify.h"
 #include "core/state.h"
@@ -140,6 +141,7 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
   } cancel{&verifier};
 
   // 1. The commits the index lacks, decoded and checked on their own.
+  AERGO_ASSIGN_OR_RETURN(ChainParams params, repo.chain_params());
   std::vector<Oid> todo = tips;
   std::set<std::string> seen;
   while (!todo.empty()) {
@@ -156,8 +158,7 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
     if (!block.ok()) return Corrupt("block commit " + oid.Hex() + ": " + block.status().message());
     block->changes = std::move(blobs->changes);
     std::vector<Hash32> ids;
-    Status st = block->CheckStructure(&ids);
-    if (!st.ok()) return Corrupt("block " + ToHex(block->Id()) + ": " + st.message());
+    AERGO_RETURN_IF_ERROR(CheckBlockAlone(*block, repo.chain_id(), params, &ids));
     AERGO_ASSIGN_OR_RETURN(auto parents, repo.git().CommitParents(oid));
     for (const auto& p : parents) todo.push_back(p);
     by_oid[oid.Hex()] = decoded.size();
@@ -185,16 +186,10 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
     const Block& b = decoded[i].block;
     const auto& h = b.header;
     std::string id = ToHex(block_ids[i]);
-    if (h.parents.empty())
-      return Corrupt("block " + id + ": a genesis block, but this repository's chain is " +
-                     ToHex(repo.chain_id()));
-    if (h.chain_id != repo.chain_id())
-      return Corrupt("block " + id + ": belongs to chain " + ToHex(h.chain_id) + ", not " +
-                     ToHex(repo.chain_id()));
     if (commit_parents[i].size() != h.parents.size())
       return Corrupt("block " + id + ": its commit has " + std::to_string(commit_parents[i].size()) +
                      " parents, its header " + std::to_string(h.parents.size()));
-    uint64_t want_height = 0;
+    std::vector<ParentFacts> parents;
     for (size_t p = 0; p < h.parents.size(); ++p) {
       const Oid& poid = commit_parents[i][p];
       Node parent;
@@ -206,15 +201,9 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
         parent = {row->id, row->height, row->time_ms, row->state_root, false};
         nodes.emplace(row->id, parent);
       }
-      if (parent.id != h.parents[p])
-        return Corrupt("block " + id + ": its commit's parent is block " + ToHex(parent.id) +
-                       ", its header names " + ToHex(h.parents[p]));
-      want_height = std::max(want_height, parent.height + 1);
-      if (h.time_ms < parent.time_ms) return Corrupt("block " + id + ": time is before its parent's");
+      parents.push_back({parent.id, parent.height, parent.time_ms});
     }
-    if (h.height != want_height)
-      return Corrupt("block " + id + ": height " + std::to_string(h.height) + ", expected " +
-                     std::to_string(want_height));
+    AERGO_RETURN_IF_ERROR(CheckBlockLinks(b, parents));
   }
   // Heights grow along every parent link, so this is parents first.
   std::vector<size_t> order(decoded.size());

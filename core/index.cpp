@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS branch_policies(branch TEXT PRIMARY KEY, resolver TEX
 
 enum Slot {
   kPutBlock, kPutTx, kGetBlock, kGetBlockByOid, kFindBlocks, kFindTxs, kBlocksWithTx, kGetMeta,
-  kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolCount, kPoolHasTx, kAddPool, kClearPool,
+  kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolCount, kPoolSize, kPoolHasTx, kAddPool, kClearPool,
   kClearPools, kMaxSeq, kCount, kAll, kOtherPools, kClearAllPool, kPutChanges, kGetChanges, kGetPoolChanges,
   kSetPoolChanges, kClearPoolChanges, kCountChanges, kGetPolicy, kSetPolicy, kClearPolicy, kPrivateBranches, kBlockLinks,
 };
@@ -370,6 +370,14 @@ Result<uint64_t> Index::PoolCount(const std::string& branch) {
   s->Bind(1, branch);
   if (s->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
   return static_cast<uint64_t>(s->Int(0));
+}
+
+Result<PoolSize> Index::PoolSizeOf(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kPoolSize, "SELECT count(*), coalesce(sum(length(tx)), 0) FROM pool WHERE branch=?"));
+  ResetOnExit guard_s{s};
+  s->Bind(1, branch);
+  if (s->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
+  return PoolSize{static_cast<uint64_t>(s->Int(0)), static_cast<uint64_t>(s->Int(1))};
 }
 
 Result<bool> Index::PoolHasTx(const std::string& branch, const Hash32& txid) {

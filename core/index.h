@@ -41,6 +41,11 @@ struct PoolInfo {
   uint64_t time_ms = 0;  // the pending block's time (fixed when the pool opens)
 };
 
+struct PoolSize {
+  uint64_t txs = 0;
+  uint64_t bytes = 0;  // sum of the txs' encodings
+};
+
 struct PoolEntry {
   Tx tx;
   Receipt receipt;
@@ -85,6 +90,7 @@ class Index {
   Status OpenPool(const std::string& branch, const PoolInfo& info);
   Result<std::vector<PoolEntry>> PoolEntries(const std::string& branch);
   Result<uint64_t> PoolCount(const std::string& branch);
+  Result<PoolSize> PoolSizeOf(const std::string& branch);
   Result<bool> PoolHasTx(const std::string& branch, const Hash32& txid);
   Status AddPoolEntry(const std::string& branch, const Tx& tx, const Receipt& receipt);
   // Drops a branch's pending txs, their changes and its pool record.

@@ -9,11 +9,23 @@
 
 namespace aergo {
 
+namespace {
+constexpr const char* kClientDataName = "aergo.recorder";
+}  // namespace
+
 ChangeRecorder::ChangeRecorder(sqlite3* db) : db_(db) {
   sqlite3_preupdate_hook(db_, &ChangeRecorder::Hook, this);
+  sqlite3_set_clientdata(db_, kClientDataName, this, nullptr);
 }
 
-ChangeRecorder::~ChangeRecorder() { sqlite3_preupdate_hook(db_, nullptr, nullptr); }
+ChangeRecorder::~ChangeRecorder() {
+  sqlite3_preupdate_hook(db_, nullptr, nullptr);
+  sqlite3_set_clientdata(db_, kClientDataName, nullptr, nullptr);
+}
+
+ChangeRecorder* ChangeRecorder::Installed(sqlite3* db) {
+  return static_cast<ChangeRecorder*>(sqlite3_get_clientdata(db, kClientDataName));
+}
 
 namespace {
 
@@ -88,8 +100,23 @@ void KeyInto(const Row& row, const std::vector<uint32_t>& key, std::string* out)
 void ChangeRecorder::Hook(void* self, sqlite3* db, int op, const char* schema, const char* table,
                           sqlite3_int64, sqlite3_int64) {
   auto* rec = static_cast<ChangeRecorder*>(self);
-  if (!rec->recording_ || std::strcmp(schema, "main") != 0 || std::strchr(table, '.') == nullptr)
-    return;
+  if (std::strcmp(schema, "main") != 0 || std::strchr(table, '.') == nullptr) return;
+  if (rec->write_budget_ >= 0 && op != SQLITE_DELETE && !rec->write_budget_exceeded_) {
+    int n = sqlite3_preupdate_count(db);
+    for (int i = 0; i < n; ++i) {
+      sqlite3_value* v = nullptr;
+      if (sqlite3_preupdate_new(db, i, &v) != SQLITE_OK || v == nullptr) continue;
+      int type = sqlite3_value_type(v);
+      rec->written_ += 1 + (type == SQLITE_INTEGER || type == SQLITE_FLOAT ? 8
+                            : type == SQLITE_NULL                          ? 0
+                                                                           : 4 + sqlite3_value_bytes(v));
+    }
+    if (rec->written_ > rec->write_budget_) {
+      rec->write_budget_exceeded_ = true;
+      sqlite3_interrupt(db);
+    }
+  }
+  if (!rec->recording_) return;
   if (rec->used_ == rec->log_.size()) rec->log_.emplace_back();
   Event& e = rec->log_[rec->used_++];
   e.table.assign(table);

@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -50,6 +51,24 @@ class ChangeRecorder {
   // been dropped or re-created).
   void Clear();
 
+  // The write bound of one call (the chain's max_call_write_bytes): from
+  // ArmWriteBudget until DisarmWriteBudget, the bytes of every row an
+  // insert or update writes to a state table (its values' encoded sizes,
+  // docs/formats/encoding.md) are counted, recorded or not; when the count
+  // passes `bytes` the hook interrupts the connection (the statement fails
+  // and SQLite rolls back the transaction, as for the step budget) and
+  // WriteBudgetExceeded() is true until the next Arm.
+  void ArmWriteBudget(int64_t bytes) {
+    write_budget_ = bytes;
+    written_ = 0;
+    write_budget_exceeded_ = false;
+  }
+  void DisarmWriteBudget() { write_budget_ = -1; }
+  bool WriteBudgetExceeded() const { return write_budget_exceeded_; }
+
+  // The recorder installed on db, or null (sqlite3_get_clientdata).
+  static ChangeRecorder* Installed(sqlite3* db);
+
  private:
   struct Event {
     std::string table;
@@ -67,6 +86,9 @@ class ChangeRecorder {
 
   sqlite3* db_;
   bool recording_ = false;
+  int64_t write_budget_ = -1;  // -1: not armed
+  int64_t written_ = 0;
+  bool write_budget_exceeded_ = false;
   // Events of the current tx: log_[0, used_). Entries past used_ keep their
   // buffers, so steady-state recording allocates little.
   std::vector<Event> log_;

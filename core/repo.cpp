@@ -10,6 +10,7 @@
 #include <queue>
 #include <set>
 
+#include "core/engine.h"
 #include "core/executor.h"
 #include "core/parallel.h"
 #include "core/recorder.h"
@@ -108,7 +109,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, con
     randombytes_buf(tx.salt.data(), tx.salt.size());
     tx.contract = "aergo";
     tx.function = "genesis";
-    tx.args = {Value::Text(params.consensus), Value::Integer(params.is_public ? 1 : 0)};
+    tx.args = params.ToGenesisArgs();
     tx.Sign(key);
 
     ChangeRecorder recorder(db->get());
@@ -141,14 +142,14 @@ Result<std::unique_ptr<Repository>> Repository::InitFromGenesis(const std::strin
   if (Status st = genesis.CheckStructure(); !st.ok()) return Corrupt("genesis block " + id + ": " + st.message());
   const auto& h = genesis.header;
   if (!h.parents.empty() || h.height != 0 || genesis.txs.size() != 1 ||
-      genesis.txs[0].kind != TxKind::kGenesis || genesis.txs[0].args.size() != 2 ||
-      genesis.txs[0].args[0].type != Value::Type::kText)
+      genesis.txs[0].kind != TxKind::kGenesis)
     return Corrupt("block " + id + " is not a genesis block");
+  auto parsed = ChainParams::FromGenesisArgs(genesis.txs[0].args);
+  if (!parsed.ok()) return Corrupt("genesis block " + id + ": " + parsed.status().message());
   if (!h.VerifySignature() || !genesis.txs[0].VerifySignature())
     return Corrupt("genesis block " + id + ": bad signature");
-  InitParams params;
-  params.consensus = genesis.txs[0].args[0].bytes;
-  params.is_public = genesis.txs[0].args[1].type == Value::Type::kInteger && genesis.txs[0].args[1].integer != 0;
+  const InitParams& params = *parsed;
+  AERGO_RETURN_IF_ERROR(CheckLedgerRules(params.rules).Context("genesis block " + id));
   return Create(dir, params, clock, [&](Db* db, ContractEngine* engine) -> Result<Block> {
     ChangeRecorder recorder(db->get());
     AERGO_ASSIGN_OR_RETURN(ChangeSet made, ReplayBlock(engine, db->get(), &recorder, genesis));
@@ -172,6 +173,7 @@ Result<std::unique_ptr<Repository>> Repository::Create(
   auto cleanup = [&] { std::error_code e; fs::remove_all(tmp, e); };
 
   Status st = [&]() -> Status {
+    AERGO_RETURN_IF_ERROR(CheckLedgerRules(params.rules));
     AERGO_ASSIGN_OR_RETURN(GitRepo git, GitRepo::Init((tmp / "git").string(), "master"));
     Db db;
     AERGO_RETURN_IF_ERROR(OpenDatabase((tmp / "ledger.db").string(), &db, true));
@@ -186,6 +188,7 @@ Result<std::unique_ptr<Repository>> Repository::Create(
     std::string id = ToHex(block.Id());
     AERGO_RETURN_IF_ERROR(index.SetMeta("chain_id", id));
     AERGO_RETURN_IF_ERROR(index.SetMeta("format", kFormat));
+    AERGO_RETURN_IF_ERROR(index.SetMeta("rules", std::to_string(params.rules)));
     AERGO_RETURN_IF_ERROR(index.SetMeta("state_branch", "master"));
     AERGO_RETURN_IF_ERROR(index.SetMeta("state_block", id));
     AERGO_RETURN_IF_ERROR(txn.Commit());
@@ -258,6 +261,14 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
                    "; this aergo reads format " + kFormat + " only (re-create the repository)");
   auto cid = chain ? ParseHash(*chain) : std::nullopt;
   if (!cid) return Corrupt("repository '" + aergo_dir + "' has no chain id in its index");
+  // Before anything executes or verifies: the ledger's contract rules must
+  // be this build's (docs/determinism.md). An index without "rules" holds a
+  // ledger made before rules were versioned.
+  AERGO_ASSIGN_OR_RETURN(auto rules, repo->index_->GetMeta("rules"));
+  int64_t rules_version = 0;
+  if (rules && !ParseInt64(*rules, &rules_version))
+    return Corrupt("repository '" + aergo_dir + "' has rules '" + *rules + "' in its index");
+  AERGO_RETURN_IF_ERROR(CheckLedgerRules(rules_version).Context("repository '" + aergo_dir + "'"));
   repo->chain_id_ = *cid;
   repo->recorder_ = std::make_unique<ChangeRecorder>(repo->db_.get());
   repo->engine_ = std::make_unique<ContractEngine>(repo->db_.get());
@@ -265,6 +276,14 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
   Status reconciled = repo->Reconcile();
   if (!reconciled.ok() && mode != OpenMode::kInspect) return reconciled;
   return repo;
+}
+
+Result<ChainParams> Repository::chain_params() {
+  if (!chain_params_) {
+    AERGO_ASSIGN_OR_RETURN(ChainParams p, ReadChainParams(db_.get()));
+    chain_params_ = p;
+  }
+  return *chain_params_;
 }
 
 Result<Hash32> Repository::IdForOid(const Oid& oid) {
@@ -432,10 +451,19 @@ Result<Hash32> Repository::Resolve(const std::string& rev) {
     if (*at_height > row.height)
       return NotFound("revision '" + rev + "': '" + base + "' has no block at height " +
                       std::to_string(*at_height) + " (its head is at " + std::to_string(row.height) + ")");
+    // A merge block's height is max(parents) + 1, so the first-parent
+    // chain can step over a height: then there is no such block, as past
+    // the head (never the nearest block below it).
+    uint64_t above = row.height;
     while (row.height > *at_height) {
       if (row.parents.empty()) return Corrupt("block " + ToHex(row.id) + " has no parent");
+      above = row.height;
       AERGO_ASSIGN_OR_RETURN(row, BlockInfo(row.parents[0]));
     }
+    if (row.height != *at_height)
+      return NotFound("revision '" + rev + "': '" + base + "' has no block at height " +
+                      std::to_string(*at_height) + " (its first-parent chain goes from height " +
+                      std::to_string(above) + " to " + std::to_string(row.height) + ")");
     id = row.id;
   }
   size_t i = 0;
@@ -683,13 +711,18 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
 
   // Checks that need no state, done once, on every core (signature
   // verification dominates a large batch).
+  AERGO_ASSIGN_OR_RETURN(ChainParams params, chain_params());
   std::vector<Submitted> out(txs.size());
   ParallelFor(txs.size(), 0, [&](size_t i) {
     const Tx& tx = txs[i];
     out[i].txid = tx.Id();
     std::string why;
+    size_t size = TxEncodedSize(tx);
     if (tx.kind == TxKind::kGenesis) why = "a genesis tx cannot be submitted";
     else if (tx.chain_id != chain_id_) why = "tx belongs to another chain";
+    else if (static_cast<int64_t>(size) > params.max_tx_bytes)
+      why = "tx is " + std::to_string(size) + " bytes, over the chain's max_tx_bytes (" +
+            std::to_string(params.max_tx_bytes) + ")";
     else if (auto round = Tx::Decode(tx.Encode()); !round.ok()) why = round.status().message();
     else if (!tx.VerifySignature()) why = "tx signature is invalid";
     out[i].outcome = CallOutcome{false, why, 0};
@@ -713,11 +746,25 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
     size_t kept = 0;
     bool restart = false;
     AddressCache addresses;
+    // The pool must stay one block: within the chain's block bounds.
+    AERGO_ASSIGN_OR_RETURN(PoolSize pool_size, index_->PoolSizeOf(branch));
     for (size_t i = 0; i < txs.size() && !restart; ++i) {
       Submitted& s = out[i];
       if (precheck_failed[i]) continue;
       if (poisoned[i]) { s.outcome = *poisoned[i]; continue; }
       auto fail = [&](std::string why) { s.outcome = CallOutcome{false, std::move(why), 0}; };
+      int64_t size = static_cast<int64_t>(TxEncodedSize(txs[i]));
+      if (static_cast<int64_t>(pool_size.txs) + 1 > params.max_block_txs) {
+        fail("the merge pool of branch '" + branch + "' is full: " + std::to_string(pool_size.txs) +
+             " txs, the chain's max_block_txs; commit first");
+        continue;
+      }
+      if (static_cast<int64_t>(pool_size.bytes) + size > params.max_block_bytes) {
+        fail("the merge pool of branch '" + branch + "' is full: " + std::to_string(pool_size.bytes) +
+             " bytes of txs, the chain's max_block_bytes is " + std::to_string(params.max_block_bytes) +
+             "; commit first");
+        continue;
+      }
       AERGO_ASSIGN_OR_RETURN(bool dup, index_->PoolHasTx(branch, s.txid));
       if (dup) { fail("tx is already in the merge pool"); continue; }
       Status hist = CheckNotInHistory(head.block.id, s.txid);
@@ -742,6 +789,8 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
       AERGO_RETURN_IF_ERROR(
           index_->AddPoolEntry(branch, txs[i], Receipt{s.txid, ReceiptStatus::kApplied, ""}));
       ++kept;
+      pool_size.txs += 1;
+      pool_size.bytes += static_cast<uint64_t>(size);
     }
     if (restart) continue;  // ~Txn rolls back whatever is left
     if (kept > 0) {
@@ -824,6 +873,9 @@ Result<Block> Repository::Commit(const SecretKey& key, const std::string& messag
   block.changes = pool_changes ? std::move(*pool_changes) : ChangeSet().Encode();
   h.state_root = ChainStateRoot(head.block.state_root, block.changes);
   h.message = message;
+  AERGO_ASSIGN_OR_RETURN(ChainParams params, chain_params());
+  if (Status st = CheckBlockBounds(block, params); !st.ok())
+    return Failed("cannot seal the merge pool of branch '" + branch + "': " + st.message());
   h.Sign(key);
 
   // 1. objects  2. index + state  3. ref

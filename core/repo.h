@@ -27,6 +27,8 @@
 #include "core/contract.h"
 #include "core/git.h"
 #include "core/index.h"
+#include "core/block_rules.h"
+#include "core/chain_params.h"
 #include "core/lock.h"
 #include "core/objects.h"
 #include "core/recorder.h"
@@ -35,10 +37,8 @@
 
 namespace aergo {
 
-struct InitParams {
-  std::string consensus = "solo";
-  bool is_public = false;
-};
+// What `aergo init` fixes in genesis (core/chain_params.h).
+using InitParams = ChainParams;
 
 struct Head {
   std::optional<std::string> branch;  // unset when detached
@@ -88,6 +88,9 @@ class Repository {
 
   const std::string& path() const { return path_; }
   const Hash32& chain_id() const { return chain_id_; }
+  // The chain parameters of genesis (core/chain_params.h), read from the
+  // checked-out state's "aergo.settings" on first use.
+  Result<ChainParams> chain_params();
   GitRepo& git() { return git_; }
   Index& index() { return *index_; }
   Config& config() { return config_; }
@@ -236,11 +239,8 @@ class Repository {
   std::unique_ptr<ContractEngine> engine_;
   Config config_;
   Hash32 chain_id_{};
+  std::optional<ChainParams> chain_params_;
 };
 
-// Ok if `made` (changes recorded replaying b) equals b's stored changes and
-// those chain from parent_root to b's state root; else Corrupt naming the
-// block and the first table that differs.
-Status CheckReplayedChanges(const Block& b, const ChangeSet& made, const Hash32& parent_root);
 
 }  // namespace aergo

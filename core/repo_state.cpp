@@ -222,18 +222,6 @@ Status Repository::ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine,
   return Status::Ok();
 }
 
-Status CheckReplayedChanges(const Block& b, const ChangeSet& made, const Hash32& parent_root) {
-  auto stored = ChangeSet::Decode(b.changes, "changes of block " + ShortId(b.Id()));
-  if (!stored.ok()) return Corrupt("block " + ToHex(b.Id()) + ": " + stored.status().message());
-  std::string table = FirstDifferentTable(made, *stored);
-  if (!table.empty())
-    return Corrupt("block " + ToHex(b.Id()) + ": stored changes differ from replay, first in table '" +
-                   table + "'");
-  if (ChainStateRoot(parent_root, b.changes) != b.header.state_root)
-    return Corrupt("block " + ToHex(b.Id()) + ": state root does not match its changes");
-  return Status::Ok();
-}
-
 // Re-executes a branch's pending txs on `block` (its pool was built on
 // another block); those that no longer apply are dropped.
 Status Repository::Repool(const std::string& branch, const PoolInfo& old, const Hash32& block) {

@@ -306,6 +306,9 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
     message = "merge " + ShortId(source) + " into " + branch;  // a revision name that cannot be a message
   h.message = message;
   h.resolver = report.resolver;
+  AERGO_ASSIGN_OR_RETURN(ChainParams params, repo.chain_params());
+  if (Status st = CheckBlockBounds(block, params); !st.ok())
+    return Failed("cannot seal the merge of " + ShortId(source) + " into '" + branch + "': " + st.message());
   h.Sign(*key);
   // 1. objects  2. index + state (the replay's open transaction)  3. ref
   AERGO_ASSIGN_OR_RETURN(Oid oid, repo.git().WriteBlock(block, {head.block.oid, src.oid}));
