@@ -28,6 +28,10 @@
 //   newfns    functions of SQLite >= 3.41: concat, concat_ws, unhex,
 //             octet_length, string_agg
 //   math      sqrt, ceil, floor, trunc, mod, pi, sign (SQLITE_ENABLE_MATH_FUNCTIONS)
+//   badutf8   values that may be TEXT holding invalid UTF-8: blob literals,
+//             BLOB parameters and casts, unhex(), char() of surrogates,
+//             printf('%.3s') and '%c' (which cut bytes); without it the
+//             contract makes no blob and no invalid UTF-8 at all
 //
 // --probe <feature> prints a minimal contract using only that feature
 // ("base" uses none) for run.sh's feature probe.
@@ -172,6 +176,8 @@ struct Gen {
   // Context of an expression: which names it may use.
   struct Ctx {
     std::vector<std::string> cols;   // column references available here
+    std::vector<std::string> numcols;  // those declared INTEGER or REAL
+    std::vector<std::string> textcols; // those declared TEXT
     const std::vector<Param>* params = nullptr;
     bool noblob = false;             // the value must not be a blob (JSON arguments)
     bool builtins = true;
@@ -182,7 +188,7 @@ struct Gen {
     if (k < 30) return rng.Pct(50) ? std::to_string(rng.Range(-20, 20)) : rng.Pick(kIntLits);
     if (k < 60) return rng.Pick(kRealLits);
     if (k < 85) return rng.Pick(kTextLits);
-    if (k < 93) return "NULL";
+    if (k < 93 || !Has("badutf8")) return "NULL";
     return rng.Pick(kBlobLits);
   }
   std::string LitNoBlob() {
@@ -246,18 +252,166 @@ struct Gen {
     return "(" + Expr(c, d - 1) + ")";
   }
 
+  // Adds a table's columns (named with prefix, e.g. "q3." or "excluded.").
+  static void AddCols(Ctx& c, const Table& t, const std::string& prefix, bool keys = true) {
+    if (keys) {
+      for (const std::string& k : t.KeyCols()) {
+        c.cols.push_back(prefix + k);
+        bool num = (t.key == KeyKind::kInt) || k == "k2";
+        (num ? c.numcols : c.textcols).push_back(prefix + k);
+      }
+    }
+    for (const Column& col : t.cols) {
+      c.cols.push_back(prefix + col.name);
+      if (col.type == Ty::kInt || col.type == Ty::kReal) c.numcols.push_back(prefix + col.name);
+      if (col.type == Ty::kText) c.textcols.push_back(prefix + col.name);
+    }
+  }
+
   Ctx SubCtx(const Ctx& c, const Table& t, const std::string& alias) {
     Ctx sc;
     sc.params = c.params;
     sc.builtins = c.builtins;
     sc.noblob = c.noblob;
-    for (const std::string& k : t.KeyCols()) sc.cols.push_back(alias + "." + k);
-    for (const Column& col : t.cols) sc.cols.push_back(alias + "." + col.name);
+    AddCols(sc, t, alias + ".");
     return sc;
+  }
+
+  // ----- typed expressions: numbers, and text made from numbers ------------
+
+  std::string NumLeaf(Ctx& c) {
+    std::vector<std::string> ps;
+    if (c.params)
+      for (const Param& p : *c.params)
+        if (p.type == Ty::kInt || p.type == Ty::kReal) ps.push_back(":" + p.name);
+    for (;;) {
+      int k = rng.Below(100);
+      if (k < 30) return rng.Pct(40) ? rng.Pick(kIntLits) : rng.Pick(kRealLits);
+      if (k < 60 && !ps.empty()) return rng.Pick(ps);
+      if (k < 85 && !c.numcols.empty()) return rng.Pick(c.numcols);
+      if (k < 92 && c.builtins) return rng.Pct(50) ? ":height" : ":block_time";
+      if (k >= 92) return std::to_string(rng.Range(-9, 9)) + (rng.Pct(50) ? ".5" : "");
+    }
+  }
+
+  std::string TextLeaf(Ctx& c) {
+    std::vector<std::string> ps;
+    if (c.params)
+      for (const Param& p : *c.params)
+        if (p.type == Ty::kText) ps.push_back(":" + p.name);
+    for (;;) {
+      int k = rng.Below(100);
+      if (k < 25) return rng.Pick(kTextLits);
+      if (k < 55 && !ps.empty()) return rng.Pick(ps);
+      if (k < 80 && !c.textcols.empty()) return rng.Pick(c.textcols);
+      if (k >= 80 && c.builtins) return rng.Pct(50) ? ":sender" : ":txid";
+      if (k >= 80) return rng.Pick(kTextLits);
+    }
+  }
+
+  std::string NumAgg(Ctx& c, int d) {
+    if (tables.empty()) return NumLeaf(c);
+    const Table& t = rng.Pick(tables);
+    std::string a = "q" + std::to_string(alias_seq++);
+    Ctx sc = SubCtx(c, t, a);
+    std::string x = !sc.numcols.empty() && rng.Pct(70) ? rng.Pick(sc.numcols) : NumExpr(sc, d - 1);
+    std::string where = rng.Pct(30) ? " WHERE " + Cond(sc, 1) : "";
+    if (rng.Pct(30)) {
+      std::string ord = rng.Pick(sc.cols);
+      static const std::vector<std::string> w = {"sum(#) OVER (ORDER BY @)", "avg(#) OVER (ORDER BY @ ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)",
+                                                 "total(#) OVER (ORDER BY @ DESC)", "lag(#, 1, 0.5) OVER (ORDER BY @)",
+                                                 "# - avg(#) OVER ()", "cume_dist() OVER (ORDER BY #)", "percent_rank() OVER (ORDER BY #)"};
+      std::string win;
+      for (char ch : rng.Pick(w)) win += ch == '#' ? x : ch == '@' ? ord : std::string(1, ch);
+      static const std::vector<std::string> outer = {"sum(w)", "total(w)", "avg(w)", "max(w)", "min(w)"};
+      return "(SELECT " + rng.Pick(outer) + " FROM (SELECT " + win + " AS w FROM " + t.name + " AS " + a + where + "))";
+    }
+    static const std::vector<std::string> aggs = {"sum", "total", "avg", "min", "max", "count", "sum", "total", "avg"};
+    return "(SELECT " + rng.Pick(aggs) + "(" + x + ") FROM " + t.name + " AS " + a + where + ")";
+  }
+
+  std::string NumExpr(Ctx& c, int d) {
+    if (d <= 0 || rng.Pct(20)) return NumLeaf(c);
+    auto N = [&] { return NumExpr(c, d - 1); };
+    int k = rng.Below(100);
+    if (k < 30) {
+      static const std::vector<std::string> ops = {"+", "-", "*", "/", "%", "+", "*", "/", "-"};
+      return "(" + N() + " " + rng.Pick(ops) + " " + N() + ")";
+    }
+    if (k < 34) return "(- " + N() + ")";
+    if (k < 42) {
+      static const std::vector<std::string> ns = {"0", "1", "2", "3", "5", "10", "15", "17", "-2", "30"};
+      return rng.Pct(30) ? "round(" + N() + ")" : "round(" + N() + ", " + rng.Pick(ns) + ")";
+    }
+    if (k < 45) return "abs(" + N() + ")";
+    if (k < 52 && Has("math")) {
+      static const std::vector<std::string> f1 = {"sqrt", "ceil", "floor", "trunc", "sign"};
+      if (rng.Pct(20)) return "mod(" + N() + ", " + N() + ")";
+      if (rng.Pct(8)) return "(pi() * " + N() + ")";
+      return rng.Pick(f1) + "(" + N() + ")";
+    }
+    if (k < 62) {
+      // Through text and back: REAL -> text -> REAL.
+      static const std::vector<std::string> ts = {"REAL", "INTEGER", "NUMERIC", "REAL"};
+      return "CAST(" + TextExpr(c, d - 1) + " AS " + rng.Pick(ts) + ")";
+    }
+    if (k < 66) return "json_extract(json_array(" + N() + ", " + N() + "), '$[" + std::to_string(rng.Below(2)) + "]')";
+    if (k < 70) return std::string(rng.Pct(50) ? "min(" : "max(") + N() + ", " + N() + ")";
+    if (k < 73) return "iif(" + Cond(c, d - 1) + ", " + N() + ", " + N() + ")";
+    if (k < 76) return "coalesce(" + N() + ", " + N() + ")";
+    if (k < 90) return NumAgg(c, d);
+    if (k < 94) return "length(" + TextExpr(c, d - 1) + ")";
+    if (k < 96) return "instr(" + TextExpr(c, d - 1) + ", " + TextExpr(c, d - 1) + ")";
+    if (k < 98 && Has("datetime")) return rng.Pct(50) ? "julianday(" + N() + ", 'unixepoch')" : "unixepoch(" + TextExpr(c, d - 1) + ")";
+    return "(" + N() + " + 0.0)";
+  }
+
+  std::string TextExpr(Ctx& c, int d) {
+    if (d <= 0 || rng.Pct(15)) return rng.Pct(60) ? "CAST(" + NumLeaf(c) + " AS TEXT)" : TextLeaf(c);
+    auto N = [&] { return NumExpr(c, d - 1); };
+    auto T = [&] { return TextExpr(c, d - 1); };
+    int k = rng.Below(100);
+    if (k < 14) return "CAST(" + N() + " AS TEXT)";
+    if (k < 22) return "(" + N() + " || " + (rng.Pct(50) ? N() : T()) + ")";
+    if (k < 38) {
+      std::string s = "printf(" + Fmt() + ", " + N();
+      if (rng.Pct(30)) s += ", " + N();
+      return s + ")";
+    }
+    if (k < 42) return "format(" + Fmt() + ", " + N() + ")";
+    if (k < 48) return "quote(" + N() + ")";
+    if (k < 54) return "json_array(" + N() + ", " + N() + (rng.Pct(40) ? ", " + T() : "") + ")";
+    if (k < 58) return "json_object('x', " + N() + ", 'y', " + T() + ")";
+    if (k < 62) return "substr(" + T() + ", " + std::to_string(rng.Range(-4, 5)) + ", " + std::to_string(rng.Range(0, 20)) + ")";
+    if (k < 65) return "replace(" + T() + ", " + rng.Pick(kTextLits) + ", " + T() + ")";
+    if (k < 68) return std::string(rng.Pct(50) ? "upper(" : "lower(") + T() + ")";
+    if (k < 70) return "trim(" + T() + ")";
+    if (k < 73) return "hex(" + N() + ")";
+    if (k < 80 && !tables.empty()) {
+      const Table& t = rng.Pick(tables);
+      std::string a = "q" + std::to_string(alias_seq++);
+      Ctx sc = SubCtx(c, t, a);
+      std::string x = rng.Pct(60) ? NumExpr(sc, d - 1) : TextExpr(sc, d - 1);
+      if (rng.Pct(50))
+        return "(SELECT json_group_array(" + x + ") FROM (SELECT * FROM " + t.name + " AS " + a + " ORDER BY " +
+               rng.Pick(sc.cols) + ") AS " + a + ")";
+      return "(SELECT group_concat(" + x + ", '|') FROM " + t.name + " AS " + a + ")";
+    }
+    if (k < 84 && Has("datetime")) {
+      static const std::vector<std::string> f = {"'%Y-%m-%d %H:%M:%f'", "'%s %J'", "'%j|%W|%w|%u'", "'%G-%V'"};
+      return "strftime(" + rng.Pick(f) + ", " + N() + ", 'unixepoch')";
+    }
+    if (k < 87 && Has("newfns")) return "concat_ws(',', " + N() + ", " + T() + ", " + N() + ")";
+    if (k < 92) return "(" + T() + " || " + T() + ")";
+    if (k < 96) return "CASE WHEN " + Cond(c, d - 1) + " THEN " + T() + " ELSE " + T() + " END";
+    return "typeof(" + N() + ")";
   }
 
   std::string Fmt() {
     std::string f = rng.Pick(kFormats);
+    // %.3s cuts bytes and %c takes one: both may leave invalid UTF-8.
+    if (!Has("badutf8") && f == "%.3s") f = "%!.3s";
+    if (!Has("badutf8") && f == "%c") f = "%!c";
     if (rng.Pct(20)) f = "<" + f + ">";
     return SqlQuote(f);
   }
@@ -317,6 +471,7 @@ struct Gen {
   }
 
   std::string Expr(Ctx& c, int d) {
+    if (d > 0 && rng.Pct(55)) return rng.Pct(55) ? NumExpr(c, d) : TextExpr(c, d);
     if (d <= 0 || rng.Pct(22)) return Leaf(c);
     Ctx nb = c;
     nb.noblob = true;
@@ -327,11 +482,11 @@ struct Gen {
       static const std::vector<std::string> ops = {"+", "-", "*", "/", "%", "||", "+", "*", "/"};
       return "(" + E() + " " + rng.Pick(ops) + " " + E() + ")";
     }
-    if (k < 21) return "(-" + E() + ")";
+    if (k < 21) return "(- " + E() + ")";
     if (k < 28) {
       static const std::vector<std::string> ts = {"INTEGER", "REAL", "TEXT", "BLOB", "NUMERIC"};
       std::string t = rng.Pick(ts);
-      if (c.noblob && t == "BLOB") t = "TEXT";
+      if ((c.noblob || !Has("badutf8")) && t == "BLOB") t = "TEXT";
       return "CAST(" + E() + " AS " + t + ")";
     }
     if (k < 34) {
@@ -371,7 +526,11 @@ struct Gen {
     if (k < 73) return "hex(" + E() + ")";
     if (k < 75) return "quote(" + E() + ")";
     if (k < 76) return "unicode(" + E() + ")";
-    if (k < 77) return "char(" + E() + (rng.Pct(50) ? ", " + E() : "") + ")";
+    if (k < 77) {
+      // char() encodes surrogates (U+D800..U+DFFF) into invalid UTF-8.
+      auto cp = [&] { return Has("badutf8") ? E() : "(CAST(" + E() + " AS INTEGER) % 55296)"; };
+      return "char(" + cp() + (rng.Pct(50) ? ", " + cp() : "") + ")";
+    }
     if (k < 78) return "typeof(" + E() + ")";
     if (k < 80) return "(" + Cond(c, d - 1) + ")";
     if (k < 83) return "json_object(" + SqlQuote("a") + ", " + N() + ", " + SqlQuote("b") + ", " + N() + ")";
@@ -403,6 +562,23 @@ struct Gen {
       static const std::vector<std::string> mods = {"", ", '+1 month'", ", 'start of month'", ", '-1 day'",
                                                     ", '+1.5 seconds'", ", 'weekday 0'", ", 'start of year'"};
       std::string t = rng.Pct(60) ? ":block_time" : "(:block_time + " + E() + ")";
+      if (rng.Pct(35)) {
+        // Arbitrary time values and modifiers, including ones that would
+        // read the clock or the time zone ('now', 'localtime', ...) when
+        // they arrive as arguments: the engine must refuse those calls.
+        static const std::vector<std::string> m2 = {
+            "'localtime'", "'utc'", "'subsec'", "'now'", "'unixepoch'", "'auto'", "'julianday'",
+            "'+1 day'", "'start of day'", "'weekday 3'", "'-0.5 hours'", "'+01:30'", "'ceiling'", "'floor'"};
+        std::string m = rng.Pct(50) ? rng.Pick(m2) : E();
+        switch (rng.Below(6)) {
+          case 0: return "julianday(" + E() + ")";
+          case 1: return "datetime(" + E() + ", " + m + ")";
+          case 2: return "strftime(" + Fmt() + ", " + E() + ", " + m + ")";
+          case 3: return "timediff(" + E() + ", " + E() + ")";
+          case 4: return "unixepoch(" + E() + ", " + m + ", 'subsec')";
+          default: return "date(" + t + ", 'unixepoch', " + m + ")";
+        }
+      }
       switch (rng.Below(6)) {
         case 0: return "strftime(" + rng.Pick(fmts) + ", " + t + ", 'unixepoch'" + rng.Pick(mods) + ")";
         case 1: return "date(" + t + ", 'unixepoch'" + rng.Pick(mods) + ")";
@@ -416,7 +592,7 @@ struct Gen {
       switch (rng.Below(4)) {
         case 0: return "concat(" + E() + ", " + E() + ")";
         case 1: return "concat_ws(" + Lit() + ", " + E() + ", " + E() + ")";
-        case 2: return c.noblob ? "hex(unhex(" + E() + "))" : "unhex(" + E() + ")";
+        case 2: return c.noblob || !Has("badutf8") ? "hex(unhex(" + E() + "))" : "unhex(" + E() + ")";
         default: return "octet_length(" + E() + ")";
       }
     }
@@ -492,6 +668,7 @@ struct Gen {
       int lim = rng.Range(2, 6);
       Ctx rc = c;
       rc.cols = {"n"};
+      rc.numcols = {"n"};
       std::vector<std::string> v2;
       for (size_t i = 0; i < t.KeyCols().size(); ++i) v2.push_back(KeyExpr(t, rc, static_cast<int>(i)));
       for (const Column* col : cols) v2.push_back(Store(t, *col, ExprD(rc)));
@@ -511,9 +688,10 @@ struct Gen {
         s += " ON CONFLICT (" + target + ") DO NOTHING";
       } else {
         Ctx uc = FnCtx(f);
+        AddCols(uc, t, "", false);
+        AddCols(uc, t, "excluded.", false);
         for (const Column& col : t.cols) {
-          uc.cols.push_back(col.name);
-          uc.cols.push_back("excluded." + col.name);
+          (void)col;
         }
         s += " ON CONFLICT (" + target + ") DO UPDATE SET ";
         int n = rng.Range(1, static_cast<int>(t.cols.size()));
@@ -538,8 +716,7 @@ struct Gen {
   std::string Update(const Function& f, const Table& t) {
     if (t.cols.empty()) return Insert(f, t);
     Ctx c = FnCtx(f);
-    for (const std::string& k : t.KeyCols()) c.cols.push_back(k);
-    for (const Column& col : t.cols) c.cols.push_back(col.name);
+    AddCols(c, t, "");
     std::string s = std::string(rng.Pct(8) ? "UPDATE OR IGNORE " : "UPDATE ") + t.name + " SET ";
     int n = rng.Range(1, std::min<int>(3, static_cast<int>(t.cols.size())));
     std::set<std::string> done;
@@ -561,8 +738,7 @@ struct Gen {
   std::string Delete(const Function& f, const Table& t) {
     Ctx c = FnCtx(f);
     if (rng.Pct(70)) return "DELETE FROM " + t.name + " WHERE " + KeyWhere(t, c) + ";";
-    for (const std::string& k : t.KeyCols()) c.cols.push_back(k);
-    for (const Column& col : t.cols) c.cols.push_back(col.name);
+    AddCols(c, t, "");
     return "DELETE FROM " + t.name + " WHERE " + Cond(c, 2) + " AND " + Cond(c, 1) + ";";
   }
 
@@ -578,8 +754,7 @@ struct Gen {
     if (k < 70 && !tables.empty()) {
       const Table& t = rng.Pick(tables);
       Ctx rc = c;
-      for (const std::string& kc : t.KeyCols()) rc.cols.push_back(kc);
-      for (const Column& col : t.cols) rc.cols.push_back(col.name);
+      AddCols(rc, t, "");
       return "SELECT require(length(quote(" + ExprD(rc) + ")) >= 1, " + msg + ") FROM " + t.name +
              (rng.Pct(50) ? " WHERE " + Cond(rc, 1) : "") + ";";
     }
@@ -612,6 +787,7 @@ struct Gen {
         col.name = "c" + std::to_string(i + 1);
         static const std::vector<Ty> tys = {Ty::kInt, Ty::kReal, Ty::kText, Ty::kBlob, Ty::kReal, Ty::kText};
         col.type = rng.Pick(tys);
+        if (col.type == Ty::kBlob && t.strict && !Has("badutf8")) col.type = Ty::kAny;
         if (!t.strict && rng.Pct(10)) col.type = Ty::kAny;  // written as no type or NUMERIC
         if (t.strict && rng.Pct(20)) col.type = Ty::kAny;
         col.not_null = rng.Pct(20);
@@ -619,7 +795,7 @@ struct Gen {
           case Ty::kInt: col.deflt = "0"; break;
           case Ty::kReal: col.deflt = "0.5"; break;
           case Ty::kText: col.deflt = "''"; break;
-          case Ty::kBlob: col.deflt = "x'00'"; break;
+          case Ty::kBlob: col.deflt = Has("badutf8") ? "x'00'" : "''"; break;
           case Ty::kAny: col.deflt = "0"; break;
         }
         t.cols.push_back(col);
@@ -671,7 +847,9 @@ struct Gen {
       int np = rng.Range(0, 4);
       for (int i = 0; i < np; ++i) {
         static const std::vector<Ty> tys = {Ty::kInt, Ty::kInt, Ty::kReal, Ty::kReal, Ty::kText, Ty::kText, Ty::kBlob};
-        f.params.push_back({"p" + std::to_string(i + 1), rng.Pick(tys)});
+        Ty ty = rng.Pick(tys);
+        if (ty == Ty::kBlob && !Has("badutf8")) ty = Ty::kText;
+        f.params.push_back({"p" + std::to_string(i + 1), ty});
       }
       int ns = rng.Range(1, 5);
       bool wrote = false;
@@ -755,7 +933,7 @@ struct Gen {
           "", "a", "abc", "A", "Zz", "é", "ÄÖÜ", "日本語", "😀", "%", "_", "%a_", "*", "?", "[a-z]*",
           "NULL", "0", "-0", "1e5", "0x10", " 12 ", "12abc", "1.5e", "inf", "-inf", "nan", "1e999",
           "9223372036854775808", "{\"a\":1}", "[1,2.5,\"x\"]", "'", "\"", "a'b\"c", "\\", "a b c", "İı",
-          "-1.0e+2", "now", "localtime", "2024-02-29 12:00:00", "$.a", "\t", "@ADDR1", "@ADDR2",
+          "-1.0e+2", "now", "NOW", "subsec", "utc", "localtime", "2024-01-01", "12:00", "2451545.0", "2024-02-29 12:00:00", "$.a", "\t", "@ADDR1", "@ADDR2",
           "0.1", "5e-324", "-0.0", "ß", "x|y", "Ω≈ç√"};
       return rng.Pick(e);
     }
@@ -772,7 +950,8 @@ struct Gen {
     static const char* hex = "0123456789abcdef";
     int k = rng.Below(100);
     if (k < 30) {
-      static const std::vector<std::string> e = {"0x", "0x00", "0xff", "0xc3a9", "0x313233", "0x80", "0x0000"};
+      static const std::vector<std::string> e = {"0x", "0x00", "0xff", "0xc3a9", "0x313233", "0x80", "0x0000", "0x6e6f77", "0x6e6f7700ff",
+                                                 "0x6c6f63616c74696d65"};
       return rng.Pick(e);
     }
     int n = rng.Range(1, rng.Pct(10) ? 64 : 8);
@@ -843,11 +1022,15 @@ const char* Probe(const std::string& feature) {
     return "CREATE TABLE t (k INTEGER PRIMARY KEY, v);\n"
            "CREATE FUNCTION f() AS\n  INSERT INTO t (v) VALUES (strftime('%Y-%m-%d', :block_time, 'unixepoch') || "
            "date(:block_time, 'unixepoch') || datetime(:block_time, 'unixepoch') || time(:block_time, 'unixepoch') || "
-           "julianday(:block_time, 'unixepoch') || unixepoch(datetime(:block_time, 'unixepoch')));\nEND;\n";
+           "julianday(:block_time, 'unixepoch') || unixepoch(datetime(:block_time, 'unixepoch')) || "
+           "timediff(:block_time, '2000-01-01'));\nEND;\n";
   if (feature == "newfns")
     return "CREATE TABLE t (k INTEGER PRIMARY KEY, v);\n"
            "CREATE FUNCTION f() AS\n  INSERT INTO t (v) VALUES (concat('a', 1) || concat_ws('/', 'a', 2) || "
            "unhex('41') || octet_length('x') || (SELECT string_agg(v, ',') FROM t));\nEND;\n";
+  if (feature == "badutf8")  // run.sh also calls f(0xff), commits and runs fsck
+    return "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT);\n"
+           "CREATE FUNCTION f(b BLOB) AS\n  INSERT INTO t (v) VALUES (CAST(:b AS TEXT));\nEND;\n";
   if (feature == "math")
     return "CREATE TABLE t (k INTEGER PRIMARY KEY, v);\n"
            "CREATE FUNCTION f(x REAL) AS\n  INSERT INTO t (v) VALUES (sqrt(:x) + ceil(:x) + floor(:x) + trunc(:x) + "
@@ -857,7 +1040,7 @@ const char* Probe(const std::string& feature) {
 
 int Usage() {
   std::cerr << "usage: aergo_det_gen <seed> <calls> <outdir> [--features f1,f2] [--contract <name>]\n"
-               "       aergo_det_gen --probe base|datetime|newfns|math\n";
+               "       aergo_det_gen --probe base|datetime|newfns|math|badutf8\n";
   return 2;
 }
 

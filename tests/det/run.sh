@@ -63,6 +63,7 @@ for b in "$@"; do
   bins+=("$b")
 done
 nb=${#bins[@]}
+names=("${bins[@]}")
 
 # ----- the generator ---------------------------------------------------------
 gen=${DET_GEN:-}
@@ -78,6 +79,25 @@ fi
 
 work=$(mktemp -d "$tmp/aergo-det.XXXXXX")
 if [ "${DET_KEEP:-0}" != 1 ]; then trap 'rm -rf "$work"' EXIT; fi
+
+# Snapshots of the builds (with their aergo-net), so that a rebuild during
+# the run does not swap a binary under it. The same path twice is one build.
+for i in "${!bins[@]}"; do
+  src=${bins[$i]}
+  for j in $(seq 0 $((i - 1))); do
+    [ "${names[$j]}" = "$src" ] && { bins[$i]=${bins[$j]}; continue 2; }
+  done
+  mkdir -p "$work/bin$i"
+  cp "$src" "$work/bin$i/aergo" || die "cannot copy '$src'"
+  [ -x "$(dirname "$src")/aergo-net" ] && cp "$(dirname "$src")/aergo-net" "$work/bin$i/"
+  bins[$i]="$work/bin$i/aergo"
+done
+name_of() {  # the build's path as given, for messages
+  local i
+  for i in "${!bins[@]}"; do [ "${bins[$i]}" = "$1" ] && { echo "${names[$i]}"; return; }; done
+  echo "$1"
+}
+names_of() { local b; for b in "$@"; do printf '%s ' "$(name_of "$b")"; done; }
 export AERGO_PASSPHRASE=
 unset AERGO_KEY AERGO_DIR
 
@@ -137,7 +157,9 @@ play() {
   cd "$dir/ledger" || return 1
   must config "$mk" -q config user.key k1 || return 1
   run deploy "$mk" deploy det "$dir/contract.sql" || return 1
-  [ $RC -eq 0 ] || { fail "deploy" "deploy failed: ${ERR:-$OUT}"; return 1; }
+  # The signature keeps the reason (without file and line), so that
+  # minimizing keeps the same refusal.
+  [ $RC -eq 0 ] || { fail "deploy:$(sed -E 's/^aergo: error: //; s/^[^ ]*\.sql:[0-9]+: //' <<<"$ERR" | head -1 | cut -c1-60)" "deploy failed: ${ERR:-$OUT}"; return 1; }
   must commit "$mk" -q commit -m deploy || return 1
   P_BLOCKS=1
   local key=k1 pending=0 batch="$dir/batch" n=0 line
@@ -195,22 +217,27 @@ play() {
   return 0
 }
 
-# state <binary> <rev-prefix> <tables.txt>: every table on master, b1, b2.
+# state <binary> <rev-prefix> <tables.txt>: every table as `SELECT * ...
+# ORDER BY 1 --json` at master, then every row of every table at master, b1
+# and b2 as quote() and typeof() of each column (one query per branch).
 state() {
-  local b=$1 pre=$2 t cols c q ref
+  local b=$1 pre=$2 t cols c q u ref
+  u=""
+  while read -r t cols; do
+    [ -n "$t" ] || continue
+    echo "== master det.$t"
+    run query "$b" query --at "${pre}master" "SELECT * FROM det.$t ORDER BY 1" --json || return 1
+    [ $RC -eq 0 ] || { fail "error:query" "query failed: $ERR"; return 1; }
+    echo "$OUT"
+    q=""
+    for c in $cols; do q="$q${q:+, }quote($c), typeof($c)"; done
+    u="$u${u:+ UNION ALL }SELECT '$t' AS t, json_array($q) AS r FROM det.$t"
+  done <"$3"
   for ref in master b1 b2; do
-    while read -r t cols; do
-      [ -n "$t" ] || continue
-      echo "== $ref det.$t"
-      run query "$b" query --at "$pre$ref" "SELECT * FROM det.$t ORDER BY 1" --json || return 1
-      [ $RC -eq 0 ] || { fail "error:query" "query failed: $ERR"; return 1; }
-      echo "$OUT"
-      q=""
-      for c in $cols; do q="$q${q:+, }quote($c), typeof($c)"; done
-      run query "$b" query --at "$pre$ref" "SELECT $q FROM det.$t ORDER BY 1, 2" --json || return 1
-      [ $RC -eq 0 ] || { fail "error:query" "query failed: $ERR"; return 1; }
-      echo "$OUT"
-    done <"$3"
+    echo "== $ref typed"
+    run query "$b" query --at "$pre$ref" "SELECT t, r FROM ($u) ORDER BY t, r" --json || return 1
+    [ $RC -eq 0 ] || { fail "error:query" "query failed: $ERR"; return 1; }
+    echo "$OUT"
   done
 }
 
@@ -375,11 +402,11 @@ minimize() {  # minimize <seed-dir> <maker> <checkers...>; prints the repro dir
     echo "failure:  $BEST_SIG"
     echo "message:  $BEST_MSG"
     echo "command:  $BEST_CMD"
-    echo "maker:    $mk_min"
-    echo "checkers: ${chk_min[*]}"
+    echo "maker:    $(name_of "$mk_min")"
+    echo "checkers: $(names_of "${chk_min[@]}")"
     [ $flaky = 1 ] && echo "FLAKY: the original failure ($orig_sig: $orig_msg; $orig_cmd) did not reproduce; files are the original's"
     echo
-    echo "replay:   bash $here/run.sh --replay $out $mk_min ${chk_min[*]}"
+    echo "replay:   DET_FEATURES=$FEATURES bash $here/run.sh --replay $out $(name_of "$mk_min") $(names_of "${chk_min[@]}")"
     echo "log:      $out/log (every command of the failing run, its exit status and output)"
   } >"$out/README"
   echo "$out"
@@ -388,7 +415,7 @@ minimize() {  # minimize <seed-dir> <maker> <checkers...>; prints the repro dir
 # ----- feature probe ------------------------------------------------------------
 probe_features() {
   local pd="$work/probe" f b i ok feats=""
-  for f in base datetime newfns math; do
+  for f in base datetime newfns math badutf8; do
     ok=1
     for i in "${!bins[@]}"; do
       b=${bins[$i]}
@@ -399,7 +426,11 @@ probe_features() {
           die "$b cannot create a key and a ledger: $(cat "$pd/err")"
       fi
       "$gen" --probe $f >"$pd/$f.sql"
-      if ! (cd "$pd/l$i" && "$b" -q deploy "p_$f" "$pd/$f.sql" --key p) >/dev/null 2>"$pd/err"; then
+      local steps="deploy p_$f $pd/$f.sql --key p"
+      # badutf8: a call may store TEXT that is not valid UTF-8; the ledger
+      # must stay readable (commit, then fsck), else the generator avoids it.
+      [ $f = badutf8 ] && steps="$steps;call p_$f f 0xff --key p;commit --key p;fsck"
+      if ! (cd "$pd/l$i" && IFS=';' && for s in $steps; do IFS=' '; "$b" -q $s || exit 1; done) >/dev/null 2>"$pd/err"; then
         [ $f = base ] && die "$b cannot deploy the base probe contract: $(cat "$pd/err")"
         echo "det: feature '$f' disabled: $b refuses it: $(head -c 300 "$pd/err")" >&2
         ok=0
@@ -414,7 +445,7 @@ probe_features() {
 # ----- main ------------------------------------------------------------------------
 cd "$work"
 if [ -n "${DET_FEATURES+x}" ]; then FEATURES=$DET_FEATURES; else probe_features; fi
-echo "det: features: ${FEATURES:-none}; builds: ${bins[*]}" >&2
+echo "det: features: ${FEATURES:-none}; builds: ${names[*]}" >&2
 
 if [ -n "$replay" ]; then
   [ -f "$replay/contract.sql" ] && [ -f "$replay/calls.txt" ] && [ -f "$replay/tables.txt" ] || die "no contract.sql, calls.txt and tables.txt in '$replay'"
@@ -431,7 +462,7 @@ if [ -n "$replay" ]; then
   exit 1
 fi
 
-distinct=$(printf '%s\n' "${bins[@]}" | sort -u | wc -l)
+distinct=$(printf '%s\n' "${names[@]}" | sort -u | wc -l)
 seed=${DET_SEED:-$(($(date +%s) % 1000000 * 1000))}
 ncalls=${DET_CALLS:-80}
 echo "det: seeds from $seed, $ncalls calls each, ${secs}s" >&2
