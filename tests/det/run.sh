@@ -47,6 +47,7 @@ replay=""
 if [ "${1:-}" = "--replay" ]; then
   [ $# -ge 3 ] || usage
   replay=$2; shift 2
+  case "$replay" in /*) ;; *) replay="$(pwd)/$replay" ;; esac
   secs=0
 else
   [ $# -ge 2 ] || usage
