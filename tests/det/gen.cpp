@@ -169,6 +169,7 @@ struct Gen {
   std::string contract = "det";
   std::vector<Table> tables;
   std::vector<Function> functions;
+  Function claim;
   int alias_seq = 0;
 
   bool Has(const char* f) const { return features.count(f) != 0; }
@@ -289,7 +290,11 @@ struct Gen {
       if (k < 30) return rng.Pct(40) ? rng.Pick(kIntLits) : rng.Pick(kRealLits);
       if (k < 60 && !ps.empty()) return rng.Pick(ps);
       if (k < 85 && !c.numcols.empty()) return rng.Pick(c.numcols);
-      if (k < 92 && c.builtins) return rng.Pct(50) ? ":height" : ":block_time";
+      if (k < 92 && c.builtins) {
+        static const std::vector<std::string> b = {":height", ":block_time", ":height", ":block_time",
+                                                   "changes()", "last_insert_rowid()"};
+        return rng.Pick(b);
+      }
       if (k >= 92) return std::to_string(rng.Range(-9, 9)) + (rng.Pct(50) ? ".5" : "");
     }
   }
@@ -404,6 +409,12 @@ struct Gen {
     if (k < 87 && Has("newfns")) return "concat_ws(',', " + N() + ", " + T() + ", " + N() + ")";
     if (k < 92) return "(" + T() + " || " + T() + ")";
     if (k < 96) return "CASE WHEN " + Cond(c, d - 1) + " THEN " + T() + " ELSE " + T() + " END";
+    if (k < 98) return "(" + T() + " || char(0) || " + T() + ")";  // text holding NUL
+    if (k < 99 && rng.Pct(40)) {
+      // Near max_value_bytes (1 MiB, genesis): just under, at, just over.
+      static const std::vector<std::string> n = {"524287", "524288", "524289", "300000"};
+      return "replace(hex(zeroblob(" + rng.Pick(n) + ")), '0', 'a')";
+    }
     return "typeof(" + N() + ")";
   }
 
@@ -871,6 +882,33 @@ struct Gen {
       out << "END;\n\n";
       functions.push_back(f);
     }
+    // claim(n): a plain INSERT of key n (no ON CONFLICT), so that the same
+    // key claimed on two branches makes merges exclude (or, on b2, resolve)
+    // txs; called for about one call in six.
+    {
+      Function f;
+      f.name = "claim";
+      f.params = {{"n", Ty::kInt}, {"x", Ty::kReal}, {"s", Ty::kText}};
+      const Table& t = rng.Pick(tables);
+      Ctx c = FnCtx(f);
+      std::string keys, vals;
+      for (size_t i = 0; i < t.KeyCols().size(); ++i) {
+        keys += (i ? ", " : "") + t.KeyCols()[i];
+        bool text = i == 0 && t.key != KeyKind::kInt;
+        vals += std::string(i ? ", " : "") + (text ? "('k' || (abs(:n) % 48))" : "(abs(:n) % 48)");
+      }
+      for (const Column& col : t.cols) {
+        keys += ", " + col.name;
+        vals += ", " + Store(t, col, ExprD(c));
+      }
+      f.statements.push_back("INSERT INTO " + t.name + " (" + keys + ") VALUES (" + vals + ");");
+      if (rng.Pct(50)) f.statements.push_back(Require(f));
+      if (rng.Pct(40)) f.statements.push_back(Update(f, rng.Pick(tables)));
+      out << "CREATE FUNCTION claim(n INTEGER, x REAL, s TEXT) AS\n";
+      for (const std::string& st : f.statements) out << "  " << st << "\n";
+      out << "END;\n\n";
+      claim = f;
+    }
     // The resolver of the consistent merge (branch b2).
     Function r;
     r.name = "resolve";
@@ -974,7 +1012,7 @@ struct Gen {
   }
 
   std::string CallLine() {
-    const Function& f = rng.Pick(functions);
+    const Function& f = rng.Pct(16) ? claim : rng.Pick(functions);
     std::string s = contract + " " + f.name;
     for (const Param& p : f.params) s += " " + Arg(p.type);
     return s;

@@ -493,6 +493,7 @@ while [ $(($(date +%s) - start)) -lt "$secs" ] || [ $seeds -eq 0 ]; do
   seeds=$((seeds + 1)); calls=$((calls + P_OK + P_FAILED)); okcalls=$((okcalls + P_OK))
   blocks=$((blocks + P_BLOCKS)); merges=$((merges + P_MERGED)); unconv=$((unconv + P_UNCONVERTED))
   cat "$d/errors" >>"$work/errors.all" 2>/dev/null
+  echo "det: seed $seed ok: $P_OK/$((P_OK + P_FAILED)) calls kept, $P_BLOCKS blocks, $P_MERGED merges ($(name_of "$mk"))" >&2
   seed=$((seed + 1))
 done
 [ $seeds -gt 0 ] && [ $okcalls -gt 0 ] || die "nothing was tested"
