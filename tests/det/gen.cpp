@@ -1014,6 +1014,10 @@ struct Gen {
   std::string CallLine() {
     const Function& f = rng.Pct(16) ? claim : rng.Pick(functions);
     std::string s = contract + " " + f.name;
+    if (&f == &claim && rng.Pct(85)) {
+      // Few keys, so that branches claim the same ones.
+      return s + " " + std::to_string(rng.Below(10)) + " " + RealArg() + " " + BatchWord(TextArg());
+    }
     for (const Param& p : f.params) s += " " + Arg(p.type);
     return s;
   }

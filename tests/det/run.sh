@@ -141,7 +141,7 @@ must() {  # must <label> <binary> <args...>: exit 0 or a failure
 suspicious='out of memory|malformed|internal error|I/O error|database is locked|misuse|assert|corrupt|not an error|unknown error|SQL logic error'
 play() {
   local dir=$1 mk=$2
-  P_OK=0 P_FAILED=0 P_UNCONVERTED=0 P_BLOCKS=0 P_MERGES="" P_MERGED=0
+  P_OK=0 P_FAILED=0 P_UNCONVERTED=0 P_BLOCKS=0 P_MERGES="" P_MERGED=0 P_EXCLUDED=0 P_RESOLVED=0
   export AERGO_HOME="$dir/home"
   log="$dir/log"
   : >"$log"
@@ -209,6 +209,8 @@ play() {
         blk=$(sed -n 's/.*"block": *"\([0-9a-f]\{64\}\)".*/\1/p' <<<"$OUT")
         if [ -n "$blk" ] && grep -q '"fast_forward": *false' <<<"$OUT" && grep -q '"up_to_date": *false' <<<"$OUT"; then
           P_MERGES="$P_MERGES $blk"; P_MERGED=$((P_MERGED + 1)); P_BLOCKS=$((P_BLOCKS + 1))
+          P_EXCLUDED=$((P_EXCLUDED + $(sed -n 's/.*"excluded": \[\(.*\)\], "resolved".*/\1/p' <<<"$OUT" | grep -o '"txid"' | wc -l)))
+          P_RESOLVED=$((P_RESOLVED + $(sed -n 's/.*"resolved": \[\(.*\)\], "changes".*/\1/p' <<<"$OUT" | grep -o '"txid"' | wc -l)))
         fi ;;
       "#"*|"") ;;
       *) line=${line//@ADDR1/$a1}; printf '%s\n' "${line//@ADDR2/$a2}" >>"$batch"; n=$((n + 1)) ;;
@@ -468,7 +470,7 @@ seed=${DET_SEED:-$(($(date +%s) % 1000000 * 1000))}
 ncalls=${DET_CALLS:-80}
 echo "det: seeds from $seed, $ncalls calls each, ${secs}s" >&2
 start=$(date +%s)
-seeds=0 calls=0 blocks=0 merges=0 unconv=0 okcalls=0
+seeds=0 calls=0 blocks=0 merges=0 unconv=0 okcalls=0 excluded=0 resolved=0
 : >"$work/errors.all"
 while [ $(($(date +%s) - start)) -lt "$secs" ] || [ $seeds -eq 0 ]; do
   d="$work/seed"
@@ -492,11 +494,12 @@ while [ $(($(date +%s) - start)) -lt "$secs" ] || [ $seeds -eq 0 ]; do
   fi
   seeds=$((seeds + 1)); calls=$((calls + P_OK + P_FAILED)); okcalls=$((okcalls + P_OK))
   blocks=$((blocks + P_BLOCKS)); merges=$((merges + P_MERGED)); unconv=$((unconv + P_UNCONVERTED))
+  excluded=$((excluded + P_EXCLUDED)); resolved=$((resolved + P_RESOLVED))
   cat "$d/errors" >>"$work/errors.all" 2>/dev/null
-  echo "det: seed $seed ok: $P_OK/$((P_OK + P_FAILED)) calls kept, $P_BLOCKS blocks, $P_MERGED merges ($(name_of "$mk"))" >&2
+  echo "det: seed $seed ok: $P_OK/$((P_OK + P_FAILED)) calls kept, $P_BLOCKS blocks, $P_MERGED merges ($P_EXCLUDED txs excluded, $P_RESOLVED resolved; made by $(name_of "$mk"))" >&2
   seed=$((seed + 1))
 done
 [ $seeds -gt 0 ] && [ $okcalls -gt 0 ] || die "nothing was tested"
-echo "det: $okcalls of $calls calls succeeded; $unconv call lines did not convert; $(($(date +%s) - start))s; most frequent refusals:" >&2
+echo "det: $okcalls of $calls calls succeeded; merges excluded $excluded txs and resolved $resolved; $unconv call lines did not convert; $(($(date +%s) - start))s; most frequent refusals:" >&2
 sed -E 's/[0-9a-f]{64}/<txid>/g; s/line [0-9]+: //' "$work/errors.all" | cut -c1-90 | sort | uniq -c | sort -rn | head -12 >&2
 echo "det: $seeds seeds, $calls calls, $blocks blocks, $merges merges, 0 differences"
