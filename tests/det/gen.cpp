@@ -577,10 +577,16 @@ struct Gen {
         // Arbitrary time values and modifiers, including ones that would
         // read the clock or the time zone ('now', 'localtime', ...) when
         // they arrive as arguments: the engine must refuse those calls.
+        // (Literal 'now', 'localtime', 'utc' are refused at deploy: they come
+        // only as values, from text arguments.)
         static const std::vector<std::string> m2 = {
-            "'localtime'", "'utc'", "'subsec'", "'now'", "'unixepoch'", "'auto'", "'julianday'",
-            "'+1 day'", "'start of day'", "'weekday 3'", "'-0.5 hours'", "'+01:30'", "'ceiling'", "'floor'"};
-        std::string m = rng.Pct(50) ? rng.Pick(m2) : E();
+            "'subsec'", "'unixepoch'", "'auto'", "'julianday'", "'+1 day'", "'start of day'", "'weekday 3'",
+            "'-0.5 hours'", "'+01:30'", "'ceiling'", "'floor'"};
+        std::vector<std::string> tp;
+        if (c.params)
+          for (const Param& p : *c.params)
+          if (p.type == Ty::kText) tp.push_back(":" + p.name);
+        std::string m = rng.Pct(40) ? rng.Pick(m2) : !tp.empty() && rng.Pct(60) ? rng.Pick(tp) : E();
         switch (rng.Below(6)) {
           case 0: return "julianday(" + E() + ")";
           case 1: return "datetime(" + E() + ", " + m + ")";
