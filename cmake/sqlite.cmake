@@ -41,9 +41,9 @@ if(AERGO_SQLITE STREQUAL "bundled")
     SQLITE_MAX_SQL_LENGTH=1000000000 SQLITE_MAX_COLUMN=2000 SQLITE_MAX_COMPOUND_SELECT=500
     SQLITE_MAX_FUNCTION_ARG=127 SQLITE_MAX_LIKE_PATTERN_LENGTH=50000
     SQLITE_MAX_TRIGGER_DEPTH=1000 SQLITE_MAX_VDBE_OP=250000000
-    SQLITE_OMIT_LOAD_EXTENSION HAVE_ISNAN=1 HAVE_USLEEP=1)
+    HAVE_ISNAN=1 HAVE_USLEEP=1)
   target_compile_options(aergo_sqlite PRIVATE -O2 -ffp-contract=off -fno-fast-math -w)
-  target_link_libraries(aergo_sqlite PUBLIC Threads::Threads m)
+  target_link_libraries(aergo_sqlite PUBLIC Threads::Threads ${CMAKE_DL_LIBS} m)
 else()
   find_package(SQLite3 REQUIRED)
   find_library(SQLITE3_STATIC NAMES libsqlite3.a REQUIRED)

@@ -25,7 +25,9 @@ Status Unsupported(const std::string& why) {
                 " (build aergo with its bundled SQLite: docs/determinism.md)");
 }
 
-Status RunChecks() {
+// Version, source id and the long double switch: cheap, checked at every
+// repository open (CheckLedgerRules).
+Status CheckIdentity() {
   if (sqlite3_libversion_number() != kEngineVersion)
     return Unsupported(std::string("the rules need SQLite 3.46.1, this is ") + sqlite3_libversion());
   if (std::strcmp(sqlite3_sourceid(), kEngineSourceId) != 0)
@@ -37,7 +39,14 @@ Status RunChecks() {
   sqlite3_test_control(SQLITE_TESTCTRL_USELONGDOUBLE, 0);
   if (sqlite3_test_control(SQLITE_TESTCTRL_USELONGDOUBLE, -1) != 0)
     return Unsupported("its REAL conversions cannot be switched off long double (built SQLITE_UNTESTABLE?)");
-  return RunEngineProbes(EngineProbes());
+  return Status::Ok();
+}
+
+const Status& Identity() {
+  static std::once_flag once;
+  static Status verdict;
+  std::call_once(once, [] { verdict = CheckIdentity(); });
+  return verdict;
 }
 
 }  // namespace
@@ -47,10 +56,13 @@ std::string EngineName() {
          ")";
 }
 
-Status CheckEngine() {
+const Status& CheckEngine() {
   static std::once_flag once;
   static Status verdict;
-  std::call_once(once, [] { verdict = RunChecks(); });
+  std::call_once(once, [] {
+    verdict = Identity();
+    if (verdict.ok()) verdict = RunEngineProbes(EngineProbes());
+  });
   return verdict;
 }
 
@@ -61,7 +73,7 @@ Status CheckLedgerRules(int64_t rules) {
     return Denied("ledger follows " + what + "; this aergo implements contract rules " +
                   std::to_string(kContractRules) + " only, and would compute it differently");
   }
-  return CheckEngine();
+  return Identity();
 }
 
 Status RunEngineProbes(const std::vector<EngineProbe>& probes) {

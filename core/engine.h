@@ -13,8 +13,16 @@
 // fails the check refuses, naming the first difference; it never computes a
 // ledger differently and silently.
 //
-// Thread-safety: CheckEngine may be called from any thread; the check runs
-// once per process (it also switches SQLite's REAL conversions off the
+// Two levels, so that commands that execute nothing start fast:
+//   CheckLedgerRules  at every repository open: the rules version, SQLite's
+//                     version and source id, and the long double switch
+//                     (microseconds);
+//   CheckEngine       before anything executes or verifies contracts
+//                     (submit, merge, replay, fsck, import, re-pooling):
+//                     that, plus the known-answer probes (about 0.3 ms).
+//
+// Thread-safety: both may be called from any thread; each check runs once
+// per process (the first also switches SQLite's REAL conversions off the
 // platform's long double, a process-wide setting) and its verdict is cached.
 #pragma once
 
@@ -35,11 +43,12 @@ std::string EngineName();
 
 // Ok when this process's SQLite computes contract rules kContractRules;
 // else kDenied naming the engine and the first probe that differs.
-[[nodiscard]] Status CheckEngine();
+[[nodiscard]] const Status& CheckEngine();
 
-// Ok when a ledger whose genesis names `rules` can be executed and verified
-// by this build: rules == kContractRules and CheckEngine() passes. Errors:
-// "ledger follows contract rules <n>; this aergo implements rules 1 ..."
+// Ok when a ledger whose genesis names `rules` may be opened by this build:
+// rules == kContractRules and SQLite's identity (not the probes) matches.
+// Errors: "ledger follows contract rules <n>; this aergo implements
+// contract rules 1 only, ..."
 [[nodiscard]] Status CheckLedgerRules(int64_t rules);
 
 // One known-answer check: SQL whose single result, as text, must equal

@@ -1,6 +1,7 @@
 #include "core/executor.h"
 
 #include "core/chain_params.h"
+#include "core/engine.h"
 #include "core/recorder.h"
 #include "core/sqlite.h"
 
@@ -195,6 +196,7 @@ static CallEnv TxEnv(const Tx& tx, const Hash32& txid, uint64_t height, uint64_t
 
 CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const Hash32& txid,
                       uint64_t height, uint64_t block_time_ms, AddressCache* addresses) {
+  if (const Status& st = CheckEngine(); !st.ok()) return CallOutcome{false, st.message(), 0};
   if (tx.kind == TxKind::kGenesis) return ExecuteGenesis(engine, db, tx);
   auto params = EngineParams(engine, db);
   if (!params.ok()) return CallOutcome{false, params.status().message(), 0};
@@ -232,6 +234,7 @@ CallOutcome ResolveTx(ContractEngine* engine, const std::string& resolver, const
 
 Result<ChangeSet> ReplayBlock(ContractEngine* engine, sqlite3* db, ChangeRecorder* recorder,
                               const Block& block, const std::vector<Hash32>* given_ids) {
+  AERGO_RETURN_IF_ERROR(CheckEngine());  // never blame a block for this build's engine
   AddressCache addresses;
   std::vector<Hash32> computed;
   if (given_ids == nullptr) computed = block.TxIds();

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/block_rules.h"
+#include "core/engine.h"
 #include "core/executor.h"
 #include "core/sigverify.h"
 #include "core/state.h"
@@ -12,6 +13,7 @@
 namespace aergo {
 
 Result<FsckReport> RunFsck(Repository* repo, const FsckOptions& options) {
+  AERGO_RETURN_IF_ERROR(CheckEngine());
   unsigned threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   FsckReport rep;

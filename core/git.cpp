@@ -86,7 +86,8 @@ GitRepo& GitRepo::operator=(GitRepo&& o) noexcept {
 
 Result<GitRepo> GitRepo::Init(const std::string& path, const std::string& branch) {
   GitGlobalInit();
-  git_repository_init_options opts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+  git_repository_init_options opts;
+  git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
   opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
   std::string head = "refs/heads/" + branch;
   opts.initial_head = head.c_str();

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "core/block_rules.h"
+#include "core/engine.h"
 #include "core/executor.h"
 #include "core/sigverify.h"
 #include "core/state.h"
@@ -123,6 +124,7 @@ struct Scratch {
 
 Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& tips,
                                       const ImportOptions& options) {
+  AERGO_RETURN_IF_ERROR(CheckEngine());
   Index& index = repo.index();
   IncomingBlocks in;
   // Decoded blocks stay in place (the signature workers read them) until

@@ -174,6 +174,7 @@ Result<std::unique_ptr<Repository>> Repository::Create(
 
   Status st = [&]() -> Status {
     AERGO_RETURN_IF_ERROR(CheckLedgerRules(params.rules));
+    AERGO_RETURN_IF_ERROR(CheckEngine());
     AERGO_ASSIGN_OR_RETURN(GitRepo git, GitRepo::Init((tmp / "git").string(), "master"));
     Db db;
     AERGO_RETURN_IF_ERROR(OpenDatabase((tmp / "ledger.db").string(), &db, true));
@@ -705,6 +706,7 @@ Status Repository::CheckNotInHistory(const Hash32& head, const Hash32& txid) {
 }
 
 Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
+  AERGO_RETURN_IF_ERROR(CheckEngine());
   AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
   if (!head.branch) return DetachedError(head);
   const std::string& branch = *head.branch;

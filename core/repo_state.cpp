@@ -1,4 +1,4 @@
-// Repository: the checked-out state and how it moves (DESIGN §5).
+// Repository: the checked-out state and how it moves (docs/design.md §5).
 //
 // The state in ledger.db is the block named by meta `state_block` with, when
 // meta `state_branch` names a branch that has a merge pool, that pool's
@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/engine.h"
 #include "core/executor.h"
 #include "core/recorder.h"
 #include "core/repo.h"
@@ -199,6 +200,7 @@ Result<std::unique_ptr<BlockReader>> Repository::ReadAt(const Hash32& block) {
 
 Status Repository::ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine,
                               const Hash32& block, bool verify_all) {
+  AERGO_RETURN_IF_ERROR(CheckEngine());
   engine->reset();  // finalizes its cached statements before tables are dropped
   if (db == &db_) index_->ResetStatements();
   AERGO_RETURN_IF_ERROR(ClearState(db->get()));
@@ -225,6 +227,7 @@ Status Repository::ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine,
 // Re-executes a branch's pending txs on `block` (its pool was built on
 // another block); those that no longer apply are dropped.
 Status Repository::Repool(const std::string& branch, const PoolInfo& old, const Hash32& block) {
+  AERGO_RETURN_IF_ERROR(CheckEngine());  // else pending txs would be dropped as no longer applying
   AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(branch));
   AERGO_ASSIGN_OR_RETURN(BlockRow head, BlockInfo(block));
   AERGO_RETURN_IF_ERROR(index_->ClearPool(branch));

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "core/engine.h"
 #include "core/executor.h"
 #include "core/state.h"
 
@@ -95,6 +96,8 @@ struct Poisoned {
 Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, ChangeRecorder* recorder,
                         const BlockRow& target, const BlockRow& source, const Walk& walk,
                         const std::string& resolver, std::map<Hash32, Poisoned>* poisoned, bool* restart) {
+  // An engine that computes differently must not turn into exclusions.
+  AERGO_RETURN_IF_ERROR(CheckEngine());
   Computed out;
   out.height = std::max(target.height, source.height) + 1;
   out.time_ms = std::max(target.time_ms, source.time_ms);

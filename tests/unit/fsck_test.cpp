@@ -31,7 +31,7 @@ class FsckTest : public testutil::RepoFixture {
   Block BlockOnTop(std::vector<Tx> txs) {
     Block b;
     for (auto& tx : txs) {
-      b.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, ""});
+      b.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, "", ""});
       b.txs.push_back(std::move(tx));
     }
     auto& h = b.header;

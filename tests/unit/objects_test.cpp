@@ -101,8 +101,8 @@ class Objects : public ::testing::Test {
                             Value::Real(1.5), Value::Real(std::numeric_limits<double>::infinity()),
                             Value::Text("h\xc3\xa9"), Value::Blob(std::string("\x00\xff", 2))}));
     b.txs.push_back(CallTx(key, chain, 0x66, {Value::Text("Abc"), Value::Integer(5)}));
-    b.receipts.push_back(Receipt{b.txs[0].Id(), ReceiptStatus::kApplied, ""});
-    b.receipts.push_back(Receipt{b.txs[1].Id(), ReceiptStatus::kExcluded, "insufficient funds"});
+    b.receipts.push_back(Receipt{b.txs[0].Id(), ReceiptStatus::kApplied, "", ""});
+    b.receipts.push_back(Receipt{b.txs[1].Id(), ReceiptStatus::kExcluded, "insufficient funds", ""});
     b.receipts.push_back(Receipt{b.txs[2].Id(), ReceiptStatus::kResolved, "resolved by r.f", "r.f"});
     auto& h = b.header;
     h.chain_id = chain;
