@@ -3,12 +3,16 @@
 #include <ctime>
 #include <filesystem>
 
+#include "cmd/util_passphrase.h"
+
 namespace aergo::cli {
 
 Result<std::unique_ptr<Repository>> Context::OpenRepo(OpenMode mode) const {
-  AERGO_ASSIGN_OR_RETURN(std::string dir, Repository::Locate(cwd));
-  return Repository::Open(dir, mode, clock);
+  AERGO_ASSIGN_OR_RETURN(std::string dir, Repository::Locate(cwd, aergo_dir));
+  return Repository::Open(dir, mode, clock, open_options);
 }
+
+PassphraseSource Context::Passphrases() const { return DefaultPassphraseSource(passphrase); }
 
 Result<std::string> Context::SigningKeyName(const std::optional<std::string>& flag,
                                             Repository* repo) const {
@@ -25,7 +29,7 @@ Result<std::string> Context::SigningKeyName(const std::optional<std::string>& fl
 Result<SecretKey> Context::SigningKey(const std::optional<std::string>& flag,
                                       Repository* repo) const {
   AERGO_ASSIGN_OR_RETURN(std::string name, SigningKeyName(flag, repo));
-  return keys().Load(name, DefaultPassphraseSource());
+  return keys().Load(name, Passphrases());
 }
 
 int Fail(Context& ctx, const Status& st) {

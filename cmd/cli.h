@@ -48,10 +48,14 @@ using RemoteLedgerOpener = Result<std::unique_ptr<RemoteLedger>> (*)(Context& ct
                                                                    const std::optional<std::string>& key_flag,
                                                                    const SecretKey* key);
 
-// Everything a handler may use; no globals.
+// Everything a handler may use; no globals. RunMain reads the environment
+// into it once; core/ is handed what it needs from here and reads none.
 struct Context {
   std::string cwd;   // after -C
   std::string home;  // AERGO_HOME
+  std::optional<std::string> aergo_dir;   // AERGO_DIR, if set and not empty
+  std::optional<std::string> passphrase;  // AERGO_PASSPHRASE, if set (even empty)
+  OpenOptions open_options;               // lock_timeout_ms: AERGO_LOCK_TIMEOUT_MS
   bool quiet = false;
   SystemClock clock;
   const Command* command = nullptr;
@@ -60,8 +64,11 @@ struct Context {
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;
 
+  // The repository of cwd (or aergo_dir), opened with open_options.
   Result<std::unique_ptr<Repository>> OpenRepo(OpenMode mode) const;
   KeyStore keys() const { return KeyStore(home); }
+  // `passphrase` if set, else a terminal prompt (cmd/util_passphrase.h).
+  PassphraseSource Passphrases() const;
   // --key, else AERGO_KEY, else user.key (repository config, then
   // $AERGO_HOME/config); loads the secret key.
   Result<SecretKey> SigningKey(const std::optional<std::string>& flag, Repository* repo) const;

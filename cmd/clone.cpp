@@ -48,8 +48,10 @@ int CmdClone(Context& ctx, const std::vector<std::string>& args) {
   TransportOptions topts;
   topts.key = *key ? &**key : nullptr;
   topts.clock = &ctx.clock;
+  topts.open = ctx.open_options;
   ProgressLine progress(ctx, ProgressWanted(ctx, *vm), "Receiving blocks");
   SyncOptions sopts;
+  sopts.open = ctx.open_options;
   sopts.progress = [&](const PackProgress& p) { progress.Pack(p); };
   bool json = vm->count("json") > 0;
   if (!json && !ctx.quiet) *ctx.err << "Cloning into '" << dir << "'...\n";

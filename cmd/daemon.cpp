@@ -188,6 +188,7 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
     return UsageError(ctx, "TLS needs both --tls-cert and --tls-key");
 
   DaemonOptions options;
+  options.open = ctx.open_options;
   if (vm->count("block-interval")) {
     std::string ms = str("block-interval");
     if (ms.empty() || ms.size() > 9 || ms.find_first_not_of("0123456789") != std::string::npos || std::stoul(ms) == 0)
@@ -227,7 +228,7 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
   std::map<std::string, std::shared_ptr<const SecretKey>> loaded;
   for (auto& r : options.repos) {
     // Opening each repository now also checks it can be served.
-    auto repo = Repository::Open(r.aergo_dir, OpenMode::kRead, ctx.clock);
+    auto repo = Repository::Open(r.aergo_dir, OpenMode::kRead, ctx.clock, ctx.open_options);
     if (!repo.ok()) return Fail(ctx, repo.status().Context("cannot serve " + r.name));
     if (shared_key) {
       r.key = shared_key;
@@ -240,7 +241,7 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
     }
     auto& slot = loaded[*name];
     if (!slot) {
-      auto k = ctx.keys().Load(*name, DefaultPassphraseSource());
+      auto k = ctx.keys().Load(*name, ctx.Passphrases());
       if (!k.ok()) return Fail(ctx, k.status().Context("merge key of " + r.name));
       slot = std::make_shared<const SecretKey>(std::move(*k));
     }

@@ -52,7 +52,7 @@ int CmdInit(Context& ctx, const std::vector<std::string>& args) {
     auto checked = ChainParams::FromGenesisArgs(params.ToGenesisArgs());
     if (!checked.ok()) return UsageError(ctx, checked.status().message());
   }
-  auto repo = Repository::Init(target.string(), key.value(), params, ctx.clock);
+  auto repo = Repository::Init(target.string(), key.value(), params, ctx.clock, ctx.open_options);
   if (!repo.ok()) return Fail(ctx, repo.status());
   std::string chain = ToHex((*repo)->chain_id());
   if (vm->count("json")) {

@@ -46,7 +46,7 @@ int CmdKey(Context& ctx, const std::vector<std::string>& args) {
     if (!KeyStore::IsValidName(name))
       return Fail(ctx, Invalid("invalid key name '" + name + "': use letters, digits, '.', '_' or '-'"));
     if (keys.Info(name).ok()) return Fail(ctx, Exists("key '" + name + "' already exists"));
-    auto pass = DefaultPassphraseSource()("Passphrase for new key '" + name + "' (empty: unencrypted): ", true);
+    auto pass = ctx.Passphrases()("Passphrase for new key '" + name + "' (empty: unencrypted): ", true);
     if (!pass)
       return Fail(ctx, Denied("no passphrase for the new key: set AERGO_PASSPHRASE (empty for an "
                               "unencrypted key) or run on a terminal"));

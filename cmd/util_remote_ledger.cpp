@@ -62,6 +62,7 @@ Result<std::unique_ptr<RemoteLedger>> OpenTransportLedger(Context& ctx, Reposito
   TransportOptions topts;
   topts.key = key;
   topts.clock = &ctx.clock;
+  topts.open = ctx.open_options;
   AERGO_ASSIGN_OR_RETURN(auto transport, OpenTransport(url, topts));
   return std::unique_ptr<RemoteLedger>(new TransportLedger(std::move(owned), std::move(transport)));
 }

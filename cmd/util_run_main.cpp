@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cmd/cli.h"
+#include "cmd/util_passphrase.h"
 #include "core/crypto.h"
 #include "core/git.h"
 
@@ -80,6 +81,9 @@ int RunMain(int argc, char** argv, const std::vector<Command>& table, RemoteLedg
   ctx.cwd = getcwd(cwd, sizeof cwd) ? cwd : ".";
   if (const char* h = std::getenv("AERGO_HOME"); h && *h) ctx.home = h;
   else ctx.home = std::string(std::getenv("HOME") ? std::getenv("HOME") : ".") + "/.aergo";
+  if (const char* d = std::getenv("AERGO_DIR"); d && *d) ctx.aergo_dir = d;
+  ctx.passphrase = PassphraseFromEnvironment();
+  if (const char* t = std::getenv("AERGO_LOCK_TIMEOUT_MS")) ctx.open_options.lock_timeout_ms = std::atoi(t);
 
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; ++i) {

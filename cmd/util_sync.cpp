@@ -51,6 +51,7 @@ Result<RemoteSession> ConnectRemote(Context& ctx, Repository& repo, const std::s
   TransportOptions topts;
   topts.key = s.key.get();
   topts.clock = &ctx.clock;
+  topts.open = ctx.open_options;
   topts.upload_progress = std::move(upload_progress);
   AERGO_ASSIGN_OR_RETURN(s.transport, OpenTransport(s.url, topts));
   return s;

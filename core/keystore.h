@@ -25,7 +25,9 @@ struct KeyInfo {
 };
 
 // Supplies a passphrase. `confirm` asks twice (new keys). Returns nullopt if
-// none can be had (no AERGO_PASSPHRASE and no terminal).
+// none can be had. core/ only calls it; the porcelain decides where
+// passphrases come from (cmd/util_passphrase.h: AERGO_PASSPHRASE, else a
+// terminal prompt).
 using PassphraseSource = std::function<std::optional<std::string>(const std::string& prompt,
                                                                   bool confirm)>;
 
@@ -51,9 +53,5 @@ class KeyStore {
  private:
   std::string home_;
 };
-
-// The standard passphrase source: AERGO_PASSPHRASE if set (even empty),
-// else a prompt on /dev/tty with echo off, else nullopt.
-PassphraseSource DefaultPassphraseSource();
 
 }  // namespace aergo

@@ -62,18 +62,32 @@ struct Submitted {
 // reconciled still opens (for fsck, which reports what is wrong).
 enum class OpenMode { kRead, kWrite, kInspect };
 
+inline constexpr int kDefaultLockTimeoutMs = 10000;
+
+// What the caller decides about opening a repository (core reads no
+// environment: cmd/ fills this from AERGO_LOCK_TIMEOUT_MS).
+struct OpenOptions {
+  // How long to wait for another process's lock before failing Busy
+  // (core/lock.h); negative: wait forever.
+  int lock_timeout_ms = kDefaultLockTimeoutMs;
+};
+
 class Repository {
  public:
   ~Repository();
 
-  // Finds the repository: $AERGO_DIR if set, else `start` or a parent
-  // holding .aergo. NotFound if there is none.
-  static Result<std::string> Locate(const std::string& start);
+  // Finds the repository's .aergo directory: `aergo_dir` if given (the
+  // caller's AERGO_DIR: a worktree holding .aergo, or a .aergo directory;
+  // NotFound if it is neither), else `start` or a parent holding .aergo.
+  // NotFound if there is none.
+  static Result<std::string> Locate(const std::string& start,
+                                    const std::optional<std::string>& aergo_dir = std::nullopt);
   // Creates <dir>/.aergo with a genesis block signed by key (its holder
   // becomes admin) and branch master. Atomic: built in a temporary
   // directory, then renamed.
   static Result<std::unique_ptr<Repository>> Init(const std::string& dir, const SecretKey& key,
-                                                  const InitParams& params, const Clock& clock);
+                                                  const InitParams& params, const Clock& clock,
+                                                  const OpenOptions& options = {});
   // Creates <dir>/.aergo holding another repository's genesis block (the
   // first step of a clone), with branch master on it. The block is checked
   // first: structure, signatures, and its tx replayed to the same receipt,
@@ -81,10 +95,11 @@ class Repository {
   // its genesis tx.
   static Result<std::unique_ptr<Repository>> InitFromGenesis(const std::string& dir,
                                                              const Block& genesis,
-                                                             const Clock& clock);
+                                                             const Clock& clock,
+                                                             const OpenOptions& options = {});
   // Opens the repository whose .aergo directory is `aergo_dir`.
   static Result<std::unique_ptr<Repository>> Open(const std::string& aergo_dir, OpenMode mode,
-                                                  const Clock& clock);
+                                                  const Clock& clock, const OpenOptions& options = {});
 
   const std::string& path() const { return path_; }
   const Hash32& chain_id() const { return chain_id_; }
@@ -211,7 +226,7 @@ class Repository {
   // the block make_genesis returns (run inside the index transaction, on
   // the new state), then renames it into place.
   static Result<std::unique_ptr<Repository>> Create(
-      const std::string& dir, const InitParams& params, const Clock& clock,
+      const std::string& dir, const InitParams& params, const Clock& clock, const OpenOptions& options,
       const std::function<Result<Block>(Db*, ContractEngine*)>& make_genesis);
   Status Reconcile();
   Status Materialize(const std::optional<std::string>& branch, const Hash32& block);
@@ -229,6 +244,7 @@ class Repository {
 
   std::string path_;
   const Clock* clock_ = nullptr;
+  OpenOptions options_;
   RepoLock lock_;
   GitRepo git_;
   Db db_;

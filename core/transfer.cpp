@@ -1,7 +1,7 @@
 #include "core/transfer.h"
 
 #include <git2/odb_backend.h>
-#include <signal.h>
+#include <signal.h>  // kill(pid, 0) only: is a quarantine's process alive
 #include <unistd.h>
 
 #include <openssl/evp.h>

@@ -62,7 +62,7 @@ std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
     for (auto& r : results) r.status = st;
     return results;
   };
-  auto repo_r = Repository::Open(served.aergo_dir, OpenMode::kWrite, clock_);
+  auto repo_r = Repository::Open(served.aergo_dir, OpenMode::kWrite, clock_, options_.open);
   if (!repo_r.ok()) return fail_all(repo_r.status());
   Repository& repo = **repo_r;
   auto branch = repo.CheckedOutBranch("the served repository takes txs only on a checked-out branch");
@@ -104,7 +104,7 @@ std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
 Status Daemon::GetTx(const httplib::Request& req, httplib::Response& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
+                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   std::string id = Segment(req);
   if (!Repository::IsTxIdPrefix(id)) return Invalid("invalid tx id '" + id + "': expected 7 to 64 hex digits");
@@ -126,7 +126,7 @@ Status Daemon::GetTx(const httplib::Request& req, httplib::Response& res, Call& 
 Status Daemon::GetBlock(const httplib::Request& req, httplib::Response& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
+                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   AERGO_ASSIGN_OR_RETURN(Hash32 id, ResolveReadable(*repo, served->name, call.caller, Segment(req)));
   AERGO_ASSIGN_OR_RETURN(Block block, repo->ReadBlock(id));
@@ -138,7 +138,7 @@ Status Daemon::Query(const httplib::Request& req, httplib::Response& res, Call& 
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(QueryRequest q, DecodeQueryRequest(req.body));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
+                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   std::optional<Hash32> at;
   if (q.at) {
@@ -155,7 +155,7 @@ Status Daemon::Query(const httplib::Request& req, httplib::Response& res, Call& 
 void Daemon::SealPools() {
   for (const auto& served : options_.repos) {
     if (!served.key || stopping_) continue;
-    auto repo = Repository::Open(served.aergo_dir, OpenMode::kWrite, clock_);
+    auto repo = Repository::Open(served.aergo_dir, OpenMode::kWrite, clock_, options_.open);
     if (!repo.ok()) {
       Log("aergo daemon: cannot seal a block on " + served.name + ": " + repo.status().message());
       continue;

@@ -307,7 +307,7 @@ Status Daemon::Health(const httplib::Request&, httplib::Response& res, Call&) {
 Status Daemon::Refs(const httplib::Request& req, httplib::Response& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
+                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   // Only what this caller may read (daemon/access.h): readable branches,
   // private ones flagged, and the tags reachable from them.
@@ -327,7 +327,7 @@ Status Daemon::Refs(const httplib::Request& req, httplib::Response& res, Call& c
 Status Daemon::Fetch(const httplib::Request& req, httplib::Response& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_));
+                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   AERGO_ASSIGN_OR_RETURN(FetchRequest request, DecodeFetchRequest(req.body));
   // A want the caller may not read (daemon/access.h) is answered as an
@@ -379,7 +379,7 @@ Status Daemon::Push(const httplib::Request& req, httplib::Response& res, Call& c
   // Malformed bodies are refused before the exclusive lock is taken.
   AERGO_ASSIGN_OR_RETURN(PushBody body, DecodePushBody(req.body));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kWrite, clock_));
+                         Repository::Open(served->aergo_dir, OpenMode::kWrite, clock_, options_.open));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kWrite));
   // An existing private branch also needs write in its own directory
   // (daemon/access.h); checked before any pushed byte is looked at.

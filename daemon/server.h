@@ -84,6 +84,7 @@ struct DaemonOptions {
   uint64_t block_interval_ms = 0;                  // 0: the daemon seals no blocks
   int io_timeout_s = 30;                           // read, write and keep-alive idle timeouts
   std::ostream* log = nullptr;                     // request log (null: none)
+  OpenOptions open;                                // how each request opens its repository (lock timeout)
 };
 
 // The served repository at `path`: a worktree holding .aergo, or a .aergo

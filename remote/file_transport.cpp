@@ -19,7 +19,7 @@ class FileTransport : public Transport {
   const std::string& url() const override { return url_; }
 
   Result<RemoteRefs> ListRefs() override {
-    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock, options_.open));
     RemoteRefs refs;
     refs.chain_id = repo->chain_id();
     AERGO_ASSIGN_OR_RETURN(HeadRef head, repo->git().Head());
@@ -36,7 +36,7 @@ class FileTransport : public Transport {
   }
 
   Status Fetch(const FetchRequest& request, const PackSink& sink) override {
-    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock, options_.open));
     std::vector<Oid> wants, haves;
     for (const auto& id : request.wants) {
       AERGO_ASSIGN_OR_RETURN(BlockRow row, repo->BlockInfo(id));
@@ -50,7 +50,7 @@ class FileTransport : public Transport {
   }
 
   Result<PushOutcome> Push(const PushRequest& request, const std::string& pack) override {
-    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kWrite, *options_.clock));
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kWrite, *options_.clock, options_.open));
     std::unique_ptr<PackReceiver> rx;
     if (!pack.empty()) {
       AERGO_ASSIGN_OR_RETURN(rx, PackReceiver::Create(&repo->git(), 0));
@@ -60,7 +60,7 @@ class FileTransport : public Transport {
   }
 
   Result<SubmitAnswer> SubmitTxs(const std::vector<Tx>& txs) override {
-    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kWrite, *options_.clock));
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kWrite, *options_.clock, options_.open));
     SubmitAnswer answer;
     AERGO_ASSIGN_OR_RETURN(answer.branch,
                            repo->CheckedOutBranch("the repository at " + url_ + " takes txs only on a branch"));
@@ -69,18 +69,18 @@ class FileTransport : public Transport {
   }
 
   Result<FoundTx> GetTx(const std::string& txid) override {
-    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock, options_.open));
     return repo->FindTx(txid);
   }
 
   Result<Block> GetBlock(const std::string& rev) override {
-    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock, options_.open));
     AERGO_ASSIGN_OR_RETURN(Hash32 id, repo->Resolve(rev));
     return repo->ReadBlock(id);
   }
 
   Result<QueryResult> Query(const QueryRequest& query) override {
-    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock));
+    AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kRead, *options_.clock, options_.open));
     std::optional<Hash32> at;
     if (query.at) {
       AERGO_ASSIGN_OR_RETURN(at, repo->Resolve(*query.at));

@@ -136,7 +136,7 @@ Result<CloneReport> Clone(const std::string& url, const std::string& dir, const 
   Status st = [&]() -> Status {
     std::unique_ptr<Repository> repo;
     if (resume) {
-      AERGO_ASSIGN_OR_RETURN(repo, Repository::Open(aergo_dir.string(), OpenMode::kWrite, clock));
+      AERGO_ASSIGN_OR_RETURN(repo, Repository::Open(aergo_dir.string(), OpenMode::kWrite, clock, options.open));
       if (repo->chain_id() != refs.chain_id) return Failed("the incomplete clone in '" + dir + "' is of another ledger");
     } else {
       // The genesis block alone, through a scratch object store.
@@ -159,7 +159,7 @@ Result<CloneReport> Clone(const std::string& url, const std::string& dir, const 
       }();
       fs::remove_all(scratch, ec);
       AERGO_RETURN_IF_ERROR(got);
-      AERGO_ASSIGN_OR_RETURN(repo, Repository::InitFromGenesis(dir, genesis, clock));
+      AERGO_ASSIGN_OR_RETURN(repo, Repository::InitFromGenesis(dir, genesis, clock, options.open));
       repo_created = true;
       AERGO_RETURN_IF_ERROR(repo->config().Set("clone.incomplete", url));
       AERGO_RETURN_IF_ERROR(repo->config().Set("remote.origin.url", url));

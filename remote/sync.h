@@ -40,6 +40,7 @@ namespace aergo {
 
 struct SyncOptions {
   std::function<void(const PackProgress&)> progress;  // pack arriving
+  OpenOptions open;  // Clone: how the new repository is opened (the lock timeout)
 };
 
 struct RefUpdate {

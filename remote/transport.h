@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/repo.h"
 #include "core/transfer.h"
 #include "merge/receive.h"
 #include "remote/ledger_wire.h"
@@ -32,6 +33,8 @@ namespace aergo {
 struct TransportOptions {
   const SecretKey* key = nullptr;  // signs HTTP requests; merges pushes to a local path
   const Clock* clock = nullptr;
+  // How a repository on a local path is opened (the lock timeout).
+  OpenOptions open;
   // Bytes sent so far (push), for progress display.
   std::function<void(uint64_t sent, uint64_t total)> upload_progress;
 };

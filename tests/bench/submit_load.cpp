@@ -45,7 +45,13 @@ int main(int argc, char** argv) {
   int clients = std::atoi(argv[4]), per = std::atoi(argv[5]);
   if (clients <= 0 || per <= 0) return Die("clients and txs must be positive");
   const char* home = std::getenv("AERGO_HOME");
-  auto key = KeyStore(home ? home : ".").Load(key_name, DefaultPassphraseSource());
+  // The bench's keys are unencrypted or take AERGO_PASSPHRASE (no prompt).
+  const char* pass = std::getenv("AERGO_PASSPHRASE");
+  PassphraseSource passphrase = [pass](const std::string&, bool) -> std::optional<std::string> {
+    if (pass) return std::string(pass);
+    return std::nullopt;
+  };
+  auto key = KeyStore(home ? home : ".").Load(key_name, passphrase);
   if (!key.ok()) return Die(key.status().message());
   SystemClock clock;
   std::vector<std::vector<std::string>> bodies(clients);

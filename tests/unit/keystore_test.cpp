@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cmd/util_passphrase.h"
 #include "tests/unit/test_util.h"
 
 namespace aergo {
@@ -480,19 +481,22 @@ TEST_F(KeyStoreTest, CorruptEncryptedFiles) {
 }
 
 TEST(KeyStoreDefaultSource, UsesEnvironmentEvenWhenEmpty) {
-  const char* old = std::getenv("AERGO_PASSPHRASE");
-  std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
-  PassphraseSource src = DefaultPassphraseSource();
-  ::setenv("AERGO_PASSPHRASE", "s3cret", 1);
+  // cmd/ reads AERGO_PASSPHRASE once and hands the value in.
+  PassphraseSource src = cli::DefaultPassphraseSource(std::string("s3cret"));
   EXPECT_EQ(src("Passphrase for key 'a': ", false), std::optional<std::string>("s3cret"));
   EXPECT_EQ(src("New passphrase: ", true), std::optional<std::string>("s3cret"));
+  PassphraseSource empty = cli::DefaultPassphraseSource(std::string());
+  EXPECT_EQ(empty("Passphrase for key 'a': ", false), std::optional<std::string>(""));
+}
+
+TEST(KeyStoreDefaultSource, ReadsTheEnvironmentInCmd) {
+  const char* old = std::getenv("AERGO_PASSPHRASE");
+  std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
   ::setenv("AERGO_PASSPHRASE", "", 1);
-  EXPECT_EQ(src("Passphrase for key 'a': ", false), std::optional<std::string>(""));
-  if (saved) {
-    ::setenv("AERGO_PASSPHRASE", saved->c_str(), 1);
-  } else {
-    ::unsetenv("AERGO_PASSPHRASE");
-  }
+  EXPECT_EQ(cli::PassphraseFromEnvironment(), std::optional<std::string>(""));
+  ::unsetenv("AERGO_PASSPHRASE");
+  EXPECT_EQ(cli::PassphraseFromEnvironment(), std::nullopt);
+  if (saved) ::setenv("AERGO_PASSPHRASE", saved->c_str(), 1);
 }
 
 }  // namespace

@@ -93,10 +93,18 @@ TEST_F(RepoTest, InitCreatesLayoutAndGenesis) {
   ASSERT_EQ(q->rows.size(), 1u);
   EXPECT_EQ(q->rows[0][0].bytes, "admin");
   auto located = Repository::Locate(dir_ + "/.aergo/git");
-  if (std::getenv("AERGO_DIR") == nullptr) {
-    ASSERT_TRUE(located.ok()) << located.status().message();
-    EXPECT_EQ(fs::path(*located), fs::path(aergo_dir_));
-  }
+  ASSERT_TRUE(located.ok()) << located.status().message();
+  EXPECT_EQ(fs::path(*located), fs::path(aergo_dir_));
+  // A given directory (the porcelain's AERGO_DIR) wins over the start
+  // directory: a worktree or a .aergo directory, else NotFound.
+  auto given = Repository::Locate("/", dir_);
+  ASSERT_TRUE(given.ok()) << given.status().message();
+  EXPECT_EQ(fs::path(*given), fs::path(aergo_dir_));
+  auto inner = Repository::Locate("/", aergo_dir_);
+  ASSERT_TRUE(inner.ok()) << inner.status().message();
+  EXPECT_EQ(fs::path(*inner), fs::path(aergo_dir_));
+  auto wrong = Repository::Locate(dir_, dir_ + "/.aergo/git");
+  EXPECT_EQ(wrong.status().code(), Code::kNotFound);
 }
 
 TEST_F(RepoTest, InitTwiceIsExists) {
@@ -634,11 +642,9 @@ TEST_F(RepoTest, OpenMissingRepositoryFails) {
 TEST_F(RepoTest, SecondWriterIsBusy) {
   // The repository holds an exclusive lock; a reader in this process uses a
   // separate descriptor, so it waits like another process would.
-  const char* saved = std::getenv("AERGO_LOCK_TIMEOUT_MS");
-  std::string old = saved ? saved : "";
-  setenv("AERGO_LOCK_TIMEOUT_MS", "50", 1);
-  auto r = Repository::Open(aergo_dir_, OpenMode::kRead, clock_);
-  if (saved) setenv("AERGO_LOCK_TIMEOUT_MS", old.c_str(), 1); else unsetenv("AERGO_LOCK_TIMEOUT_MS");
+  OpenOptions options;
+  options.lock_timeout_ms = 50;
+  auto r = Repository::Open(aergo_dir_, OpenMode::kRead, clock_, options);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kBusy);
   EXPECT_NE(r.status().message().find("locked"), std::string::npos);
