@@ -32,12 +32,6 @@ constexpr const char* kTags = "refs/tags/";
 // writing.
 constexpr const char* kFormat = "4";
 
-int LockTimeoutMs() {
-  const char* t = std::getenv("AERGO_LOCK_TIMEOUT_MS");
-  if (t == nullptr) return 10000;
-  return std::atoi(t);
-}
-
 // writer: a 64 MiB page cache and memory-mapped reads, for large commits
 // and replays that otherwise spend their time copying pages through
 // read(2); readers touch few pages and skip the mapping cost.
@@ -77,15 +71,18 @@ Repository::~Repository() {
   if (!db_.get() || lock_.mode() != RepoLock::Mode::kExclusive) return;
   std::error_code ec;
   auto size = fs::file_size(path_ + "/ledger.db-wal", ec);
+  // Best effort: a failed checkpoint leaves a longer WAL, which the next
+  // writer checkpoints; a destructor has no one to report to.
   if (!ec && size > (1u << 20)) (void)db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-Result<std::string> Repository::Locate(const std::string& start) {
-  if (const char* env = std::getenv("AERGO_DIR"); env != nullptr && *env != '\0') {
-    fs::path p(env);
+Result<std::string> Repository::Locate(const std::string& start,
+                                       const std::optional<std::string>& aergo_dir) {
+  if (aergo_dir) {
+    fs::path p(*aergo_dir);
     if (fs::exists(p / ".aergo" / "ledger.db")) return fs::absolute(p / ".aergo").string();
     if (fs::exists(p / "ledger.db")) return fs::absolute(p).string();
-    return NotFound("AERGO_DIR '" + std::string(env) + "' is not an aergo repository");
+    return NotFound("AERGO_DIR '" + *aergo_dir + "' is not an aergo repository");
   }
   std::error_code ec;
   fs::path dir = fs::absolute(start, ec);
@@ -99,8 +96,8 @@ Result<std::string> Repository::Locate(const std::string& start) {
 
 Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, const SecretKey& key,
                                                      const InitParams& params,
-                                                     const Clock& clock) {
-  return Create(dir, params, clock, [&](Db* db, ContractEngine* engine) -> Result<Block> {
+                                                     const Clock& clock, const OpenOptions& options) {
+  return Create(dir, params, clock, options, [&](Db* db, ContractEngine* engine) -> Result<Block> {
     uint64_t now = clock.NowMs();
     Tx tx;
     tx.kind = TxKind::kGenesis;
@@ -137,7 +134,8 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, con
 
 Result<std::unique_ptr<Repository>> Repository::InitFromGenesis(const std::string& dir,
                                                                 const Block& genesis,
-                                                                const Clock& clock) {
+                                                                const Clock& clock,
+                                                                const OpenOptions& options) {
   std::string id = ToHex(genesis.Id());
   if (Status st = genesis.CheckStructure(); !st.ok()) return Corrupt("genesis block " + id + ": " + st.message());
   const auto& h = genesis.header;
@@ -150,7 +148,7 @@ Result<std::unique_ptr<Repository>> Repository::InitFromGenesis(const std::strin
     return Corrupt("genesis block " + id + ": bad signature");
   const InitParams& params = *parsed;
   AERGO_RETURN_IF_ERROR(CheckLedgerRules(params.rules).Context("genesis block " + id));
-  return Create(dir, params, clock, [&](Db* db, ContractEngine* engine) -> Result<Block> {
+  return Create(dir, params, clock, options, [&](Db* db, ContractEngine* engine) -> Result<Block> {
     ChangeRecorder recorder(db->get());
     AERGO_ASSIGN_OR_RETURN(ChangeSet made, ReplayBlock(engine, db->get(), &recorder, genesis));
     AERGO_RETURN_IF_ERROR(CheckReplayedChanges(genesis, made, Hash32{}));
@@ -159,7 +157,7 @@ Result<std::unique_ptr<Repository>> Repository::InitFromGenesis(const std::strin
 }
 
 Result<std::unique_ptr<Repository>> Repository::Create(
-    const std::string& dir, const InitParams& params, const Clock& clock,
+    const std::string& dir, const InitParams& params, const Clock& clock, const OpenOptions& options,
     const std::function<Result<Block>(Db*, ContractEngine*)>& make_genesis) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -210,19 +208,20 @@ Result<std::unique_ptr<Repository>> Repository::Create(
     if (fs::exists(final_path)) return Exists("repository already exists at '" + final_path.string() + "'");
     return IoError("cannot create '" + final_path.string() + "': " + ec.message());
   }
-  return Open(final_path.string(), OpenMode::kWrite, clock);
+  return Open(final_path.string(), OpenMode::kWrite, clock, options);
 }
 
 Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_dir, OpenMode mode,
-                                                     const Clock& clock) {
+                                                     const Clock& clock, const OpenOptions& options) {
   std::unique_ptr<Repository> repo(new Repository());
   repo->path_ = aergo_dir;
   repo->clock_ = &clock;
+  repo->options_ = options;
   AERGO_ASSIGN_OR_RETURN(repo->lock_,
                          RepoLock::Acquire(aergo_dir + "/lock",
                                            mode == OpenMode::kWrite ? RepoLock::Mode::kExclusive
                                                                     : RepoLock::Mode::kShared,
-                                           LockTimeoutMs()));
+                                           options.lock_timeout_ms));
   AERGO_ASSIGN_OR_RETURN(repo->git_, GitRepo::Open(aergo_dir + "/git"));
   AERGO_RETURN_IF_ERROR(OpenDatabase(aergo_dir + "/ledger.db", &repo->db_, mode == OpenMode::kWrite));
   repo->index_ = std::make_unique<Index>(&repo->db_);
@@ -642,7 +641,7 @@ Status Repository::Reconcile() {
     if (sb && *sb == want_branch && have && *have == want) return Status::Ok();
     // Something to repair: take the lock exclusively and look again.
     if (lock_.mode() != RepoLock::Mode::kExclusive) {
-      AERGO_RETURN_IF_ERROR(lock_.Upgrade(LockTimeoutMs()));
+      AERGO_RETURN_IF_ERROR(lock_.Upgrade(options_.lock_timeout_ms));
       git_.set_exclusive(true);
       continue;
     }
