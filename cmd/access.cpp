@@ -1,7 +1,7 @@
 // aergo access grant <address> read|write|admin [--key <name>] [--json]
 // aergo access revoke <address> [--key <name>] [--json]
 // aergo access list [--json]
-// Roles live in the ledger (table aergo.directory, DESIGN §2): grant and
+// Roles live in the ledger (table aergo.directory, docs/design.md §2): grant and
 // revoke are system txs added to the merge pool like calls, so roles are
 // signed, versioned, merged and pushed like everything else. Only an admin
 // changes roles; the daemon enforces the roles of its checked-out state.

@@ -1,4 +1,4 @@
-// Row changes of the ledger state (DESIGN §5; bytes in docs/formats/changes.md).
+// Row changes of the ledger state (docs/design.md §5; bytes in docs/formats/changes.md).
 //
 // A ChangeSet is the net difference between two states: per table, per
 // primary key, the row before (absent if it did not exist) and the row

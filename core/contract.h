@@ -1,5 +1,5 @@
 // AERGOSQL contracts: parsing, sandboxed deployment, calls, read-only
-// queries and the canonical state digest (DESIGN §6; docs/formats/state.md;
+// queries and the canonical state digest (docs/design.md §6; docs/formats/state.md;
 // the language: man/aergo-deploy.1).
 //
 // Storage naming: a contract's table `t` of contract `c` is the SQLite table

@@ -1,4 +1,4 @@
-// libgit2 storage for blocks and refs (DESIGN §4, docs/ARCHITECTURE.md).
+// libgit2 storage for blocks and refs (docs/design.md §4, docs/ARCHITECTURE.md).
 //
 // A block is a git commit whose tree holds four blobs — `header`, `txs`,
 // `receipts`, `changes` — in their canonical encodings, and whose parents are the

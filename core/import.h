@@ -1,4 +1,4 @@
-// Importing blocks that arrived by fetch, clone or push (DESIGN §8).
+// Importing blocks that arrived by fetch, clone or push (docs/design.md §8).
 //
 // Nothing that arrives is trusted. VerifyIncoming finds the commits
 // reachable from the given tips that the index does not know, and checks

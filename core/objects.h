@@ -62,7 +62,7 @@ struct Receipt {
   Hash32 txid{};
   ReceiptStatus status = ReceiptStatus::kApplied;
   // VM steps are not recorded: they vary between SQLite builds, and receipts
-  // must be identical on every machine (DESIGN §7).
+  // must be identical on every machine (docs/design.md §7).
   std::string error;  // empty when applied
   // Resolved receipts only (encoded only for them): the resolver
   // "contract.function" that took the failed tx, called with `error`. Usually

@@ -1,4 +1,4 @@
-// Repository: one ledger repository on disk (<worktree>/.aergo, DESIGN §4).
+// Repository: one ledger repository on disk (<worktree>/.aergo, docs/design.md §4).
 //
 //   .aergo/git/       libgit2 bare object store and refs (blocks, branches, tags, reflog)
 //   .aergo/ledger.db  SQLite: the index (blocks, tx_blocks, pools, pool, meta) and the
@@ -122,7 +122,7 @@ class Repository {
   Result<Block> ReadBlock(const Hash32& id);
   Result<Block> ReadBlock(const BlockRow& row);
 
-  // Revisions (DESIGN §10): branch, tag, remote-tracking ref
+  // Revisions (docs/design.md §10): branch, tag, remote-tracking ref
   // (<remote>/<branch>), id prefix (7+ hex), HEAD, rev~N, rev^, rev^2,
   // branch@height.
   Result<Hash32> Resolve(const std::string& rev);

@@ -1,4 +1,4 @@
-// Signed HTTP requests (DESIGN §8, docs/formats/request.md).
+// Signed HTTP requests (docs/design.md §8, docs/formats/request.md).
 //
 // A client proves who it is by signing each request with its key:
 //

@@ -1,4 +1,4 @@
-// Moving a state database along recorded changes (DESIGN §5).
+// Moving a state database along recorded changes (docs/design.md §5).
 //
 // ApplyChanges turns one state into another by a ChangeSet: contract tables
 // appear and disappear with their registry rows ("aergo.contracts"), then

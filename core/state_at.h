@@ -1,4 +1,4 @@
-// Reads as of another block (DESIGN §5, `aergo query --at`): an overlay of
+// Reads as of another block (docs/design.md §5, `aergo query --at`): an overlay of
 // TEMP objects on the live connection that shadows state tables with their
 // content at the target, built from the net changes between the checked-out
 // state and the target. SQLite resolves unqualified names in the temp schema

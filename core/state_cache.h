@@ -1,6 +1,6 @@
-// Materialized states of other blocks (DESIGN §4: "cached states of other
-// branches as needed"), so repeated reads of a state far from the
-// checked-out one do not rebuild a large overlay each time.
+// Materialized states of other blocks (docs/design.md §4, `states/`), so
+// repeated reads of a state far from the checked-out one do not rebuild a
+// large overlay each time.
 //
 //   .aergo/states/<64-hex block id>.db   SQLite holding the state tables
 //                                        (names with a dot) as of that block

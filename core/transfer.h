@@ -1,4 +1,4 @@
-// Moving blocks between repositories as git packfiles (DESIGN §8,
+// Moving blocks between repositories as git packfiles (docs/design.md §8,
 // docs/api.md, docs/formats/transfer.md).
 //
 // The sender packs the commits (with trees and blobs) of the blocks the

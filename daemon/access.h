@@ -1,4 +1,4 @@
-// Who may do what on a served repository (DESIGN §8): the daemon's one
+// Who may do what on a served repository (docs/design.md §8): the daemon's one
 // access rule, kept here so it is easy to read and to change.
 //
 //   - A repository is public if its config says core.public = true.

@@ -1,4 +1,4 @@
-// The HTTP daemon (DESIGN §8, man/aergo-daemon.1): serves ledger
+// The HTTP daemon (docs/design.md §8, man/aergo-daemon.1): serves ledger
 // repositories over HTTP or HTTPS with cpp-httplib, each at
 // http://HOST:PORT/<name>:
 //
@@ -15,8 +15,7 @@
 // Submissions from concurrent requests are grouped (daemon/submit_queue.h):
 // one exclusive open of the repository per batch. With a block interval
 // and a key, the daemon also seals each served branch's merge pool into a
-// block at that interval (the solo producer; DESIGN §8: "then includes it
-// in the next block").
+// block at that interval (the solo producer; docs/design.md §8).
 //
 // Every request may be signed (core/request_auth.h); a bad, replayed or
 // skewed signature is refused with 401. Access follows daemon/access.h.

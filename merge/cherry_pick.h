@@ -1,4 +1,4 @@
-// Cherry-pick (DESIGN §7; man/aergo-cherry-pick.1): chosen txs of other
+// Cherry-pick (docs/design.md §7; man/aergo-cherry-pick.1): chosen txs of other
 // branches replayed onto the current branch's merge pool, through the same
 // path as a submitted tx (Repository::Submit: signature, chain, not already
 // in the branch's history or pool, pre-execution; a tx that fails is not

@@ -1,4 +1,4 @@
-// Merging ledgers (DESIGN §7; man/aergo-merge.1).
+// Merging ledgers (docs/design.md §7; man/aergo-merge.1).
 //
 // MergeBase: the best common ancestor of two blocks, found by walking both
 // histories down by height and painting what each reaches (git's

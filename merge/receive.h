@@ -1,4 +1,4 @@
-// The receiving end of a push (DESIGN §8; man/aergo-push.1): used by the
+// The receiving end of a push (docs/design.md §8; man/aergo-push.1): used by the
 // daemon and by pushes to a repository on a local path.
 //
 // A push applies the pusher's transactions to a branch of this repository.

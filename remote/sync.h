@@ -1,4 +1,4 @@
-// Fetch, clone and push over a Transport (DESIGN §8; man/aergo-fetch.1,
+// Fetch, clone and push over a Transport (docs/design.md §8; man/aergo-fetch.1,
 // aergo-clone.1, aergo-push.1).
 //
 // Fetch: the remote's refs; the blocks of its branch heads and tags that

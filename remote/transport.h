@@ -1,4 +1,4 @@
-// Transports: how the client reaches a remote repository (DESIGN §8).
+// Transports: how the client reaches a remote repository (docs/design.md §8).
 //
 //   http://host:port/<name>, https://...   an `aergo daemon`, through libcurl
 //                                          (one connection, kept alive)

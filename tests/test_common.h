@@ -8,7 +8,7 @@
 
 namespace aergo::testcommon {
 
-// The DESIGN's example token contract (DESIGN §6), read once from
+// The example token contract (docs/design.md §6), read once from
 // examples/token.sql. Its first line is the CREATE TABLE: unit tests check
 // the line numbers the parser reports.
 inline const char* TokenContractSql() {

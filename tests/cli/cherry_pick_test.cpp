@@ -1,4 +1,4 @@
-// aergo cherry-pick through the CLI (DESIGN §7): chosen txs (by id or
+// aergo cherry-pick through the CLI (docs/design.md §7): chosen txs (by id or
 // unique prefix) or whole blocks (any revision) of other branches submitted
 // to the current branch's merge pool exactly like `call` (signature, chain,
 // not already in the branch's history or pool, pre-execution); failures

@@ -1,4 +1,4 @@
-// Consistent merge through the CLI (DESIGN §7): branches created with
+// Consistent merge through the CLI (docs/design.md §7): branches created with
 // `--resolver=<contract>.<function>`, `branch --show`, merges whose failing
 // replayed txs are handed to the resolver (receipts "resolved"), the
 // resolver recorded in the merge block header, and merge --verify / fsck

@@ -1,4 +1,4 @@
-// CLI conventions (DESIGN §10, issue 2): exit codes 0/1/2, usage lines,
+// CLI conventions (docs/design.md §10, issue 2): exit codes 0/1/2, usage lines,
 // --help and man pages for every command, -C, AERGO_DIR, -q, "not an aergo
 // repository", lowercase "aergo: error:" messages, well-formed --json.
 #include <gtest/gtest.h>

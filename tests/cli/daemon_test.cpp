@@ -1,4 +1,4 @@
-// aergo daemon (DESIGN §8, man/aergo-daemon.1): started as a child process
+// aergo daemon (docs/design.md §8, man/aergo-daemon.1): started as a child process
 // on 127.0.0.1:0, spoken to over raw sockets. Covers the listening line,
 // /healthz, refs, fetch, access (anonymous, signed, replayed), the error
 // bodies (404, 400, 413), concurrent kept-alive clients, SIGTERM, --detach

@@ -110,7 +110,7 @@ struct TokenSandbox : TokenSession {
 // copy.
 void CopySandbox(const Sandbox& from, const Sandbox& to);
 
-// The DESIGN's example token contract.
+// The example token contract (docs/design.md §6).
 extern const std::string kTokenContract;
 
 // Every balance of the token contract, by owner.

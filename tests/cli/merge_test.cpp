@@ -1,4 +1,4 @@
-// Merging through the CLI (DESIGN §7, issue 4): aergo merge (fast-forward,
+// Merging through the CLI (docs/design.md §7, issue 4): aergo merge (fast-forward,
 // automatic merge, --preview, --verify) and aergo merge-base.
 //
 // Most tests start from the issue's scenario (Scene): Alice holds 10 on

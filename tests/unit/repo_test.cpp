@@ -1,5 +1,5 @@
 // Unit tests for core/repo.h: init, submit/commit, revisions, branches and
-// tags, checkout, refusals, and crash recovery on open (DESIGN §4).
+// tags, checkout, refusals, and crash recovery on open (docs/design.md §4).
 #include "core/repo.h"
 
 #include <gtest/gtest.h>

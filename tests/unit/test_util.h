@@ -25,7 +25,7 @@ namespace aergo::testutil {
 using testcommon::ReadWholeFile;
 using testcommon::WriteWholeFile;
 
-// The token contract of DESIGN §6.
+// The token contract of docs/design.md §6.
 inline const char* const kTokenContract = testcommon::TokenContractSql();
 
 // The key whose 32-byte seed is `fill` repeated.
