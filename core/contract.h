@@ -14,6 +14,14 @@
 // database) for its lifetime and installs on it the SQL functions require()
 // and contract_owner(), an authorizer and (during calls) a progress handler.
 // Thread-safety: one engine per connection, used by one thread at a time.
+//
+// Library: this header is the API of aergo_contract (core/CMakeLists.txt),
+// the contract engine. It owns contract.h, contract_internal.h (its files
+// only), sql_lexer.h and engine.h and their .cpp files: parsing and static
+// checks, the sandbox, deploy/call/query, the state digest, the lexer and
+// the pinned engine's checks. It depends only on aergo_base (status, codec,
+// value, sqlite, chain_params) and SQLite/libsodium, never on the kernel
+// (blocks, txs, keys, index, git): the kernel links it, not the reverse.
 #pragma once
 
 #include <sqlite3.h>
