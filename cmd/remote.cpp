@@ -94,7 +94,7 @@ int CmdRemote(Context& ctx, const std::vector<std::string>& args) {
         drop.push_back(key);
         drop.push_back(b + ".merge");
       }
-    for (const auto& k : drop) (void)cfg.Unset(k);
+    for (const auto& k : drop) (void)cfg.Unset(k);  // NotFound: a branch.<b>.merge may be unset
     if (Status st = cfg.Save(); !st.ok()) return Fail(ctx, st);
     return kExitOk;
   }

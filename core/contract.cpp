@@ -821,8 +821,10 @@ CallOutcome ContractEngine::Call(std::string_view contract, std::string_view fun
   }
   if (st.ok()) st = im.RunSimple(im.sp_release, "RELEASE aergo_call");
   if (!st.ok()) {
-    im.RunSimple(im.sp_rollback, "ROLLBACK TO aergo_call");
-    im.RunSimple(im.sp_release, "RELEASE aergo_call");
+    // The call's error is what is reported. If these fail, SQLite already
+    // rolled back the whole transaction (Repository::Submit notices).
+    (void)im.RunSimple(im.sp_rollback, "ROLLBACK TO aergo_call");
+    (void)im.RunSimple(im.sp_release, "RELEASE aergo_call");
     out.error = st.message();
     return out;
   }

@@ -116,7 +116,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir, con
     AERGO_RETURN_IF_ERROR(recorder.Keep());
     Block block;
     block.txs.push_back(tx);
-    block.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, ""});
+    block.receipts.push_back(Receipt{tx.Id(), ReceiptStatus::kApplied, "", ""});
     auto& h = block.header;
     h.height = 0;
     h.time_ms = now;
@@ -788,7 +788,7 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
       }
       AERGO_RETURN_IF_ERROR(recorder.Keep());
       AERGO_RETURN_IF_ERROR(
-          index_->AddPoolEntry(branch, txs[i], Receipt{s.txid, ReceiptStatus::kApplied, ""}));
+          index_->AddPoolEntry(branch, txs[i], Receipt{s.txid, ReceiptStatus::kApplied, "", ""}));
       ++kept;
       pool_size.txs += 1;
       pool_size.bytes += static_cast<uint64_t>(size);

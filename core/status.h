@@ -2,8 +2,11 @@
 //
 // A Status is ok, or carries a code and a message that says what failed, on
 // what, and why (lowercase, no trailing period). Every fallible function
-// returns Status or Result<T>; callers check it. Exceptions are not used for
-// expected failures (bad input, missing objects, rule verdicts).
+// returns Status or Result<T>; callers check it. Both types are
+// [[nodiscard]]: a result ignored on purpose (best-effort cleanup, a
+// rollback after the error being reported) is cast to (void) with a comment
+// saying why. Exceptions are not used for expected failures (bad input,
+// missing objects, rule verdicts).
 // Thread-safety: value types, no shared state.
 #pragma once
 
@@ -26,7 +29,7 @@ enum class Code {
   kUsage,      // command-line usage error (exit 2)
 };
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
@@ -60,7 +63,7 @@ inline Status Usage(std::string m) { return Status::Error(Code::kUsage, std::mov
 
 // Result<T>: a T or a non-ok Status.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}              // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}      // NOLINT: implicit by design

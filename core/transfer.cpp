@@ -284,7 +284,7 @@ PackReceiver::~PackReceiver() {
   if (indexer_) git_indexer_free(indexer_);
   if (!dir_.empty()) {
     // Refused or abandoned: the quarantined objects must not stay readable.
-    if (finished_) (void)git_->RefreshObjects();
+    if (finished_) (void)git_->RefreshObjects();  // best effort in a destructor: nothing to report to
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }

@@ -179,11 +179,11 @@ TEST_F(Objects, TxKnownVector) {
 
 TEST_F(Objects, ReceiptKnownVector) {
   // docs/formats/objects.md example: txid 0x00..01, applied, no error.
-  Receipt rc{Filled(0), ReceiptStatus::kApplied, ""};
+  Receipt rc{Filled(0), ReceiptStatus::kApplied, "", ""};
   rc.txid[31] = 1;
   EXPECT_EQ(ToHex(rc.Encode()), Repeat("00", 31) + "01" "00" "00000000");
   EXPECT_EQ(rc.Encode().size(), 37u);
-  Receipt ex{Filled(0xaa), ReceiptStatus::kExcluded, "no"};
+  Receipt ex{Filled(0xaa), ReceiptStatus::kExcluded, "no", ""};
   EXPECT_EQ(ToHex(ex.Encode()), Repeat("aa", 32) + "01" "00000002" "6e6f");
   // Only a resolved receipt carries the resolver, after the error.
   Receipt res{Filled(0xbb), ReceiptStatus::kResolved, "no", "r.f"};
