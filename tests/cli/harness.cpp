@@ -31,7 +31,7 @@ namespace aergo::clitest {
 namespace fs = std::filesystem;
 
 const std::string kTokenContract =
-    std::string("-- the DESIGN's example token\n") + testcommon::TokenContractSql();
+    std::string("-- the example token of docs/design.md, section 6\n") + testcommon::TokenContractSql();
 
 const char* kBalances = "SELECT owner, balance FROM token.accounts ORDER BY owner";
 
