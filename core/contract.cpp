@@ -20,6 +20,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -154,7 +156,8 @@ struct ContractEngine::Impl : contract_internal::Sandbox {
   Status CheckPrimaryKey(const std::string& table, const std::string& shown, const std::string& file,
                          int line);
   Status RunDdl(const LoadedContract& lc, const std::string& sql, int line);
-  Status CreateSchema(const LoadedContract& lc, const ContractSource& src);
+  Status CreateSchema(const LoadedContract& lc, const ContractSource& src, bool deploy);
+  Status CheckWritable(const LoadedContract& lc, const std::string& table, int line);
   Status Install(const std::string& name, std::string_view source, const std::string& file,
                  const CallEnv& env, bool record, uint64_t budget);
   Status RunCalls(CompiledFunction& fn, const std::vector<Value>& args, const CallEnv& env);
@@ -181,6 +184,9 @@ void RequireFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   }
 }
 
+// A function that returns NULL (a stand-in that never runs).
+void NullFn(sqlite3_context* ctx, int, sqlite3_value**) { sqlite3_result_null(ctx); }
+
 // Binds v without copying: the caller keeps v alive until the statement is
 // reset and its bindings cleared.
 void BindStatic(sqlite3_stmt* s, int i, const Value& v) {
@@ -205,6 +211,114 @@ void BindStatic(sqlite3_stmt* s, int i, const Value& v) {
 
 void BindText(sqlite3_stmt* s, int i, const std::string& text) {
   sqlite3_bind_text64(s, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+// The deterministic date/time functions. The engine's connection calls
+// these wrappers in place of SQLite's own date, time, datetime, julianday,
+// unixepoch, strftime and timediff. A wrapper refuses arguments that would
+// read the clock or the host's time zone (DateTimeArgsReason: the error is
+// "<name>(): <reason>") and otherwise returns what SQLite's own function
+// gives for the same argument values, by evaluating "SELECT <name>(?1,
+// ...)" on a private in-memory connection of the same SQLite: results are
+// SQLite's, byte for byte. The connection and its statements (one per name
+// and argument count) are shared by the wrappers and freed with the last
+// of them (SQLite owns each wrapper's user data, so a wrapper that outlives
+// the engine stays valid).
+struct DateTimeShim {
+  Db conn;
+  std::map<std::pair<std::string, int>, Stmt> stmts;
+};
+
+struct DateTimeWrapper {
+  std::shared_ptr<DateTimeShim> shim;
+  std::string name;  // lowercase
+};
+
+void DateTimeFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* w = static_cast<DateTimeWrapper*>(sqlite3_user_data(ctx));
+  std::vector<std::optional<std::string_view>> texts;
+  texts.reserve(static_cast<size_t>(argc));
+  for (int i = 0; i < argc; ++i) {
+    // As SQLite reads the argument: numbers as numbers, TEXT and BLOB as
+    // NUL-terminated text (a BLOB read as bytes, so its value is untouched).
+    const char* p = nullptr;
+    size_t n = 0;
+    switch (sqlite3_value_type(argv[i])) {
+      case SQLITE_TEXT:
+        p = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
+        n = p ? std::strlen(p) : 0;
+        break;
+      case SQLITE_BLOB: {
+        p = static_cast<const char*>(sqlite3_value_blob(argv[i]));
+        n = static_cast<size_t>(sqlite3_value_bytes(argv[i]));
+        if (const void* nul = p ? std::memchr(p, 0, n) : nullptr) n = static_cast<size_t>(static_cast<const char*>(nul) - p);
+        if (!p) p = "";
+        break;
+      }
+      default:
+        break;
+    }
+    texts.push_back(p ? std::optional<std::string_view>(std::string_view(p, n)) : std::nullopt);
+  }
+  std::string reason = contract_internal::DateTimeArgsReason(w->name, texts);
+  if (!reason.empty()) {
+    std::string msg = w->name + "(): " + reason;
+    sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
+    return;
+  }
+  DateTimeShim& shim = *w->shim;
+  Stmt& stmt = shim.stmts[{w->name, argc}];
+  if (!stmt) {
+    std::string sql = "SELECT " + w->name + "(";
+    for (int i = 1; i <= argc; ++i) sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
+    sql += ")";
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(shim.conn.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw,
+                           nullptr) != SQLITE_OK) {
+      std::string msg = w->name + "(): " + sqlite3_errmsg(shim.conn.get());
+      shim.stmts.erase({w->name, argc});
+      sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
+      return;
+    }
+    stmt = Stmt(raw);
+  }
+  sqlite3_stmt* s = stmt.get();
+  for (int i = 0; i < argc; ++i) sqlite3_bind_value(s, i + 1, argv[i]);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    sqlite3_result_value(ctx, sqlite3_column_value(s, 0));
+  } else {
+    std::string msg = w->name + "(): " + sqlite3_errmsg(shim.conn.get());
+    sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+}
+
+void DeleteDateTimeWrapper(void* p) { delete static_cast<DateTimeWrapper*>(p); }
+
+// timediff takes exactly two arguments, as SQLite's (a call with another
+// count then fails to prepare, as it would without the wrapper); the
+// others any number.
+int DateTimeArity(std::string_view name) { return name == "timediff" ? 2 : -1; }
+
+// Installs the wrappers on db. On failure (no memory for the private
+// connection) the engine keeps the date/time functions denied
+// (Sandbox::date_time_checked), so SQLite's own never run in a contract.
+Status InstallDateTimeWrappers(sqlite3* db) {
+  AERGO_ASSIGN_OR_RETURN(Db conn, Db::Open(":memory:", true));
+  auto shim = std::make_shared<DateTimeShim>();
+  shim->conn = std::move(conn);
+  for (std::string_view name : contract_internal::kDateTimeFunctions) {
+    auto* w = new DateTimeWrapper{shim, std::string(name)};
+    // On failure SQLite calls the destructor itself.
+    int rc = sqlite3_create_function_v2(
+        db, w->name.c_str(), DateTimeArity(name), SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+        w, DateTimeFn, nullptr, nullptr, DeleteDateTimeWrapper);
+    if (rc != SQLITE_OK)
+      return IoError("install " + std::string(name) + "(): " + sqlite3_errmsg(db));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -476,6 +590,15 @@ std::string AppendWithoutRowid(const std::string& sql, const TableDdl& d) {
   return out;
 }
 
+// One statement prepared on db (the engine's own bookkeeping, outside the
+// sandbox).
+Result<Stmt> PrepareOn(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK)
+    return IoError(std::string(sql) + ": " + sqlite3_errmsg(db));
+  return Stmt(raw);
+}
+
 // Runs the first statement of sql on db; true if it succeeded.
 bool TryCreate(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* raw = nullptr;
@@ -524,10 +647,12 @@ Status ContractEngine::Impl::RunDdl(const LoadedContract& lc, const std::string&
 // any statement of the caller's connection is active). The result is
 // checked on the real table. Used by Install and CreateTables, so both
 // leave identical sqlite_master entries.
-Status ContractEngine::Impl::CreateSchema(const LoadedContract& lc, const ContractSource& src) {
+Status ContractEngine::Impl::CreateSchema(const LoadedContract& lc, const ContractSource& src,
+                                          bool deploy) {
   AERGO_RETURN_IF_ERROR(RefreshPlainTables());
   std::optional<Db> scratch;
   size_t next_table = 0;  // src.tables lists tables in DDL order
+  size_t next_index = 0;  // src.indexes likewise
   for (size_t i = 0; i < src.ddl.size(); ++i) {
     int line = src.ddl_lines[i];
     AERGO_ASSIGN_OR_RETURN(std::vector<SqlToken> tokens, TokenizeSql(src.ddl[i]));
@@ -551,6 +676,12 @@ Status ContractEngine::Impl::CreateSchema(const LoadedContract& lc, const Contra
           sqlite3_create_function_v2(opened.get(), "require", 2,
                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                      nullptr, RequireFn, nullptr, nullptr, nullptr);
+          // So that a table naming contract_owner() is tried here too and
+          // reaches the deploy checks (which refuse it), not the storage
+          // rule's fallback. Its value does not matter: nothing runs.
+          sqlite3_create_function_v2(opened.get(), "contract_owner", 0,
+                                     SQLITE_UTF8 | SQLITE_DIRECTONLY, nullptr, NullFn,
+                                     nullptr, nullptr, nullptr);
           scratch = std::move(opened);
         }
         // A statement the scratch database refuses is run as written: the
@@ -562,7 +693,22 @@ Status ContractEngine::Impl::CreateSchema(const LoadedContract& lc, const Contra
         }
       }
     }
+    std::string index;
+    if (second && !second->IsKeyword("table")) {
+      if (next_index >= src.indexes.size()) return Corrupt("contract source: index list mismatch");
+      index = lc.name + "." + src.indexes[next_index++];
+    }
     AERGO_RETURN_IF_ERROR(RunDdl(lc, sql, line));
+    if (deploy) {
+      std::string written = table;
+      if (!index.empty()) {  // the table the index is on
+        AERGO_ASSIGN_OR_RETURN(Stmt on, PrepareOn(db, "SELECT tbl_name FROM sqlite_master WHERE "
+                                                          "type = 'index' AND name = ?1"));
+        on.Bind(1, index);
+        if (on.Step() == SQLITE_ROW) written = on.Text(0);
+      }
+      if (!written.empty()) AERGO_RETURN_IF_ERROR(CheckWritable(lc, written, line));
+    }
     if (!table.empty()) {
       AERGO_ASSIGN_OR_RETURN(bool rowid_key, HasSeparateKeyIndex(db, table));
       if (rowid_key) {
@@ -573,6 +719,79 @@ Status ContractEngine::Impl::CreateSchema(const LoadedContract& lc, const Contra
       }
     }
     AERGO_RETURN_IF_ERROR(CheckColumns(lc, lc.file, line));
+  }
+  return Status::Ok();
+}
+
+// Deploy only (a state rebuilt from changes re-creates what was deployed):
+// refuses table features that deploy would accept but calls could not
+// write, naming the line of the statement that made them.
+//  - Generated columns: changes record and restore whole stored rows, and
+//    SQLite neither reports nor accepts a value for a generated column.
+//  - Foreign keys: the state's connections run with foreign_keys=OFF, so a
+//    REFERENCES clause would never be checked (and one naming another
+//    contract's table could never be, as that contract writes it).
+//  - Everything SQLite resolves only when a write is compiled — CHECK,
+//    DEFAULT, generated and index expressions and their functions and
+//    collations: an INSERT and an UPDATE of every column are prepared (not
+//    run) under the call sandbox, so an unknown or denied function, a
+//    function SQLite refuses there (contract_owner(), changes()) or an
+//    unknown collation fails the deploy with the reason the calls would
+//    give.
+Status ContractEngine::Impl::CheckWritable(const LoadedContract& lc, const std::string& table,
+                                           int line) {
+  std::string shown = StartsWith(table, lc.name + ".") ? table.substr(lc.name.size() + 1) : table;
+  auto fail = [&](Code code, const std::string& reason) {
+    return Status::Error(code, LineError(lc.file, line, "table '" + shown + "': " + reason));
+  };
+  std::vector<std::string> columns;
+  {
+    AERGO_ASSIGN_OR_RETURN(Stmt cols, PrepareOn(db, "SELECT name, hidden FROM pragma_table_xinfo(?1) ORDER BY cid"));
+    cols.Bind(1, table);
+    while (cols.Step() == SQLITE_ROW) {
+      if (cols.Int(1) != 0) {
+        return fail(Code::kInvalid,
+                    "column '" + cols.Text(0) +
+                        "' is a generated column, which contracts may not declare: blocks record "
+                        "and restore whole stored rows, and a generated column can be neither "
+                        "recorded nor written back");
+      }
+      columns.push_back(cols.Text(0));
+    }
+  }
+  {
+    AERGO_ASSIGN_OR_RETURN(Stmt fks, PrepareOn(db, "SELECT \"table\" FROM pragma_foreign_key_list(?1)"));
+    fks.Bind(1, table);
+    if (fks.Step() == SQLITE_ROW) {
+      std::string parent = fks.Text(0);
+      std::string own = lc.name + ".";
+      bool other = !StartsWith(AsciiLower(parent), own);
+      return fail(Code::kInvalid,
+                  "a foreign key (REFERENCES " + (other ? "'" + parent + "'" : "'" + parent.substr(own.size()) + "'") +
+                      ") is not allowed in contracts: the ledger state is written with foreign "
+                      "keys off, so it would never be checked" +
+                      (other ? std::string(", and '") + parent + "' is not a table of contract '" + lc.name +
+                                   "' (another contract's writes could never check it)"
+                             : std::string()));
+    }
+  }
+  std::string update = "UPDATE " + QuoteIdent(table) + " SET ";
+  for (size_t i = 0; i < columns.size(); ++i)
+    update += (i ? ", " : "") + QuoteIdent(columns[i]) + " = " + QuoteIdent(columns[i]);
+  for (const std::string& probe : {"INSERT INTO " + QuoteIdent(table) + " DEFAULT VALUES", update}) {
+    sqlite3_stmt* raw = nullptr;
+    int rc;
+    std::string err;
+    bool denied;
+    {
+      Scope scope(this, Mode::kCall, lc.name, lc.owner);
+      rc = sqlite3_prepare_v2(db, probe.c_str(), static_cast<int>(probe.size()), &raw, nullptr);
+      err = ErrorText();
+      denied = !denial.empty();
+    }
+    Stmt stmt(raw);
+    if (rc != SQLITE_OK)
+      return fail(denied ? Code::kDenied : Code::kInvalid, "calls could not write it: " + err);
   }
   return Status::Ok();
 }
@@ -597,7 +816,7 @@ Status ContractEngine::Impl::Install(const std::string& name, std::string_view s
   }
   LoadedContract lc = Describe(name, env.sender, file, src);
   Budget budget(this, step_budget);
-  AERGO_RETURN_IF_ERROR(CreateSchema(lc, src));
+  AERGO_RETURN_IF_ERROR(CreateSchema(lc, src, true));
   AERGO_ASSIGN_OR_RETURN(std::set<std::string> qualified, DottedTables());
   for (ContractFunction& f : src.functions) {
     CompiledFunction cf;
@@ -652,10 +871,22 @@ Status ContractEngine::Impl::RunCalls(CompiledFunction& fn, const std::vector<Va
       }
     }
     int rc;
+    reserved_rowid_table.clear();
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     }
     std::string err;
-    if (rc != SQLITE_DONE) err = ErrorText();
+    // A statement that stored the reserved rowid fails with that reason
+    // even if it failed later for another (a row after it may have got a
+    // random rowid), so every replay reports the same error.
+    if (!reserved_rowid_table.empty() && !budget_exceeded) {
+      std::string_view table = reserved_rowid_table;
+      if (StartsWith(table, prefix)) table.remove_prefix(prefix.size());
+      err = contract_internal::ReservedRowidError(table);
+      rc = SQLITE_ERROR;
+    } else if (rc != SQLITE_DONE) {
+      err = ErrorText();
+    }
+    reserved_rowid_table.clear();
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) return Failed(err);
@@ -672,7 +903,9 @@ ContractEngine::ContractEngine(sqlite3* db) : impl_(std::make_unique<Impl>(db)),
   sqlite3_create_function_v2(db, "contract_owner", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY,
                              static_cast<Sandbox*>(impl_.get()), &Sandbox::OwnerFn, nullptr,
                              nullptr, nullptr);
+  impl_->date_time_checked = InstallDateTimeWrappers(db).ok();
   sqlite3_set_authorizer(db, &Sandbox::Authorize, static_cast<Sandbox*>(impl_.get()));
+  sqlite3_update_hook(db, &Sandbox::RowidHook, static_cast<Sandbox*>(impl_.get()));
 }
 
 ContractEngine::~ContractEngine() {
@@ -680,7 +913,9 @@ ContractEngine::~ContractEngine() {
   impl_.reset();  // finalizes cached statements
   sqlite3_set_authorizer(db, nullptr, nullptr);
   sqlite3_progress_handler(db, 0, nullptr, nullptr);
-  // require() has no state and stays; contract_owner() points at the engine.
+  sqlite3_update_hook(db, nullptr, nullptr);
+  // require() and the date/time wrappers own their state and stay;
+  // contract_owner() points at the engine.
   sqlite3_create_function_v2(db, "contract_owner", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, nullptr,
                              nullptr, nullptr, nullptr, nullptr);
 }
@@ -739,7 +974,7 @@ Status ContractEngine::CreateTables(std::string_view name, std::string_view sour
     // The owner is not needed: contract_owner() cannot appear in DDL.
     LoadedContract lc = Describe(n, "", n + ".sql", *src);
     Impl::Budget budget(&im, step_budget_);
-    st = im.CreateSchema(lc, *src);
+    st = im.CreateSchema(lc, *src, false);
   }
   if (st.ok()) st = sp.Release();
   im.cache.erase(n);
@@ -819,6 +1054,9 @@ CallOutcome ContractEngine::Call(std::string_view contract, std::string_view fun
     st = im.RunCalls(**fn, args, env);
     out.steps = im.steps;
   }
+  // The caller's verdict on what the call wrote (the executor's write
+  // checks, which an interrupt alone cannot enforce on a call's last row).
+  if (st.ok() && call_check_) st = call_check_();
   if (st.ok()) st = im.RunSimple(im.sp_release, "RELEASE aergo_call");
   if (!st.ok()) {
     // The call's error is what is reported. If these fail, SQLite already

@@ -8,9 +8,11 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/codec.h"
 #include "core/contract.h"
@@ -20,11 +22,40 @@ namespace aergo::contract_internal {
 
 // Why SQL function `lower_name` (lowercase) may not be used in contracts or
 // queries, or nullptr when it may. The denylist: random, randomblob, the
-// date/time functions and CURRENT_* keywords, total_changes,
+// CURRENT_TIME/CURRENT_DATE/CURRENT_TIMESTAMP keywords, total_changes,
 // sqlite_version, sqlite_source_id, sqlite_compileoption_get/used,
-// sqlite_offset, load_extension. changes() and last_insert_rowid() are
-// allowed (the engine resets both at the start of every call).
+// sqlite_offset, load_extension, the libm-backed math functions.
+// changes() and last_insert_rowid() are allowed (the engine resets both at
+// the start of every call). The date/time functions are allowed on
+// arguments that do not read the clock (DateTimeArgsReason).
 const char* DeniedFunctionReason(std::string_view lower_name);
+
+// The date and time functions a contract may call with explicit
+// arguments: date, time, datetime, julianday, unixepoch, strftime and
+// timediff. The engine replaces them on its connection with wrappers that
+// check their arguments on every call (contract.cpp).
+inline constexpr std::string_view kDateTimeFunctions[] = {
+    "date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff"};
+bool IsDateTimeFunction(std::string_view lower_name);
+
+// Why calling date/time function `lower_name` with these arguments would
+// read the clock or the host's time zone, or "" when it would not. args:
+// per argument, its text when it is TEXT or BLOB (up to the first NUL byte,
+// as SQLite reads it), nullopt for numbers, NULL and, in the static check,
+// anything that is not a string literal. Refused, as SQLite 3.46 reads
+// them: no time value (date(), strftime('%Y')); a time value 'now',
+// 'subsec' or 'subsecond' (any case); a modifier 'localtime' or 'utc' (any
+// case). Time values: argument 0 (strftime: 1, after the format;
+// timediff: both); modifiers: the arguments after it. The reason names no
+// function: "'now' reads the clock; use :block_time".
+std::string DateTimeArgsReason(std::string_view lower_name,
+                               const std::vector<std::optional<std::string_view>>& args);
+
+// The error of a write that stores rowid 9223372036854775807 in rowid
+// table `table` (storage name): after that rowid SQLite picks new rowids at
+// random, so no call may store it.
+std::string ReservedRowidError(std::string_view table);
+inline constexpr sqlite3_int64 kReservedRowid = 9223372036854775807LL;
 
 // Built-in call parameters (:sender TEXT, :height INTEGER,
 // :block_time INTEGER, :txid TEXT); index into CallEnv order.
@@ -53,6 +84,13 @@ struct Sandbox {
   uint64_t steps = 0;  // VM steps counted by the progress handler
   uint64_t budget = 0;
   bool budget_exceeded = false;
+  // Set by RowidHook when a call stores kReservedRowid in a contract
+  // table: that table's storage name (the call then fails). Cleared by the
+  // engine before each statement of a call.
+  std::string reserved_rowid_table;
+  // Whether the engine's date/time wrappers are installed; if not, the
+  // date/time functions are denied (SQLite's own may read the clock).
+  bool date_time_checked = false;
 
   // sqlite3_set_authorizer callback; arg is the Sandbox.
   static int Authorize(void* arg, int action, const char* a3, const char* a4, const char* dbname,
@@ -61,6 +99,11 @@ struct Sandbox {
   static int Progress(void* arg);
   // contract_owner() SQL function; user data is the Sandbox.
   static void OwnerFn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+  // sqlite3_update_hook callback (rowid tables only; rowid = the row's
+  // rowid after the change); arg is the Sandbox. During kCall, notes an
+  // INSERT or UPDATE that stores kReservedRowid in a contract table.
+  static void RowidHook(void* arg, int op, const char* dbname, const char* table,
+                        sqlite3_int64 rowid);
 
   // Why the last failed prepare or step failed: the step budget, the
   // authorizer's reason, or SQLite's message.

@@ -19,9 +19,15 @@
 // rebuilt from row changes would assign different rowids);
 // parameters in DDL; non-deterministic functions in DDL (DEFAULT
 // (random()) and DEFAULT CURRENT_TIMESTAMP never reach the authorizer);
-// in functions, VACUUM (the authorizer never sees it) and any parameter
-// that is not :name with a declared or built-in name.
+// date/time calls whose literal arguments read the clock or the host's
+// time zone (date('now'), strftime('%Y'), datetime(x, 'localtime')),
+// anywhere; in functions, VACUUM (the authorizer never sees it) and any
+// parameter that is not :name with a declared or built-in name. What the
+// text does not show is checked by the engine: the sandbox when statements
+// are prepared, table features when a deploy creates its tables, and the
+// date/time wrappers and the rowid hook while calls run (contract.cpp).
 #include <cstring>
+#include <optional>
 
 #include "core/contract.h"
 #include "core/contract_internal.h"
@@ -103,6 +109,7 @@ class Parser {
   Result<std::string> Name(const char* what);
   Status AddName(const std::string& name, int line, bool index);
   Status CheckCommon(Span s) const;
+  Status CheckDateTimeCalls(Span s) const;
   Status CheckDdl(Span s) const;
   Status CheckFunctionStatement(Span s, const ContractFunction& fn) const;
 
@@ -308,6 +315,73 @@ Status Parser::CheckCommon(Span s) const {
                    "whole call)");
     }
   }
+  return CheckDateTimeCalls(s);
+}
+
+namespace {
+
+// The value of a string literal token: quotes removed, '' undone.
+std::string StringValue(const SqlToken& t) {
+  std::string out;
+  std::string_view body = t.text.substr(1, t.text.size() >= 2 ? t.text.size() - 2 : 0);
+  for (size_t i = 0; i < body.size(); ++i) {
+    out.push_back(body[i]);
+    if (body[i] == '\'' && i + 1 < body.size() && body[i + 1] == '\'') ++i;
+  }
+  return out;
+}
+
+}  // namespace
+
+// Date/time calls whose literal arguments read the clock or the host's time
+// zone (DateTimeArgsReason). Arguments computed at run time are checked by
+// the engine's wrappers when the call runs.
+Status Parser::CheckDateTimeCalls(Span s) const {
+  for (size_t k = s.first; k + 1 <= s.last; ++k) {
+    const SqlToken& t = Sig(k);
+    if (!t.IsIdent() || !Sig(k + 1).IsPunct("(")) continue;
+    // `x.date(` is not a call of the built-in; `TABLE date (` names a table.
+    if (k > s.first && (Sig(k - 1).IsPunct(".") || Sig(k - 1).IsKeyword("table") ||
+                        Sig(k - 1).IsKeyword("references") || Sig(k - 1).IsKeyword("on") ||
+                        Sig(k - 1).IsKeyword("exists") || Sig(k - 1).IsKeyword("into") ||
+                        Sig(k - 1).IsKeyword("index")))
+      continue;
+    std::string name = AsciiLower(IdentValue(t));
+    if (!contract_internal::IsDateTimeFunction(name)) continue;
+    // The arguments: split on "," at depth 1 up to the matching ")".
+    std::vector<std::optional<std::string>> texts;
+    std::vector<std::optional<std::string_view>> args;
+    int depth = 0;
+    size_t arg_start = k + 2, j = k + 1;
+    bool empty = true;
+    auto close_arg = [&](size_t end) {  // [arg_start, end)
+      if (end == arg_start + 1 && Sig(arg_start).kind == SqlToken::Kind::kString)
+        texts.emplace_back(StringValue(Sig(arg_start)));
+      else
+        texts.emplace_back(std::nullopt);
+    };
+    for (; j <= s.last; ++j) {
+      const SqlToken& a = Sig(j);
+      if (a.IsPunct("(")) {
+        ++depth;
+        continue;
+      }
+      if (a.IsPunct(")") && --depth == 0) break;
+      if (depth == 1 && a.IsPunct(",")) {
+        close_arg(j);
+        arg_start = j + 1;
+        continue;
+      }
+      empty = false;
+    }
+    if (j > s.last) continue;  // unbalanced: SQLite reports it
+    if (!empty || !texts.empty()) close_arg(j);
+    for (const auto& text : texts) args.emplace_back(text ? std::optional<std::string_view>(*text) : std::nullopt);
+    std::string reason = contract_internal::DateTimeArgsReason(name, args);
+    if (!reason.empty())
+      return Error(t.line, "function " + name + "() is not allowed in contracts: not deterministic (" +
+                               reason + ")");
+  }
   return Status::Ok();
 }
 
@@ -322,16 +396,30 @@ Status Parser::CheckDdl(Span s) const {
     if (t.kind == SqlToken::Kind::kParam) {
       return Error(t.line, "parameters are not allowed in table and index definitions");
     }
-    if (t.kind != SqlToken::Kind::kIdent) continue;
-    std::string name = AsciiLower(t.text);
+    if (!t.IsIdent()) continue;
+    std::string name = AsciiLower(IdentValue(t));
     // A name right after TABLE / REFERENCES / ON / EXISTS is a table, even
     // when a column list follows: `CREATE TABLE log (...)` calls nothing.
     bool names_table = k > s.first && (Sig(k - 1).IsKeyword("table") ||
                                        Sig(k - 1).IsKeyword("references") ||
                                        Sig(k - 1).IsKeyword("on") || Sig(k - 1).IsKeyword("exists"));
     bool call = !names_table && k + 1 <= s.last && Sig(k + 1).IsPunct("(");
-    bool keyword = name.rfind("current_", 0) == 0;  // CURRENT_TIME and friends
+    // CURRENT_TIME and friends (bare keywords; "current_time" quoted is a
+    // column name)
+    bool keyword = t.kind == SqlToken::Kind::kIdent && name.rfind("current_", 0) == 0;
     const char* reason = DeniedFunctionReason(name);
+    // changes() in a CHECK, DEFAULT or index expression would read the
+    // count of whatever statement ran before the write, which the engine
+    // resets only for functions that call changes() themselves.
+    if (call && name == "changes")
+      return Error(t.line, "function changes() is not allowed in table and index definitions: "
+                           "not deterministic (it counts the rows of the statement before the write)");
+    // contract_owner() is DIRECTONLY: SQLite refuses it in a schema read
+    // back from disk, though the connection that created the table would
+    // still run it.
+    if (call && name == "contract_owner")
+      return Error(t.line, "function contract_owner() is not allowed in table and index "
+                           "definitions: only in contract functions");
     if (reason && (call || keyword)) {
       return Error(t.line, (keyword && !call ? std::string(t.text) : "function " + name + "()") +
                                " is not allowed in contracts: " + reason);

@@ -19,6 +19,7 @@
 // and again when SQLite re-prepares a statement after a schema change —
 // inside sqlite3_step — so the engine keeps the mode set while stepping.
 // VACUUM never reaches the authorizer; the parser rejects it.
+#include <cstring>
 #include <map>
 
 #include "core/contract_internal.h"
@@ -42,12 +43,8 @@ const char* DeniedFunctionReason(std::string_view name) {
   static constexpr Entry kDenied[] = {
       {"random", "not deterministic"},
       {"randomblob", "not deterministic"},
-      {"date", kClock},
-      {"time", kClock},
-      {"datetime", kClock},
-      {"julianday", kClock},
-      {"strftime", kClock},
-      {"unixepoch", kClock},
+      // date, time, datetime, julianday, strftime, unixepoch and timediff
+      // are allowed on explicit arguments (DateTimeArgsReason).
       {"current_time", kClock},
       {"current_date", kClock},
       {"current_timestamp", kClock},
@@ -72,6 +69,70 @@ const char* DeniedFunctionReason(std::string_view name) {
     if (name == e.name) return e.reason;
   }
   return nullptr;
+}
+
+bool IsDateTimeFunction(std::string_view name) {
+  for (std::string_view f : kDateTimeFunctions) {
+    if (name == f) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// ASCII case-insensitive equality (SQLite's sqlite3_stricmp on the text).
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// SQLite 3.46's date.c: isDate() reads the clock for no arguments, and
+// parseDateOrTime() for the time values "now", "subsec" and "subsecond";
+// parseModifier() calls the C library's localtime() for "localtime" and
+// "utc". Every comparison is sqlite3_stricmp on the NUL-terminated text.
+std::string DateTimeArgsReason(std::string_view name,
+                               const std::vector<std::optional<std::string_view>>& args) {
+  size_t first = name == "strftime" ? 1 : 0;           // the first time value
+  size_t values = name == "timediff" ? 2 : 1;          // how many time values
+  if (args.size() <= first) return "without a time value it reads the clock; use :block_time";
+  for (size_t i = first; i < args.size(); ++i) {
+    if (!args[i]) continue;
+    std::string_view text = *args[i];
+    if (i < first + values) {
+      for (std::string_view now : {"now", "subsec", "subsecond"}) {
+        if (EqualsNoCase(text, now))
+          return "'" + std::string(text) + "' reads the clock; use :block_time";
+      }
+    } else {
+      for (std::string_view zone : {"localtime", "utc"}) {
+        if (EqualsNoCase(text, zone))
+          return "the modifier '" + std::string(text) + "' depends on the host's time zone";
+      }
+    }
+  }
+  return "";
+}
+
+std::string ReservedRowidError(std::string_view table) {
+  return "rowid " + std::to_string(kReservedRowid) + " is reserved (table '" + std::string(table) +
+         "'): after it SQLite picks rowids at random";
+}
+
+void Sandbox::RowidHook(void* arg, int op, const char* dbname, const char* table,
+                        sqlite3_int64 rowid) {
+  if (rowid != kReservedRowid || op == SQLITE_DELETE) return;
+  auto* im = static_cast<Sandbox*>(arg);
+  if (im->mode != SandboxMode::kCall || !im->reserved_rowid_table.empty()) return;
+  if (std::string_view(dbname) != "main" || std::strchr(table, '.') == nullptr) return;
+  im->reserved_rowid_table = table;
 }
 
 int Sandbox::Authorize(void* arg, int action, const char* a3, const char* a4, const char* dbname,
@@ -117,9 +178,12 @@ std::string Sandbox::Verdict(int action, std::string_view a3, std::string_view a
       if (a3 == "sqlite_master" && (a4 == "ROWID" || mode == SandboxMode::kDeploy)) return "";
       return ReadVerdict(a3, a4, no_db);
     case SQLITE_FUNCTION: {
-      const char* why = DeniedFunctionReason(AsciiLower(a4));
+      std::string name = AsciiLower(a4);
+      const char* why = DeniedFunctionReason(name);
+      if (!why && !date_time_checked && IsDateTimeFunction(name))
+        why = "not deterministic (reads the clock; its checked replacement is not installed)";
       if (!why) return "";
-      return "function " + AsciiLower(a4) + "() is not allowed in " + where + ": " + why;
+      return "function " + name + "() is not allowed in " + where + ": " + why;
     }
     case SQLITE_INSERT:
     case SQLITE_UPDATE:

@@ -319,8 +319,8 @@ TEST_F(ContractEngineTest, SandboxRejectsAtDeployNamingTheLine) {
   const Case cases[] = {
       {"SELECT random()", "function random() is not allowed in contracts: not deterministic"},
       {"SELECT datetime('now')",
-       "function datetime() is not allowed in contracts: not deterministic (reads the clock; use "
-       ":block_time)"},
+       "function datetime() is not allowed in contracts: not deterministic ('now' reads the clock; "
+       "use :block_time)"},
       {"SELECT total_changes()",
        "function total_changes() is not allowed in contracts: not deterministic (depends on the "
        "connection's history)"},
@@ -940,6 +940,342 @@ TEST_F(ContractStorage, DropTablesRemovesExactlyOneContract) {
   // Tables created again from the recorded source work like deployed ones.
   ASSERT_TRUE(engine_->CreateTables("mixed", kMixedContract).ok());
   EXPECT_EQ(Schema(db_, "mixed").size(), 7u);
+}
+
+// ---- deploy checks that agree with run time; date/time; the reserved rowid ----
+
+class ContractDeterminism : public ContractStorage {
+ protected:
+  // Deploys `src` as contract `name`, expecting failure; returns the error
+  // and checks that nothing of it was created.
+  std::string DeployError(const std::string& name, const std::string& src) {
+    CallOutcome out = engine_->Deploy(name, src, env_);
+    EXPECT_FALSE(out.ok) << src;
+    EXPECT_TRUE(Schema(db_, name).empty()) << src;
+    Status st = engine_->Validate(name, src, name + ".sql");
+    EXPECT_EQ(st.message(), out.error) << "Validate and Deploy agree";
+    return out.error;
+  }
+  // The display text of `expr` evaluated by SQLite's own functions on a
+  // connection without an engine: typeof and quote, so types and bytes
+  // count.
+  static std::string Plain(const std::string& expr) {
+    auto db = Db::Open(":memory:", true);
+    EXPECT_TRUE(db.ok());
+    auto s = db->Prepare("SELECT typeof(" + expr + ") || ':' || quote(" + expr + ")");
+    EXPECT_TRUE(s.ok()) << expr;
+    if (!s.ok() || s->Step() != SQLITE_ROW) return "(failed)";
+    return s->Text(0);
+  }
+};
+
+// A deploy refuses each table feature that calls could not write, naming
+// the file, the line and the reason; nothing of the contract is created.
+TEST_F(ContractDeterminism, TableFeaturesCallsCannotWriteAreRefusedAtDeploy) {
+  ASSERT_TRUE(engine_->Deploy("other", "CREATE TABLE t (k TEXT PRIMARY KEY);", env_).ok);
+  struct Case {
+    std::string ddl;  // line 2 of the contract
+    std::string error;
+  };
+  const std::string generated =
+      "' is a generated column, which contracts may not declare: blocks record and restore whole "
+      "stored rows, and a generated column can be neither recorded nor written back";
+  const std::string fk =
+      ") is not allowed in contracts: the ledger state is written with foreign keys off, so it "
+      "would never be checked";
+  const Case cases[] = {
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, w AS (v || 'x'));",
+       "c.sql:2: table 't': column 'w" + generated},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, w TEXT GENERATED ALWAYS AS (v || 'x') STORED);",
+       "c.sql:2: table 't': column 'w" + generated},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, w GENERATED ALWAYS AS (upper(v)) VIRTUAL);",
+       "c.sql:2: table 't': column 'w" + generated},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, o TEXT REFERENCES a(k));",
+       "c.sql:2: table 't': a foreign key (REFERENCES 'a'" + fk},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, o TEXT REFERENCES \"other.t\"(k));",
+       "c.sql:2: table 't': a foreign key (REFERENCES 'other.t'" + fk +
+           ", and 'other.t' is not a table of contract 'c' (another contract's writes could "
+           "never check it)"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, o TEXT, FOREIGN KEY (o) REFERENCES a(k));",
+       "c.sql:2: table 't': a foreign key (REFERENCES 'a'" + fk},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY CHECK (nosuch(v)));", "c.sql:2: no such function: nosuch"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY CHECK (v <> contract_owner()));",
+       "c.sql:2: function contract_owner() is not allowed in table and index definitions: only in "
+       "contract functions"},
+      {"CREATE TABLE t (v INTEGER PRIMARY KEY CHECK (v > changes()));",
+       "c.sql:2: function changes() is not allowed in table and index definitions: not "
+       "deterministic (it counts the rows of the statement before the write)"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, n DEFAULT (\"random\"()));",
+       "c.sql:2: function random() is not allowed in contracts: not deterministic"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, n DEFAULT (nosuch()));",
+       "c.sql:2: table 't': calls could not write it: unknown function: nosuch()"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY CHECK (v COLLATE nosuch = 'a'));",
+       "c.sql:2: table 't': calls could not write it: no such collation sequence: nosuch"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY COLLATE nosuch);",
+       "c.sql:2: no such collation sequence: nosuch"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY, at TEXT DEFAULT CURRENT_TIMESTAMP);",
+       "c.sql:2: CURRENT_TIMESTAMP is not allowed in contracts: not deterministic (reads the "
+       "clock; use :block_time)"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY CHECK (v < random()));",
+       "c.sql:2: function random() is not allowed in contracts: not deterministic"},
+      {"CREATE TABLE t (v TEXT PRIMARY KEY CHECK (\"sqlite_version\"() > v));",
+       "c.sql:2: function sqlite_version() is not allowed in contracts: not deterministic "
+       "(depends on the SQLite build)"},
+  };
+  for (const Case& c : cases) {
+    std::string src = "CREATE TABLE a (k TEXT PRIMARY KEY);\n" + c.ddl +
+                      "\nCREATE FUNCTION f() AS SELECT 1; END;";
+    EXPECT_EQ(DeployError("c", src), c.error) << c.ddl;
+  }
+  // Index expressions: the index's line is named.
+  const Case indexes[] = {
+      {"CREATE INDEX ai ON a (nosuch(k));", "c.sql:2: no such function: nosuch"},
+      {"CREATE INDEX ai ON a (\"randomblob\"(4));",
+       "c.sql:2: function randomblob() is not allowed in contracts: not deterministic"},
+      {"CREATE INDEX ai ON a (k) WHERE \"total_changes\"() > 0;",
+       "c.sql:2: function total_changes() is not allowed in contracts: not deterministic "
+       "(depends on the connection's history)"},
+      {"CREATE INDEX ai ON a (k COLLATE nosuch);", "c.sql:2: no such collation sequence: nosuch"},
+      {"CREATE INDEX ai ON a (date(k, 'localtime'));",
+       "c.sql:2: function date() is not allowed in contracts: not deterministic (the modifier "
+       "'localtime' depends on the host's time zone)"},
+  };
+  for (const Case& c : indexes) {
+    std::string src = "CREATE TABLE a (k TEXT PRIMARY KEY);\n" + c.ddl;
+    EXPECT_EQ(DeployError("c", src), c.error) << c.ddl;
+  }
+  EXPECT_EQ(*engine_->Contracts(), std::vector<std::string>{"other"});
+  // What calls can write still deploys: CHECK and DEFAULT with allowed
+  // functions, indexes on expressions, explicit collations.
+  const char* fine =
+      "CREATE TABLE a (k TEXT PRIMARY KEY COLLATE NOCASE, n INTEGER DEFAULT (abs(-3)) "
+      "CHECK (n >= 0 AND require(length(k) > 0, 'empty key')), "
+      "d TEXT DEFAULT (date(0, 'unixepoch')) CHECK (d IS NULL OR date(d) IS NOT NULL));\n"
+      "CREATE INDEX ad ON a (lower(k), strftime('%Y', d));\n"
+      "CREATE FUNCTION put(k TEXT) AS INSERT INTO a (k) VALUES (:k); END;";
+  CallOutcome ok = engine_->Deploy("fine", fine, env_);
+  ASSERT_TRUE(ok.ok) << ok.error;
+  CallOutcome put = engine_->Call("fine", "put", {Value::Text("x")}, env_);
+  ASSERT_TRUE(put.ok) << put.error;
+  EXPECT_EQ(Rows("SELECT k, n, d FROM fine.a"), "x|3|1970-01-01");
+}
+
+// CreateTables (a state rebuilt from recorded changes) does not judge:
+// it re-creates what a deploy once accepted.
+TEST_F(ContractDeterminism, CreateTablesDoesNotApplyDeployChecks) {
+  const char* src = "CREATE TABLE t (v TEXT PRIMARY KEY, o TEXT REFERENCES t(v));";
+  EXPECT_FALSE(engine_->Deploy("c", src, env_).ok);
+  EXPECT_TRUE(engine_->CreateTables("c", src).ok());
+}
+
+// Date/time functions on explicit arguments give exactly what SQLite's own
+// give, in contracts and queries.
+TEST_F(ContractDeterminism, DateTimeOnExplicitArgumentsMatchesSQLite) {
+  const std::vector<std::string> exprs = {
+      "strftime('%Y', 1700000000, 'unixepoch')",
+      "strftime('%Y-%m-%d %H:%M:%f %j %w %s', 1700000000.123, 'unixepoch')",
+      "strftime('now', 0)",
+      "date(1700000000, 'unixepoch', '+1 month', 'start of month')",
+      "time('12:34:56.789', '+90 minutes')",
+      "datetime(1700000000.5, 'unixepoch', 'subsec')",
+      "datetime('2024-02-31')",
+      "julianday('2024-01-01')",
+      "julianday(2460310.5, 'julianday')",
+      "unixepoch('2024-01-01 00:00:00')",
+      "unixepoch(1700000000, 'auto')",
+      "timediff('2024-03-01', '2024-02-01 12:00:00')",
+      "date('not a date')",
+      "date(NULL)",
+      "date('2024-01-01', 'nonsense')",
+      "strftime(NULL, 0)",
+      "datetime(CAST('2024-05-06' AS BLOB))",
+  };
+  std::string src = "CREATE TABLE r (i INTEGER PRIMARY KEY, v);\nCREATE FUNCTION f() AS\n";
+  for (size_t i = 0; i < exprs.size(); ++i)
+    src += "  INSERT INTO r VALUES (" + std::to_string(i) + ", " + exprs[i] + ");\n";
+  src += "END;";
+  ASSERT_TRUE(engine_->Deploy("d", src, env_).ok);
+  CallOutcome out = engine_->Call("d", "f", {}, env_);
+  ASSERT_TRUE(out.ok) << out.error;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    std::string want = Plain(exprs[i]);
+    EXPECT_EQ(Rows("SELECT typeof(v) || ':' || quote(v) FROM d.r WHERE i = " + std::to_string(i)), want)
+        << exprs[i];
+    EXPECT_EQ(Rows("SELECT typeof(" + exprs[i] + ") || ':' || quote(" + exprs[i] + ")"), want)
+        << "query: " << exprs[i];
+  }
+  EXPECT_EQ(Plain("strftime('%Y', 1700000000, 'unixepoch')"), "text:'2023'");
+  // With :block_time, the way to read time (docs/design.md §6).
+  const char* year =
+      "CREATE TABLE y (k INTEGER PRIMARY KEY, year TEXT);\n"
+      "CREATE FUNCTION f() AS INSERT INTO y VALUES (1, strftime('%Y', :block_time, 'unixepoch')); END;";
+  ASSERT_TRUE(engine_->Deploy("y", year, env_).ok);
+  CallEnv env = env_;
+  env.block_time = 1700000000;
+  out = engine_->Call("y", "f", {}, env);
+  ASSERT_TRUE(out.ok) << out.error;
+  EXPECT_EQ(Rows("SELECT year FROM y.y"), "2023");
+}
+
+// Literal arguments that read the clock or the host's time zone are
+// refused at deploy, naming the line.
+TEST_F(ContractDeterminism, DateTimeClockReadsAreRefusedAtDeploy) {
+  const std::string clock = "reads the clock; use :block_time)";
+  struct Case {
+    const char* expr;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"date()", "function date() is not allowed in contracts: not deterministic (without a time value it " + clock},
+      {"julianday()", "function julianday() is not allowed in contracts: not deterministic (without a time value it " + clock},
+      {"strftime('%Y')", "function strftime() is not allowed in contracts: not deterministic (without a time value it " + clock},
+      {"datetime('now')", "function datetime() is not allowed in contracts: not deterministic ('now' " + clock},
+      {"unixepoch('NoW', 'subsec')", "function unixepoch() is not allowed in contracts: not deterministic ('NoW' " + clock},
+      {"time('subsec')", "function time() is not allowed in contracts: not deterministic ('subsec' " + clock},
+      {"strftime('%s', 'subsecond')", "function strftime() is not allowed in contracts: not deterministic ('subsecond' " + clock},
+      {"timediff('2024-01-01', 'now')", "function timediff() is not allowed in contracts: not deterministic ('now' " + clock},
+      {"date(:block_time, 'unixepoch', 'localtime')",
+       "function date() is not allowed in contracts: not deterministic (the modifier "
+       "'localtime' depends on the host's time zone)"},
+      {"DateTime(0, 'UTC')",
+       "function datetime() is not allowed in contracts: not deterministic (the modifier 'UTC' "
+       "depends on the host's time zone)"},
+      {"upper(date(length(date('now'))))", "function date() is not allowed in contracts: not deterministic ('now' " + clock},
+      {"CURRENT_DATE",
+       "function current_date() is not allowed in contracts: not deterministic (reads the clock; "
+       "use :block_time)"},
+  };
+  for (const Case& c : cases) {
+    std::string src = "CREATE TABLE r (i INTEGER PRIMARY KEY, v);\nCREATE FUNCTION f() AS\n  SELECT 1;\n  "
+                      "INSERT INTO r VALUES (1, " + std::string(c.expr) + ");\nEND;";
+    EXPECT_EQ(DeployError("c", src), "c.sql:4: " + c.error) << c.expr;
+  }
+  const Case ddl[] = {
+      {"CREATE TABLE t (k TEXT PRIMARY KEY, at TEXT DEFAULT (datetime('now')));",
+       "function datetime() is not allowed in contracts: not deterministic ('now' " + clock},
+      {"CREATE TABLE t (k TEXT PRIMARY KEY CHECK (k < date()));",
+       "function date() is not allowed in contracts: not deterministic (without a time value it " + clock},
+  };
+  for (const Case& c : ddl) {
+    std::string src = std::string("\n") + c.expr;
+    EXPECT_EQ(DeployError("c", src), "c.sql:2: " + c.error) << c.expr;
+  }
+  // A literal 'now' that is no time value is harmless.
+  EXPECT_TRUE(engine_->Validate("c", "CREATE FUNCTION f() AS SELECT strftime('now', 0), date(0, 'now'); END;", "c.sql").ok());
+}
+
+// Arguments computed at run time are checked when the call runs: the call
+// fails with the function's reason and changes nothing.
+TEST_F(ContractDeterminism, DateTimeClockReadsFailTheCall) {
+  const char* src =
+      "CREATE TABLE r (i INTEGER PRIMARY KEY, v);\n"
+      "CREATE TABLE c (k TEXT PRIMARY KEY CHECK (date(k) IS NOT NULL OR k = 'x'));\n"
+      "CREATE FUNCTION at(v TEXT) AS INSERT INTO r VALUES (1, date(:v)); END;\n"
+      "CREATE FUNCTION mod(m TEXT) AS INSERT INTO r VALUES (2, datetime(0, 'unixepoch', :m)); END;\n"
+      "CREATE FUNCTION blob(b BLOB) AS INSERT INTO r VALUES (3, julianday(:b)); END;\n"
+      "CREATE FUNCTION spelled() AS INSERT INTO r VALUES (4, strftime('%Y', 'n' || 'ow')); END;\n"
+      "CREATE FUNCTION checked(k TEXT) AS INSERT INTO c VALUES (:k); END;\n"
+      "CREATE FUNCTION diff(a TEXT) AS INSERT INTO r VALUES (5, timediff('2024-01-01', :a)); END;";
+  CallOutcome deployed = engine_->Deploy("d", src, env_);
+  ASSERT_TRUE(deployed.ok) << deployed.error;
+  const std::string clock = "reads the clock; use :block_time";
+  struct Case {
+    const char* fn;
+    Value arg;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"at", Value::Text("now"), "date(): 'now' " + clock},
+      {"at", Value::Text("NOW"), "date(): 'NOW' " + clock},
+      {"at", Value::Text("Subsec"), "date(): 'Subsec' " + clock},
+      {"mod", Value::Text("localtime"), "datetime(): the modifier 'localtime' depends on the host's time zone"},
+      {"mod", Value::Text("utc"), "datetime(): the modifier 'utc' depends on the host's time zone"},
+      {"blob", Value::Blob("now"), "julianday(): 'now' " + clock},
+      {"blob", Value::Blob(std::string("now\0tail", 8)), "julianday(): 'now' " + clock},
+      {"spelled", Value::Null(), "strftime(): 'now' " + clock},
+      {"checked", Value::Text("now"), "date(): 'now' " + clock},
+      {"diff", Value::Text("now"), "timediff(): 'now' " + clock},
+  };
+  for (const Case& c : cases) {
+    std::vector<Value> args;
+    if (c.arg.type != Value::Type::kNull) args.push_back(c.arg);
+    CallOutcome out = engine_->Call("d", c.fn, args, env_);
+    EXPECT_FALSE(out.ok) << c.fn;
+    EXPECT_EQ(out.error, c.error) << c.fn;
+  }
+  EXPECT_EQ(Rows("SELECT count(*) FROM d.r"), "0");
+  EXPECT_EQ(Rows("SELECT count(*) FROM d.c"), "0");
+  // The same functions on other values run.
+  ASSERT_TRUE(engine_->Call("d", "at", {Value::Text("2024-02-30")}, env_).ok);
+  ASSERT_TRUE(engine_->Call("d", "mod", {Value::Text("+1 day")}, env_).ok);
+  ASSERT_TRUE(engine_->Call("d", "blob", {Value::Blob("now ")}, env_).ok);
+  ASSERT_TRUE(engine_->Call("d", "checked", {Value::Text("x")}, env_).ok);
+  EXPECT_EQ(Rows("SELECT i, v FROM d.r ORDER BY i"), "1|2024-03-01;2|1970-01-02 00:00:00;3|NULL");
+  // Queries are checked the same way.
+  EXPECT_EQ(Rows("SELECT date('now')"), "error: query: date(): 'now' " + clock);
+  EXPECT_EQ(Rows("SELECT strftime('%Y', 'n' || 'ow')"), "error: query: strftime(): 'now' " + clock);
+  EXPECT_EQ(Rows("SELECT datetime(0, 'unixepoch', 'local' || 'time')"),
+            "error: query: datetime(): the modifier 'localtime' depends on the host's time zone");
+  EXPECT_EQ(Rows("SELECT CURRENT_TIMESTAMP"),
+            "error: function current_timestamp() is not allowed in queries: not deterministic "
+            "(reads the clock; use :block_time)");
+  EXPECT_EQ(Rows("SELECT date(0, 'unixepoch')"), "1970-01-01");
+}
+
+// A rowid table never gets rowid 9223372036854775807: a call that would
+// store it fails, so SQLite never has to pick a random rowid.
+TEST_F(ContractDeterminism, ReservedRowidFailsTheCall) {
+  const char* src =
+      "CREATE TABLE n (id INTEGER PRIMARY KEY, body TEXT);\n"
+      "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER);\n"
+      "CREATE TABLE i (k INT PRIMARY KEY);\n"
+      "CREATE FUNCTION put(id INTEGER) AS INSERT INTO n VALUES (:id, 'put'); END;\n"
+      "CREATE FUNCTION add() AS INSERT INTO n (body) VALUES ('add'); END;\n"
+      "CREATE FUNCTION move(a INTEGER, b INTEGER) AS UPDATE n SET id = :b WHERE id = :a; END;\n"
+      "CREATE FUNCTION two(id INTEGER) AS\n"
+      "  INSERT INTO n (body) VALUES ('first');\n"
+      "  INSERT INTO n VALUES (:id, 'max'), (NULL, 'after');\n"
+      "END;\n"
+      "CREATE FUNCTION upsert(id INTEGER) AS\n"
+      "  INSERT INTO n VALUES (1, 'u') ON CONFLICT (id) DO UPDATE SET id = :id;\n"
+      "END;\n"
+      "CREATE FUNCTION other(v INTEGER) AS INSERT INTO kv VALUES ('k', :v); INSERT INTO i VALUES (:v); END;";
+  CallOutcome deployed = engine_->Deploy("r", src, env_);
+  ASSERT_TRUE(deployed.ok) << deployed.error;
+  const std::string reserved =
+      "rowid 9223372036854775807 is reserved (table 'n'): after it SQLite picks rowids at random";
+  const Value max = Value::Integer(9223372036854775807LL);
+  const Value below = Value::Integer(9223372036854775806LL);
+  auto call = [&](const char* fn, std::vector<Value> args) { return engine_->Call("r", fn, args, env_); };
+
+  CallOutcome out = call("put", {max});
+  EXPECT_FALSE(out.ok);
+  EXPECT_EQ(out.error, reserved);
+  EXPECT_EQ(Rows("SELECT count(*) FROM r.n"), "0");
+  out = call("two", {max});
+  EXPECT_EQ(out.error, reserved);
+  EXPECT_EQ(Rows("SELECT count(*) FROM r.n"), "0") << "the whole call is undone";
+
+  ASSERT_TRUE(call("put", {Value::Integer(1)}).ok);
+  out = call("move", {Value::Integer(1), max});
+  EXPECT_EQ(out.error, reserved);
+  out = call("upsert", {max});
+  EXPECT_EQ(out.error, reserved);
+  EXPECT_EQ(Rows("SELECT id, body FROM r.n"), "1|put");
+
+  // The largest other rowid is fine; the next automatic one would be the
+  // reserved one, so that insert fails too (instead of a random rowid).
+  ASSERT_TRUE(call("put", {below}).ok);
+  out = call("add", {});
+  EXPECT_EQ(out.error, reserved);
+  EXPECT_EQ(Rows("SELECT id FROM r.n ORDER BY id"), "1;9223372036854775806");
+
+  // The value itself is fine anywhere but in a rowid: a column, or an INT
+  // PRIMARY KEY (stored WITHOUT ROWID).
+  out = call("other", {max});
+  ASSERT_TRUE(out.ok) << out.error;
+  EXPECT_EQ(Rows("SELECT v FROM r.kv"), "9223372036854775807");
+  EXPECT_EQ(Rows("SELECT k FROM r.i"), "9223372036854775807");
 }
 
 }  // namespace
