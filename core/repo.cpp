@@ -469,6 +469,11 @@ Result<Hash32> Repository::Resolve(const std::string& rev) {
   size_t i = 0;
   while (i < suffix.size()) {
     char op = suffix[i++];
+    // Only ~ and ^ chain: "master~1@1" or "HEAD^x" is no revision (not
+    // HEAD^1 read past a character it does not know).
+    if (op != '~' && op != '^')
+      return Invalid("invalid revision '" + rev + "': unexpected '" + std::string(1, op) +
+                     "' (suffixes are ~N and ^N; <ref>@<height> comes first)");
     size_t j = i;
     while (j < suffix.size() && std::isdigit(static_cast<unsigned char>(suffix[j]))) ++j;
     std::string digits = suffix.substr(i, j - i);

@@ -80,6 +80,14 @@ TEST_F(RevisionTest, SkippedHeightsAreNotFoundLikePastTheHead) {
       EXPECT_EQ(repo_->Resolve(rev + "~1").status().code(), Code::kNotFound) << rev;
     }
   }
+  // @ after a suffix is no revision (it used to be read as ^).
+  for (const std::string rev : {"master^2@3", "master~1@1", "HEAD~x", "HEAD^2a"}) {
+    auto r = repo_->Resolve(rev);
+    ASSERT_FALSE(r.ok()) << rev << " resolved to " << ToHex(*r);
+    EXPECT_EQ(r.status().code(), Code::kInvalid) << rev;
+    EXPECT_NE(r.status().message().find("invalid revision '" + rev + "': unexpected"), std::string::npos)
+        << r.status().message();
+  }
   // The blocks of the skipped heights are on the second parent's chain.
   EXPECT_EQ(ResolveOk("tall@4"), tall_[4]);
 }
