@@ -26,6 +26,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -186,6 +187,11 @@ class ContractEngine {
   // loads from the state's "aergo.settings" on first use and applies to
   // every call. Null until then.
   sqlite3* db() const { return db_; }
+
+  // Consulted by Call after the function's last statement, before the
+  // call's savepoint is released: an error fails the call (rolled back)
+  // with its message. Unset (empty) by default.
+  void set_call_check(std::function<Status()> check) { call_check_ = std::move(check); }
   const ChainParams* chain_params() const { return chain_params_ ? &*chain_params_ : nullptr; }
   void set_chain_params(const ChainParams& p) { chain_params_ = p; }
   void set_query_step_budget(uint64_t steps) { query_step_budget_ = steps; }
@@ -196,6 +202,7 @@ class ContractEngine {
   sqlite3* db_;
   uint64_t step_budget_ = kDefaultStepBudget;
   std::optional<ChainParams> chain_params_;
+  std::function<Status()> call_check_;
   uint64_t query_step_budget_ = kDefaultQueryStepBudget;
 };
 

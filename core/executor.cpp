@@ -85,11 +85,22 @@ class CallBounds {
         recorder_(is_call ? ChangeRecorder::Installed(db) : nullptr) {
     engine->set_step_budget(static_cast<uint64_t>(p.max_call_steps));
     if (is_call) sqlite3_limit(db, SQLITE_LIMIT_LENGTH, static_cast<int>(p.max_value_bytes));
-    if (recorder_) recorder_->ArmWriteBudget(p.max_call_write_bytes);
+    if (recorder_) {
+      recorder_->ArmWriteBudget(p.max_call_write_bytes);
+      // The recorder interrupts a call mid-way; a call whose last row
+      // breaks a check ends before SQLite looks at the interrupt, so the
+      // engine asks again before it keeps the call.
+      engine_ = engine;
+      engine->set_call_check([this] {
+        CallOutcome out = Explain(CallOutcome{false, "", 0});
+        return out.error.empty() ? Status::Ok() : Failed(out.error);
+      });
+    }
   }
   ~CallBounds() {
     sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, old_length_);
     if (recorder_) recorder_->DisarmWriteBudget();
+    if (engine_) engine_->set_call_check(nullptr);
   }
   CallBounds(const CallBounds&) = delete;
   CallBounds& operator=(const CallBounds&) = delete;
@@ -97,7 +108,9 @@ class CallBounds {
   // Names the bound that failed the call.
   CallOutcome Explain(CallOutcome out) const {
     if (out.ok) return out;
-    if (recorder_ && recorder_->WriteBudgetExceeded())
+    if (recorder_ && recorder_->InvalidText())
+      out.error = "the call writes TEXT that is not valid UTF-8 (store such bytes as a BLOB)";
+    else if (recorder_ && recorder_->WriteBudgetExceeded())
       out.error = "the call writes more than the chain's max_call_write_bytes (" +
                   std::to_string(params_.max_call_write_bytes) + " bytes)";
     else if (out.error.find("string or blob too big") != std::string::npos)
@@ -111,6 +124,7 @@ class CallBounds {
   const ChainParams& params_;
   int old_length_;
   ChangeRecorder* recorder_;
+  ContractEngine* engine_ = nullptr;
 };
 
 static Result<const ChainParams*> EngineParams(ContractEngine* engine, sqlite3* db) {

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "core/codec.h"
 #include "core/sqlite.h"
 
 namespace aergo {
@@ -101,20 +102,24 @@ void ChangeRecorder::Hook(void* self, sqlite3* db, int op, const char* schema, c
                           sqlite3_int64, sqlite3_int64) {
   auto* rec = static_cast<ChangeRecorder*>(self);
   if (std::strcmp(schema, "main") != 0 || std::strchr(table, '.') == nullptr) return;
-  if (rec->write_budget_ >= 0 && op != SQLITE_DELETE && !rec->write_budget_exceeded_) {
+  if (rec->write_budget_ >= 0 && op != SQLITE_DELETE && !rec->write_budget_exceeded_ &&
+      !rec->invalid_text_) {
     int n = sqlite3_preupdate_count(db);
     for (int i = 0; i < n; ++i) {
       sqlite3_value* v = nullptr;
       if (sqlite3_preupdate_new(db, i, &v) != SQLITE_OK || v == nullptr) continue;
       int type = sqlite3_value_type(v);
+      if (type == SQLITE_TEXT) {
+        const char* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
+        size_t len = static_cast<size_t>(sqlite3_value_bytes(v));
+        if (!IsValidUtf8(std::string_view(text ? text : "", len))) rec->invalid_text_ = true;
+      }
       rec->written_ += 1 + (type == SQLITE_INTEGER || type == SQLITE_FLOAT ? 8
                             : type == SQLITE_NULL                          ? 0
                                                                            : 4 + sqlite3_value_bytes(v));
     }
-    if (rec->written_ > rec->write_budget_) {
-      rec->write_budget_exceeded_ = true;
-      sqlite3_interrupt(db);
-    }
+    if (rec->written_ > rec->write_budget_) rec->write_budget_exceeded_ = true;
+    if (rec->write_budget_exceeded_ || rec->invalid_text_) sqlite3_interrupt(db);
   }
   if (!rec->recording_) return;
   if (rec->used_ == rec->log_.size()) rec->log_.emplace_back();

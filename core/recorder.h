@@ -51,20 +51,27 @@ class ChangeRecorder {
   // been dropped or re-created).
   void Clear();
 
-  // The write bound of one call (the chain's max_call_write_bytes): from
-  // ArmWriteBudget until DisarmWriteBudget, the bytes of every row an
-  // insert or update writes to a state table (its values' encoded sizes,
-  // docs/formats/encoding.md) are counted, recorded or not; when the count
-  // passes `bytes` the hook interrupts the connection (the statement fails
-  // and SQLite rolls back the transaction, as for the step budget) and
-  // WriteBudgetExceeded() is true until the next Arm.
+  // The write checks of one call, from ArmWriteBudget until
+  // DisarmWriteBudget, on every row an insert or update writes to a state
+  // table, recorded or not:
+  //  - the bound max_call_write_bytes: the rows' values' encoded sizes
+  //    (docs/formats/encoding.md) are summed; past `bytes`,
+  //    WriteBudgetExceeded() becomes true;
+  //  - TEXT must be valid UTF-8 (SQLite lets CAST(x'ff' AS TEXT) and the
+  //    like through; the change format and every decoder refuse it): else
+  //    InvalidText() becomes true.
+  // Either way the hook interrupts the connection (the statement fails and
+  // SQLite rolls back the transaction, as for the step budget); the flags
+  // stay until the next Arm.
   void ArmWriteBudget(int64_t bytes) {
     write_budget_ = bytes;
     written_ = 0;
     write_budget_exceeded_ = false;
+    invalid_text_ = false;
   }
   void DisarmWriteBudget() { write_budget_ = -1; }
   bool WriteBudgetExceeded() const { return write_budget_exceeded_; }
+  bool InvalidText() const { return invalid_text_; }
 
   // The recorder installed on db, or null (sqlite3_get_clientdata).
   static ChangeRecorder* Installed(sqlite3* db);
@@ -89,6 +96,7 @@ class ChangeRecorder {
   int64_t write_budget_ = -1;  // -1: not armed
   int64_t written_ = 0;
   bool write_budget_exceeded_ = false;
+  bool invalid_text_ = false;
   // Events of the current tx: log_[0, used_). Entries past used_ keep their
   // buffers, so steady-state recording allocates little.
   std::vector<Event> log_;

@@ -133,6 +133,10 @@ class BoundsTest : public RepoFixture {
       "CREATE FUNCTION put(k INTEGER, n INTEGER) AS\n"
       "  INSERT INTO b (k, v) VALUES (:k, zeroblob(:n));\n"
       "END;\n"
+      "CREATE FUNCTION fill(n INTEGER, size INTEGER) AS\n"
+      "  WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < :n)\n"
+      "  INSERT INTO b (k, v) SELECT i, zeroblob(:size) FROM c;\n"
+      "END;\n"
       "CREATE FUNCTION spin(n INTEGER) AS\n"
       "  WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < :n)\n"
       "  SELECT count(*) FROM c;\n"
@@ -177,6 +181,48 @@ TEST_F(BoundsTest, TheStepBudgetIsTheChains) {
   CallOutcome out = SubmitOne(CallOf("blobs", "spin", {Value::Integer(1'000'000)}));
   EXPECT_FALSE(out.ok);
   EXPECT_EQ(out.error, "step budget exceeded (20000 steps)");
+}
+
+TEST_F(BoundsTest, TheWriteBoundHoldsForASingleRowAndForMany) {
+  ChainParams p;
+  p.max_call_write_bytes = 4096;
+  InitWith(p);
+  SubmitOk({Deploy("blobs", kBlobs)});
+  const char* over = "the call writes more than the chain's max_call_write_bytes (4096 bytes)";
+  CallOutcome one = SubmitOne(CallOf("blobs", "put", {Value::Integer(1), Value::Integer(5000)}));
+  EXPECT_FALSE(one.ok);
+  EXPECT_EQ(one.error, over);
+  CallOutcome many = SubmitOne(CallOf("blobs", "fill", {Value::Integer(100), Value::Integer(100)}));
+  EXPECT_FALSE(many.ok);
+  EXPECT_EQ(many.error, over);
+  CallOutcome fits = SubmitOne(CallOf("blobs", "put", {Value::Integer(2), Value::Integer(4000)}));
+  EXPECT_TRUE(fits.ok) << fits.error;
+  CommitOk("one row");
+  auto n = repo_->engine().Query("SELECT count(*) FROM blobs.b");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->rows[0][0].integer, 1);
+}
+
+// Found by the determinism fuzzer (tests/det/known/invalid-utf8-text): SQLite
+// lets a call store TEXT that is not UTF-8, which no block may hold.
+TEST_F(BoundsTest, TextThatIsNotUtf8IsRefusedAndNothingIsKept) {
+  SubmitOk({Deploy("texts", "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT);\n"
+                            "CREATE FUNCTION put(k INTEGER, v BLOB) AS\n"
+                            "  INSERT INTO t (k, v) VALUES (:k, CAST(:v AS TEXT));\n"
+                            "END;\n")});
+  for (const std::string& bad : {std::string("\xff"), std::string("ab\xc3"), std::string("\xed\xa0\x80")}) {
+    CallOutcome out = SubmitOne(CallOf("texts", "put", {Value::Integer(1), Value::Blob(bad)}));
+    EXPECT_FALSE(out.ok);
+    EXPECT_EQ(out.error, "the call writes TEXT that is not valid UTF-8 (store such bytes as a BLOB)");
+  }
+  CallOutcome good = SubmitOne(CallOf("texts", "put", {Value::Integer(2), Value::Blob("h\xc3\xa9")}));
+  EXPECT_TRUE(good.ok) << good.error;
+  CommitOk("texts");
+  auto rows = repo_->engine().Query("SELECT k, v FROM texts.t");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0][1].bytes, "h\xc3\xa9");
+  EXPECT_EQ(ReplayDigest(repo_->CurrentHead().value().block.id), LiveDigest());
 }
 
 TEST_F(BoundsTest, ACloneOfAnotherRulesVersionIsRefused) {
