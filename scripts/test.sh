@@ -7,7 +7,7 @@
 #   4. every libFuzzer harness (scripts/fuzz.sh), and the unit tests under
 #      AddressSanitizer and UndefinedBehaviorSanitizer (same build)
 # AERGO_TEST_QUICK=1 stops after 1. Budgets (seconds): AERGO_FUZZ_SECONDS
-# per harness (default 15), AERGO_DET_SECONDS (default 150).
+# per harness (default 10), AERGO_DET_SECONDS (default 120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage() { echo "== $1 ($(date +%T))" >&2; }
@@ -22,11 +22,11 @@ bash scripts/crossbuild.sh
 
 stage "determinism fuzzer"
 cmake --build build --target aergo_det_gen -j"$(nproc)" >/dev/null
-DET_GEN=$(pwd)/build/tests/det/aergo_det_gen bash tests/det/run.sh "${AERGO_DET_SECONDS:-150}" \
+DET_GEN=$(pwd)/build/tests/det/aergo_det_gen bash tests/det/run.sh "${AERGO_DET_SECONDS:-120}" \
   build/aergo build-clang/aergo build-trixie/aergo
 
 stage "fuzz harnesses"
-bash scripts/fuzz.sh "${AERGO_FUZZ_SECONDS:-15}"
+bash scripts/fuzz.sh "${AERGO_FUZZ_SECONDS:-10}"
 
 stage "unit tests under ASan and UBSan"
 cmake --build build-fuzz --target aergo_unit_tests -j"$(nproc)" >/dev/null
