@@ -271,7 +271,8 @@ Result<std::unique_ptr<PackReceiver>> PackReceiver::Create(GitRepo* git, uint64_
   fs::remove_all(r->dir_, ec);
   if (!fs::create_directory(r->dir_, ec))
     return IoError("cannot create quarantine '" + r->dir_ + "': " + ec.message());
-  git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
+  git_indexer_options opts;
+  git_indexer_options_init(&opts, GIT_INDEXER_OPTIONS_VERSION);
   git_odb* raw_odb = nullptr;
   if (git_repository_odb(&raw_odb, git->get()) != 0) return IoError("quarantine: " + GitError());
   OdbPtr odb(raw_odb);
