@@ -59,7 +59,7 @@ TEST(CliRevision, HeightSkippedByAMergeIsNotFound) {
 
   // A height the first-parent chain steps over fails the same way, through
   // every form of <ref>@<height> and every command that reads revisions.
-  for (const std::string& ref : {"master", "HEAD", "v6"}) {
+  for (std::string ref : {"master", "HEAD", "v6"}) {
     for (int h : {3, 4, 5}) {
       std::string rev = ref + "@" + std::to_string(h);
       std::string error = "aergo: error: revision '" + rev + "': '" + ref + "' has no block at height " +
