@@ -1,4 +1,4 @@
-// ParseContract: the top-level grammar of a contract file (DESIGN §6).
+// ParseContract: the top-level grammar of a contract file (docs/design.md §6).
 //
 //   file      := { ";" | table | index | function }
 //   table     := CREATE TABLE [IF NOT EXISTS] name ... ";"

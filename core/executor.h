@@ -25,7 +25,7 @@ using AddressCache = std::map<PublicKey, std::string>;
 CallOutcome ExecuteTx(ContractEngine* engine, sqlite3* db, const Tx& tx, const Hash32& txid,
                       uint64_t height, uint64_t block_time_ms, AddressCache* addresses = nullptr);
 
-// Consistent merge (DESIGN §7): calls `resolver` ("contract.function") for
+// Consistent merge (docs/design.md §7): calls `resolver` ("contract.function") for
 // tx, which failed with `error`, as
 //   resolver(txid TEXT, contract TEXT, function TEXT, args TEXT, error TEXT)
 // with args the tx's arguments as canonical JSON (ArgsJson) and the tx's

@@ -1,5 +1,5 @@
 // A small SQLite-dialect tokenizer and the identifier rewriting built on it
-// (DESIGN §6: contract table names are stored as "contract.table").
+// (docs/design.md §6: contract table names are stored as "contract.table").
 //
 // Tokenize() splits text into tokens that cover it completely, in order:
 // concatenating every token's text gives back the input. Each token knows

@@ -22,7 +22,7 @@ run init "$T/ledger" --key alice
 cd "$T/ledger"
 run config user.key alice
 
-say "Deploy the token contract (DESIGN §6) and fund two accounts"
+say "Deploy the token contract (docs/design.md §6) and fund two accounts"
 cp "$ROOT/examples/token.sql" token.sql
 run deploy token token.sql
 ALICE=$("$AERGO" key show alice --json | sed -E 's/.*"address": "([^"]+)".*/\1/')
