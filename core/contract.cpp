@@ -18,6 +18,7 @@
 // switched to another branch never runs a stale contract.
 #include "core/contract.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -1203,16 +1204,35 @@ Result<QueryResult> ContractEngine::Query(std::string_view sql, const QueryView*
   if (!IsBlankSql(tail) || !sqlite3_stmt_readonly(raw)) return Denied(kOnlyRead);
   QueryResult out;
   Impl::Budget budget(&im, query_step_budget_);
+  // The result bound: no value SQLite makes may exceed it either (so
+  // zeroblob(1e9) fails before it is allocated), and the rows together may
+  // not (8 bytes per number, the length of each text or blob).
+  const int limit = static_cast<int>(std::min<uint64_t>(query_result_limit_, 1'000'000'000));
+  struct LengthLimit {
+    sqlite3* db;
+    int old;
+    ~LengthLimit() { sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old); }
+  } length{im.db, sqlite3_limit(im.db, SQLITE_LIMIT_LENGTH, limit)};
+  const std::string over = "query: the result is over " + std::to_string(query_result_limit_) +
+                           " bytes (add a LIMIT or select fewer columns)";
+  uint64_t bytes = 0;
   int ncol = sqlite3_column_count(raw);
   for (int c = 0; c < ncol; ++c) out.columns.push_back(sqlite3_column_name(raw, c));
   while ((rc = stmt.Step()) == SQLITE_ROW) {
     std::vector<Value> row;
     row.reserve(static_cast<size_t>(ncol));
-    for (int c = 0; c < ncol; ++c) row.push_back(ColumnValue(raw, c));
+    for (int c = 0; c < ncol; ++c) {
+      row.push_back(ColumnValue(raw, c));
+      bytes += row.back().type == Value::Type::kText || row.back().type == Value::Type::kBlob
+                   ? row.back().bytes.size()
+                   : 8;
+    }
+    if (bytes > query_result_limit_) return Failed(over);
     out.rows.push_back(std::move(row));
   }
   if (rc != SQLITE_DONE) {
     if (!im.denial.empty()) return Denied(im.denial);
+    if (rc == SQLITE_TOOBIG) return Failed(over);
     return Failed("query: " + im.ErrorText());
   }
   return out;

@@ -105,6 +105,9 @@ inline constexpr uint64_t kDefaultStepBudget = 10'000'000;
 // Reads scan whole tables, so their budget is far larger; it exists to stop
 // runaway queries (a recursive CTE without end), not large ones.
 inline constexpr uint64_t kDefaultQueryStepBudget = 2'000'000'000;
+// A query's answer (and any value it computes) is bounded too: 256 MiB
+// locally; a daemon sets its own, smaller bound.
+inline constexpr uint64_t kDefaultQueryResultBytes = 256ull << 20;
 
 class ContractEngine {
  public:
@@ -165,7 +168,9 @@ class ContractEngine {
   Status CheckArgs(const ContractFunction& fn, const std::vector<Value>& args) const;
 
   // Runs one read-only statement; tables named "c.t". Anything but a single
-  // read is refused with kDenied; a read past the query step budget fails.
+  // read is refused with kDenied; a read past the query step budget fails,
+  // and so does one whose answer, or any value it computes, is over the
+  // result limit ("query: the result is over <n> bytes ...").
   // view: read another block's state (StateOverlay::view()); default: the
   // connection's main schema.
   Result<QueryResult> Query(std::string_view sql, const QueryView* view = nullptr);
@@ -195,6 +200,7 @@ class ContractEngine {
   const ChainParams* chain_params() const { return chain_params_ ? &*chain_params_ : nullptr; }
   void set_chain_params(const ChainParams& p) { chain_params_ = p; }
   void set_query_step_budget(uint64_t steps) { query_step_budget_ = steps; }
+  void set_query_result_limit(uint64_t bytes) { query_result_limit_ = bytes; }
 
  private:
   struct Impl;
@@ -204,6 +210,7 @@ class ContractEngine {
   std::optional<ChainParams> chain_params_;
   std::function<Status()> call_check_;
   uint64_t query_step_budget_ = kDefaultQueryStepBudget;
+  uint64_t query_result_limit_ = kDefaultQueryResultBytes;
 };
 
 }  // namespace aergo

@@ -225,6 +225,24 @@ TEST_F(BoundsTest, TextThatIsNotUtf8IsRefusedAndNothingIsKept) {
   EXPECT_EQ(ReplayDigest(repo_->CurrentHead().value().block.id), LiveDigest());
 }
 
+TEST_F(BoundsTest, QueriesHaveAResultBound) {
+  SubmitOk({Deploy("blobs", kBlobs)});
+  SubmitOk({CallOf("blobs", "fill", {Value::Integer(5), Value::Integer(1000)})});
+  ContractEngine& engine = repo_->engine();
+  engine.set_query_result_limit(4000);
+  auto fits = engine.Query("SELECT k, v FROM blobs.b WHERE k <= 3");
+  EXPECT_TRUE(fits.ok()) << fits.status().message();
+  const std::string over = "query: the result is over 4000 bytes (add a LIMIT or select fewer columns)";
+  auto rows = engine.Query("SELECT k, v FROM blobs.b");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().message(), over);
+  auto value = engine.Query("SELECT zeroblob(900000000)");
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.status().message(), over);
+  engine.set_query_result_limit(kDefaultQueryResultBytes);
+  EXPECT_TRUE(engine.Query("SELECT count(*) FROM blobs.b").ok());
+}
+
 TEST_F(BoundsTest, ACloneOfAnotherRulesVersionIsRefused) {
   // A genesis signed like aergo init's, but naming rules 2.
   ChainParams p;
