@@ -58,8 +58,13 @@ builds=(build build-clang build-trixie)
 fail=0
 for maker in "${builds[@]}"; do
   mkdir -p "$work/$maker"
-  bash tests/cross/scenario.sh "$root/$maker/aergo" "$work/$maker/ledger" >"$work/$maker/merges"
+  if ! bash tests/cross/scenario.sh "$root/$maker/aergo" "$work/$maker/ledger" >"$work/$maker/merges" \
+      2>"$work/$maker/scenario.err"; then
+    echo "FAIL: $maker cannot make the scenario ledger:" >&2; cat "$work/$maker/scenario.err" >&2; fail=1; continue
+  fi
   reference=""
+  failed_before=$fail
+  fail=0
   for checker in "${builds[@]}"; do
     out="$work/$maker/by-$checker"
     if ! bash tests/cross/verify.sh "$root/$checker/aergo" "$work/$maker/ledger" "$work/$maker" \
@@ -72,7 +77,10 @@ for maker in "${builds[@]}"; do
       diff "$reference" "$out" | head -20 >&2; fail=1
     fi
   done
-  echo "ok: the ledger $maker made verifies identically under ${builds[*]} ($(grep -c '' "$reference") lines of state)"
+  if [ $fail -eq 0 ]; then
+    echo "ok: the ledger $maker made verifies identically under ${builds[*]} ($(grep -c '' "$reference") lines of state)"
+  fi
+  fail=$((fail | failed_before))
   # The host's SQLite (3.40.1) computes differently: it must refuse.
   [ "$host" = 1 ] || continue
   if err=$(cd "$work/$maker/ledger" && "$root/build-host/aergo" fsck 2>&1); then
