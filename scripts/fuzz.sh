@@ -39,20 +39,9 @@ max_len() {
   esac
 }
 
-# clang and its libFuzzer runtime (Debian 12: clang 14), apt only when missing.
+# clang, its libFuzzer runtime (Debian 12: clang 14) and ccache come with
+# the project's packages (scripts/deps.sh installs what is missing).
 bash scripts/deps.sh
-pkgs=(clang libclang-rt-14-dev ccache)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "fuzz: installing ${missing[*]}" >&2
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
 
 build=${AERGO_FUZZ_BUILD:-$root/build-fuzz}
 jobs=${AERGO_FUZZ_JOBS:-2}
