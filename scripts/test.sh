@@ -4,9 +4,9 @@
 #   2. cross-validation of the contract engine (scripts/crossbuild.sh):
 #      clang, and gcc against Debian 13's libsqlite3
 #   3. the determinism fuzzer (tests/det/run.sh) across those builds
-#   4. every libFuzzer harness (scripts/fuzz.sh); with AERGO_TEST_ASAN=1,
-#      also the unit tests under AddressSanitizer and UBSan (same build; not
-#      yet part of CI: never run to completion)
+#   4. every libFuzzer harness (scripts/fuzz.sh)
+#   5. the unit tests under AddressSanitizer and UBSan (the fuzz build's
+#      flags: clang, -fsanitize=address,undefined)
 # AERGO_TEST_QUICK=1 stops after 1. Budgets (seconds): AERGO_FUZZ_SECONDS
 # per harness (default 10), AERGO_DET_SECONDS (default 120).
 set -euo pipefail
@@ -29,7 +29,6 @@ DET_GEN=$(pwd)/build/tests/det/aergo_det_gen bash tests/det/run.sh "${AERGO_DET_
 stage "fuzz harnesses"
 bash scripts/fuzz.sh "${AERGO_FUZZ_SECONDS:-10}"
 
-[ "${AERGO_TEST_ASAN:-0}" = 1 ] || { stage "done"; exit 0; }
 stage "unit tests under ASan and UBSan"
 cmake --build build-fuzz --target aergo_unit_tests -j"$(nproc)" >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -390,7 +390,8 @@ TEST(PrivateBranchWire, PushRequestCarriesTheFlag) {
   r.is_private = true;
   std::string head = EncodePushHead(r);
   EXPECT_NE(head.find("\"private\":true"), std::string::npos) << head;
-  auto back = DecodePushBody(head + "PACK");
+  std::string body = head + "PACK";  // the decoded pack is a view into it
+  auto back = DecodePushBody(body);
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_TRUE(back->request.is_private);
   EXPECT_EQ(back->pack, "PACK");
