@@ -1,21 +1,27 @@
 // aergo daemon --listen <host:port> [--name <name>]... [--key <name>]
 //              [--tls-cert <f> --tls-key <f>] [--detach --pid-file <f>]
-//              [--log-file <f>] <repo-path>...
+//              [--log-file <f>] [--max-connections <n>]
+//              [--max-client-connections <n>] [--workers <n>] [--max-body-bytes <n>]
+//              [--header-timeout <ms>] [--idle-timeout <ms>] <repo-path>...
 // Serves repositories over HTTP(S) (daemon/server.h) until SIGTERM or
 // SIGINT. The process-level parts live here: the signal thread, detaching,
 // the pid file; the server knows nothing of them.
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <thread>
@@ -55,6 +61,18 @@ Status WritePidFile(const std::string& path) {
     return IoError("cannot write pid file '" + path + "': " + std::strerror(e));
   }
   return Status::Ok();
+}
+
+// Idle connections cost a descriptor each, not a thread: lift the soft
+// limit on descriptors to the hard one, enough for max_connections plus
+// repositories and logs if the hard limit allows it.
+void RaiseDescriptorLimit(size_t max_connections) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  rlim_t want = static_cast<rlim_t>(max_connections) + 256;
+  if (lim.rlim_cur >= want) return;
+  lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? want : std::min(want, lim.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &lim);
 }
 
 void RemovePidFile(const std::string& path) {
@@ -161,6 +179,12 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
       "detach", "run in the background (needs --pid-file)")(
       "pid-file", po::value<std::string>(), "write the daemon's pid to this file")(
       "log-file", po::value<std::string>(), "append the log to this file instead of stderr")(
+      "max-connections", po::value<std::string>(), "connections open at once, overall (default 4096)")(
+      "max-client-connections", po::value<std::string>(), "connections open at once from one address (default 1024)")(
+      "workers", po::value<std::string>(), "threads answering requests (default 8)")(
+      "max-body-bytes", po::value<std::string>(), "largest request body accepted (default 268435456)")(
+      "header-timeout", po::value<std::string>(), "ms a request's whole header may take (default 10000)")(
+      "idle-timeout", po::value<std::string>(), "ms a kept-alive connection may sit idle (default 30000)")(
       "repos", po::value<std::vector<std::string>>(), "repositories to serve");
   AddCommon(opts, false);
   po::positional_options_description pos;
@@ -195,6 +219,22 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
       return UsageError(ctx, "invalid --block-interval '" + ms + "': a number of milliseconds, 1 to 999999999");
     options.block_interval_ms = std::stoul(ms);
   }
+  // Limits of the HTTP server (daemon/http_server.h): whole numbers from
+  // 1 to 999999999.
+  for (auto [flag, set] : std::initializer_list<std::pair<const char*, std::function<void(uint64_t)>>>{
+           {"max-connections", [&](uint64_t n) { options.limits.max_connections = n; }},
+           {"max-client-connections", [&](uint64_t n) { options.limits.max_connections_per_client = n; }},
+           {"workers", [&](uint64_t n) { options.limits.workers = n; }},
+           {"max-body-bytes", [&](uint64_t n) { options.limits.max_body_bytes = n; }},
+           {"header-timeout", [&](uint64_t n) { options.limits.header_timeout = std::chrono::milliseconds(n); }},
+           {"idle-timeout", [&](uint64_t n) { options.limits.idle_timeout = std::chrono::milliseconds(n); }}}) {
+    if (!vm->count(flag)) continue;
+    std::string n = str(flag);
+    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos || std::stoul(n) == 0)
+      return UsageError(ctx, "invalid --" + std::string(flag) + " '" + n + "': a whole number from 1 to 999999999");
+    set(std::stoul(n));
+  }
+  if (options.limits.workers > 256) return UsageError(ctx, "invalid --workers: at most 256");
   options.host = address->first;
   options.port = address->second;
   options.tls_cert = Absolute(ctx, str("tls-cert"));
@@ -268,6 +308,7 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  RaiseDescriptorLimit(options.limits.max_connections);
 
   if (detach) return Detach(ctx, std::move(options), signals, pid_file, !log_file.empty());
 

@@ -1,8 +1,6 @@
 // The daemon's ledger routes (daemon/server.h): tx submission through the
 // submit queue, reads of a tx, a block and a query result, and the block
 // producer that seals merge pools at the block interval.
-#include <httplib.h>
-
 #include <chrono>
 
 #include "daemon/server.h"
@@ -13,10 +11,8 @@ namespace aergo {
 
 namespace {
 
-constexpr const char* kJson = "application/json";
-
 // The second path segment of a route (a tx id, a revision).
-std::string Segment(const httplib::Request& req) { return req.matches.size() > 2 ? req.matches[2].str() : ""; }
+std::string Segment(const HttpRequest& req) { return req.params.size() > 1 ? req.params[1] : ""; }
 
 // The block `rev` names, if the caller may read it; an unknown revision and
 // one the caller may not see get the same NotFound.
@@ -42,7 +38,7 @@ Status CheckLiveReadable(Repository& repo, const std::string& served, const std:
 
 }  // namespace
 
-Status Daemon::SubmitTxs(const httplib::Request& req, httplib::Response& res, Call& call) {
+Status Daemon::SubmitTxs(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::vector<Tx> txs, DecodeTxSubmission(req.body));
   SubmitResult result = submit_queues_.at(served->name)->Submit(SubmitEntry{call.caller, std::move(txs)});
@@ -51,7 +47,7 @@ Status Daemon::SubmitTxs(const httplib::Request& req, httplib::Response& res, Ca
     call.role = RoleName(Role::kWrite);
   }
   AERGO_RETURN_IF_ERROR(result.status);
-  res.set_content(EncodeSubmitAnswer(SubmitAnswer{result.branch, std::move(result.submitted)}), kJson);
+  res.body = EncodeSubmitAnswer(SubmitAnswer{result.branch, std::move(result.submitted)});
   return Status::Ok();
 }
 
@@ -101,7 +97,7 @@ std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
   return results;
 }
 
-Status Daemon::GetTx(const httplib::Request& req, httplib::Response& res, Call& call) {
+Status Daemon::GetTx(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
                          Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
@@ -119,22 +115,22 @@ Status Daemon::GetTx(const httplib::Request& req, httplib::Response& res, Call& 
                                 : CheckLiveReadable(*repo, served->name, call.caller);
   if (visible.code() == Code::kNotFound) return NotFound("tx " + id + " not found in " + served->name);
   AERGO_RETURN_IF_ERROR(visible);
-  res.set_content(EncodeTxAnswer(*found), kJson);
+  res.body = EncodeTxAnswer(*found);
   return Status::Ok();
 }
 
-Status Daemon::GetBlock(const httplib::Request& req, httplib::Response& res, Call& call) {
+Status Daemon::GetBlock(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
                          Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   AERGO_ASSIGN_OR_RETURN(Hash32 id, ResolveReadable(*repo, served->name, call.caller, Segment(req)));
   AERGO_ASSIGN_OR_RETURN(Block block, repo->ReadBlock(id));
-  res.set_content(EncodeBlockAnswer(block), kJson);
+  res.body = EncodeBlockAnswer(block);
   return Status::Ok();
 }
 
-Status Daemon::Query(const httplib::Request& req, httplib::Response& res, Call& call) {
+Status Daemon::Query(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(QueryRequest q, DecodeQueryRequest(req.body));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
@@ -148,7 +144,7 @@ Status Daemon::Query(const httplib::Request& req, httplib::Response& res, Call& 
   }
   auto result = repo->Query(q.sql, at);
   AERGO_RETURN_IF_ERROR(result.status());
-  res.set_content(EncodeQueryAnswer(*result), kJson);
+  res.body = EncodeQueryAnswer(*result);
   return Status::Ok();
 }
 

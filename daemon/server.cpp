@@ -1,8 +1,5 @@
 #include "daemon/server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -20,14 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kJson = "application/json";
 constexpr const char* kPack = "application/x-git-packfile";
-
-uint64_t NowUs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
 
 // The HTTP status a failure answers with (see server.h).
 int HttpStatus(const Status& st) {
@@ -120,98 +110,47 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(DaemonOptions options, const Cloc
   if (options.port < 0 || options.port > 65535) return Invalid("invalid port " + std::to_string(options.port));
   if (options.tls_cert.empty() != options.tls_key.empty())
     return Invalid("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
-  if (options.threads == 0) options.threads = 1;
-  bool tls = !options.tls_cert.empty();
+  for (const auto& f : {options.tls_cert, options.tls_key})
+    if (!f.empty() && !IsFile(f)) return NotFound("cannot read TLS file '" + f + "'");
   std::unique_ptr<Daemon> d(new Daemon(std::move(options), clock));
   const DaemonOptions& o = d->options_;
-  if (tls) {
-    for (const auto& f : {o.tls_cert, o.tls_key})
-      if (!IsFile(f)) return NotFound("cannot read TLS file '" + f + "'");
-    auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-    if (!ssl->is_valid())
-      return Invalid("cannot load the TLS certificate '" + o.tls_cert + "' with the key '" + o.tls_key +
-                     "' (PEM files that belong together expected)");
-    d->server_ = std::move(ssl);
-  } else {
-    d->server_ = std::make_unique<httplib::Server>();
-  }
+  Daemon* self = d.get();
+  AERGO_ASSIGN_OR_RETURN(
+      d->server_,
+      HttpServer::Create(
+          o.host, o.port, o.tls_cert, o.tls_key, o.limits,
+          [](int status, const std::string& message) {
+            Status st = status == 404   ? NotFound(message)
+                        : status == 503 ? Busy(message)
+                        : status >= 500 ? IoError(message)
+                                        : Invalid(message);
+            return EncodeError(st);
+          },
+          [self](const HttpRequest& req, int status, uint64_t ms, const std::string& note) {
+            if (status == 0) return self->Log("aergo daemon: " + note);
+            self->Log("aergo daemon: " + Printable(req.method) + " " + Printable(req.target) + " " +
+                      std::to_string(status) + " " + std::to_string(ms) + "ms " + (note.empty() ? "anonymous" : note));
+          }));
+  d->port_ = d->server_->port();
+  d->url_ = std::string(d->server_->tls() ? "https" : "http") + "://" + HostForUrl(o.host) + ":" +
+            std::to_string(d->port_);
   d->Install();
-  errno = 0;
-  int port = o.port == 0 ? d->server_->bind_to_any_port(o.host)
-                         : (d->server_->bind_to_port(o.host, o.port) ? o.port : -1);
-  if (port < 0) {
-    int e = errno;
-    return IoError("cannot listen on " + HostForUrl(o.host) + ":" + std::to_string(o.port) +
-                   (e ? std::string(": ") + std::strerror(e) : std::string()));
-  }
-  d->port_ = port;
-  d->url_ = std::string(tls ? "https" : "http") + "://" + HostForUrl(o.host) + ":" + std::to_string(port);
   return d;
 }
 
 void Daemon::Install() {
-  httplib::Server& s = *server_;
-  size_t threads = options_.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  time_t io = options_.io_timeout_s;
-  s.set_keep_alive_max_count(1000);
-  s.set_keep_alive_timeout(io);
-  s.set_read_timeout(io, 0);
-  s.set_write_timeout(io, 0);
-  s.set_payload_max_length(options_.max_body_bytes);
-  s.set_tcp_nodelay(true);
-  // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second
-  // daemon bind the same port and share its connections.
-  s.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-
-  s.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
-    Begin();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) { End(req, res); });
-  // Refusals httplib makes itself (no route, oversize body, bad request)
-  // get a JSON body like every other refusal.
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        Status st;
-        if (res.status == 404) st = NotFound("no such endpoint: " + req.method + " " + Printable(req.path));
-        else if (res.status == 413)
-          st = Invalid("the request body is larger than this daemon accepts (" +
-                       std::to_string(options_.max_body_bytes) + " bytes)");
-        else if (res.status == 400) st = Invalid("malformed HTTP request");
-        else st = IoError("request refused with HTTP status " + std::to_string(res.status));
-        res.set_content(EncodeError(st), kJson);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  s.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    res.status = 500;
-    res.set_content(EncodeError(IoError("internal error answering " + req.method + " " + Printable(req.path) +
-                                        ": " + what)),
-                    kJson);
-  });
-
+  HttpServer& s = *server_;
   auto route = [this](Route r) {
-    return [this, r](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res, r); };
+    return [this, r](const HttpRequest& req, HttpResponse& res) { Dispatch(req, res, r); };
   };
-  s.Get("/healthz", route(&Daemon::Health));
-  s.Get(R"(/([^/]+)/refs)", route(&Daemon::Refs));
-  s.Post(R"(/([^/]+)/fetch)", route(&Daemon::Fetch));
-  s.Post(R"(/([^/]+)/push)", route(&Daemon::Push));
-  s.Post(R"(/([^/]+)/txs)", route(&Daemon::SubmitTxs));
-  s.Get(R"(/([^/]+)/txs/([^/]+))", route(&Daemon::GetTx));
-  s.Get(R"(/([^/]+)/blocks/(.+))", route(&Daemon::GetBlock));
-  s.Post(R"(/([^/]+)/query)", route(&Daemon::Query));
+  s.Route("GET", "/healthz", route(&Daemon::Health));
+  s.Route("GET", R"(/([^/]+)/refs)", route(&Daemon::Refs));
+  s.Route("POST", R"(/([^/]+)/fetch)", route(&Daemon::Fetch));
+  s.Route("POST", R"(/([^/]+)/push)", route(&Daemon::Push));
+  s.Route("POST", R"(/([^/]+)/txs)", route(&Daemon::SubmitTxs));
+  s.Route("GET", R"(/([^/]+)/txs/([^/]+))", route(&Daemon::GetTx));
+  s.Route("GET", R"(/([^/]+)/blocks/(.+))", route(&Daemon::GetBlock));
+  s.Route("POST", R"(/([^/]+)/query)", route(&Daemon::Query));
   for (const auto& r : options_.repos) {
     const ServedRepo* served = &r;
     submit_queues_[r.name] = std::make_unique<SubmitQueue>(
@@ -223,8 +162,7 @@ Status Daemon::Serve() {
   if (stopping_) return Status::Ok();
   std::thread producer;
   if (options_.block_interval_ms > 0) producer = std::thread([this] { ProduceBlocks(); });
-  bool listened = server_->listen_after_bind();
-  bool asked_to_stop = stopping_;
+  Status served = server_->Serve();
   if (producer.joinable()) {
     {
       std::lock_guard<std::mutex> lock(producer_mu_);
@@ -233,8 +171,7 @@ Status Daemon::Serve() {
     producer_wake_.notify_all();
     producer.join();
   }
-  if (!listened && !asked_to_stop) return IoError("the daemon on " + url_ + " stopped accepting connections");
-  return Status::Ok();
+  return served;
 }
 
 void Daemon::Stop() {
@@ -243,35 +180,37 @@ void Daemon::Stop() {
     stopping_ = true;
   }
   producer_wake_.notify_all();
-  server_->stop();
+  server_->Stop();
 }
 
-size_t Daemon::active() const {
-  std::lock_guard<std::mutex> lock(inflight_mu_);
-  return inflight_.size();
-}
+size_t Daemon::active() const { return server_->active(); }
 
-void Daemon::Dispatch(const httplib::Request& req, httplib::Response& res, Route route) {
+void Daemon::Dispatch(const HttpRequest& req, HttpResponse& res, Route route) {
   Call call;
   Status st;
   try {
     st = Authenticate(req, call);
     if (st.ok()) st = (this->*route)(req, res, call);
   } catch (const std::exception& e) {
-    st = IoError(std::string("internal error: ") + e.what());
+    // The details go to the log only: they may name server paths.
+    Log("aergo daemon: internal error answering " + Printable(req.method) + " " + Printable(req.target) + ": " +
+        e.what());
+    st = IoError("internal error answering " + Printable(req.method) + " " + Printable(req.path));
   }
-  if (call.caller) NoteCaller(*call.caller);
+  if (call.caller) res.log_note = *call.caller;
   if (st.ok()) return;
+  res = HttpResponse{};
+  if (call.caller) res.log_note = *call.caller;
   res.status = call.http_status ? call.http_status : HttpStatus(st);
-  if (res.status == 503) res.set_header("Retry-After", "1");
-  res.set_content(EncodeError(st, call.role), kJson);
+  if (res.status == 503) res.headers.emplace_back("Retry-After", "1");
+  res.body = EncodeError(st, call.role);
 }
 
-Status Daemon::Authenticate(const httplib::Request& req, Call& call) {
-  if (!req.has_header("Authorization")) return Status::Ok();
+Status Daemon::Authenticate(const HttpRequest& req, Call& call) {
+  auto authorization = req.Header("Authorization");
+  if (!authorization) return Status::Ok();
   uint64_t now = clock_.NowMs();
-  auto signed_req = CheckRequestSignature(req.get_header_value("Authorization"), req.method, req.target,
-                                          req.body, now);
+  auto signed_req = CheckRequestSignature(*authorization, req.method, req.target, req.body, now);
   Status st = signed_req.ok() ? replay_.Check(*signed_req, now) : signed_req.status();
   if (!st.ok()) {
     call.http_status = 401;
@@ -281,8 +220,8 @@ Status Daemon::Authenticate(const httplib::Request& req, Call& call) {
   return Status::Ok();
 }
 
-Result<const ServedRepo*> Daemon::Find(const httplib::Request& req) const {
-  std::string name = req.matches.size() > 1 ? req.matches[1].str() : "";
+Result<const ServedRepo*> Daemon::Find(const HttpRequest& req) const {
+  std::string name = req.params.empty() ? "" : req.params[0];
   for (const auto& r : options_.repos)
     if (r.name == name) return &r;
   return NotFound("no repository named '" + Printable(name) + "' is served here");
@@ -297,14 +236,14 @@ Status Daemon::Authorize(Repository& repo, const ServedRepo& served, Call& call,
   return st;
 }
 
-Status Daemon::Health(const httplib::Request&, httplib::Response& res, Call&) {
+Status Daemon::Health(const HttpRequest&, HttpResponse& res, Call&) {
   nlohmann::json names = nlohmann::json::array();
   for (const auto& r : options_.repos) names.push_back(r.name);
-  res.set_content(nlohmann::json{{"status", "ok"}, {"repositories", names}}.dump(), kJson);
+  res.body = nlohmann::json{{"status", "ok"}, {"repositories", names}}.dump();
   return Status::Ok();
 }
 
-Status Daemon::Refs(const httplib::Request& req, httplib::Response& res, Call& call) {
+Status Daemon::Refs(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
                          Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
@@ -320,11 +259,11 @@ Status Daemon::Refs(const httplib::Request& req, httplib::Response& res, Call& c
   refs.branches = scope.branches();
   refs.private_branches = scope.private_branches();
   AERGO_ASSIGN_OR_RETURN(refs.tags, scope.VisibleTags());
-  res.set_content(EncodeRefs(refs), kJson);
+  res.body = EncodeRefs(refs);
   return Status::Ok();
 }
 
-Status Daemon::Fetch(const httplib::Request& req, httplib::Response& res, Call& call) {
+Status Daemon::Fetch(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
                          Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
@@ -347,34 +286,34 @@ Status Daemon::Fetch(const httplib::Request& req, httplib::Response& res, Call& 
     AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
     if (row) haves.push_back(row->oid);  // blocks this side lacks say nothing
   }
-  // The provider runs after this returns, while httplib writes the answer:
-  // it keeps the repository (and its shared lock) until the pack is sent.
+  // The producer runs after this returns, on the same worker, while the
+  // event loop sends what it writes: it keeps the repository (and its
+  // shared lock) until the pack is sent.
   std::shared_ptr<Repository> held(std::move(repo));
   std::string name = served->name;
-  res.set_chunked_content_provider(
-      kPack, [this, held, wants, haves, name](size_t, httplib::DataSink& sink) {
-        Status st;
-        try {
-          auto stats = WritePack(held->git(), wants, haves, [&sink](const void* data, size_t size) {
-            return size == 0 || sink.write(static_cast<const char*>(data), size);
-          });
-          st = stats.status();
-        } catch (const std::exception& e) {
-          st = IoError(std::string("internal error: ") + e.what());
-        }
-        if (!st.ok()) {
-          // Too late for an error status: the connection is cut, and the
-          // client sees a truncated pack.
-          Log("aergo daemon: sending a pack of " + name + " stopped: " + st.message());
-          return false;
-        }
-        sink.done();
-        return true;
+  res.content_type = kPack;
+  res.stream = [this, held, wants, haves, name](HttpStream& out) {
+    Status st;
+    try {
+      auto stats = WritePack(held->git(), wants, haves, [&out](const void* data, size_t size) {
+        return size == 0 || out.Write(data, size);
       });
+      st = stats.status();
+    } catch (const std::exception& e) {
+      st = IoError(std::string("internal error: ") + e.what());
+    }
+    if (!st.ok()) {
+      // Too late for an error status: the connection is cut, and the
+      // client sees a truncated pack.
+      Log("aergo daemon: sending a pack of " + name + " stopped: " + st.message());
+      return false;
+    }
+    return true;
+  };
   return Status::Ok();
 }
 
-Status Daemon::Push(const httplib::Request& req, httplib::Response& res, Call& call) {
+Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   // Malformed bodies are refused before the exclusive lock is taken.
   AERGO_ASSIGN_OR_RETURN(PushBody body, DecodePushBody(req.body));
@@ -401,44 +340,12 @@ Status Daemon::Push(const httplib::Request& req, httplib::Response& res, Call& c
   }
   std::unique_ptr<PackReceiver> pack;  // destroyed before repo, whose object store it borrows
   if (!body.pack.empty()) {
-    AERGO_ASSIGN_OR_RETURN(pack, PackReceiver::Create(&repo->git(), options_.max_body_bytes));
+    AERGO_ASSIGN_OR_RETURN(pack, PackReceiver::Create(&repo->git(), options_.limits.max_body_bytes));
     AERGO_RETURN_IF_ERROR(pack->Append(body.pack.data(), body.pack.size()));
   }
   AERGO_ASSIGN_OR_RETURN(PushOutcome outcome, ReceivePush(*repo, pack.get(), body.request, served->key.get()));
-  res.set_content(EncodePushOutcome(outcome), kJson);
+  res.body = EncodePushOutcome(outcome);
   return Status::Ok();
-}
-
-void Daemon::Begin() {
-  std::lock_guard<std::mutex> lock(inflight_mu_);
-  inflight_[std::this_thread::get_id()] = Inflight{NowUs(), ""};
-}
-
-void Daemon::NoteCaller(const std::string& caller) {
-  std::lock_guard<std::mutex> lock(inflight_mu_);
-  auto it = inflight_.find(std::this_thread::get_id());
-  if (it != inflight_.end()) it->second.caller = caller;
-}
-
-void Daemon::End(const httplib::Request& req, const httplib::Response& res) {
-  try {
-    Inflight f;
-    bool known = false;
-    {
-      std::lock_guard<std::mutex> lock(inflight_mu_);
-      auto it = inflight_.find(std::this_thread::get_id());
-      if (it != inflight_.end()) {
-        f = std::move(it->second);
-        inflight_.erase(it);
-        known = true;
-      }
-    }
-    uint64_t ms = known ? (NowUs() - f.start_us) / 1000 : 0;
-    Log("aergo daemon: " + Printable(req.method) + " " + Printable(req.target) + " " + std::to_string(res.status) +
-        " " + std::to_string(ms) + "ms " + (f.caller.empty() ? "anonymous" : f.caller));
-  } catch (...) {
-    // A log line is not worth failing a request for.
-  }
 }
 
 void Daemon::Log(const std::string& line) {

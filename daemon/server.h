@@ -1,5 +1,6 @@
 // The HTTP daemon (docs/design.md §8, man/aergo-daemon.1): serves ledger
-// repositories over HTTP or HTTPS with cpp-httplib, each at
+// repositories over HTTP or HTTPS (daemon/http_server.h: an event loop for
+// the connections, a pool of workers for the requests), each at
 // http://HOST:PORT/<name>:
 //
 //   GET  /healthz        {"status": "ok", "repositories": [names]}
@@ -31,7 +32,7 @@
 //
 // Ownership: a Daemon owns its server and sockets; it borrows the clock and
 // the log stream given to Create. Thread-safety: requests are served
-// concurrently by a pool of threads; Stop() and active() may be called
+// concurrently by the server's workers; Stop() and active() may be called
 // from any thread; Serve() from one.
 #pragma once
 
@@ -54,13 +55,8 @@
 #include "core/request_auth.h"
 #include "core/status.h"
 #include "daemon/access.h"
+#include "daemon/http_server.h"
 #include "daemon/submit_queue.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace aergo {
 
@@ -78,10 +74,11 @@ struct DaemonOptions {
   int port = 0;  // 0: any free port (see Daemon::port)
   std::vector<ServedRepo> repos;
   std::string tls_cert, tls_key;  // both set: HTTPS
-  uint64_t max_body_bytes = kDefaultMaxBodyBytes;  // larger request bodies: 413
-  size_t threads = 16;                             // concurrent connections served
-  uint64_t block_interval_ms = 0;                  // 0: the daemon seals no blocks
-  int io_timeout_s = 30;                           // read, write and keep-alive idle timeouts
+  // Connections, deadlines, header and body sizes, workers
+  // (daemon/http_server.h); larger request bodies than
+  // limits.max_body_bytes: 413.
+  HttpLimits limits;
+  uint64_t block_interval_ms = 0;  // 0: the daemon seals no blocks
   std::ostream* log = nullptr;                     // request log (null: none)
   OpenOptions open;                                // how each request opens its repository (lock timeout)
 };
@@ -126,37 +123,33 @@ class Daemon {
     int http_status = 0;  // overrides the Status's code when set
     std::string role;     // the role a refusal says is missing
   };
-  using Route = Status (Daemon::*)(const httplib::Request&, httplib::Response&, Call&);
+  using Route = Status (Daemon::*)(const HttpRequest&, HttpResponse&, Call&);
 
   Daemon(DaemonOptions options, const Clock& clock);
   void Install();
-  void Dispatch(const httplib::Request& req, httplib::Response& res, Route route);
-  Status Authenticate(const httplib::Request& req, Call& call);
-  Result<const ServedRepo*> Find(const httplib::Request& req) const;
+  void Dispatch(const HttpRequest& req, HttpResponse& res, Route route);
+  Status Authenticate(const HttpRequest& req, Call& call);
+  Result<const ServedRepo*> Find(const HttpRequest& req) const;
   Status Authorize(Repository& repo, const ServedRepo& served, Call& call, Role needed);
 
-  Status Health(const httplib::Request& req, httplib::Response& res, Call& call);
-  Status Refs(const httplib::Request& req, httplib::Response& res, Call& call);
-  Status Fetch(const httplib::Request& req, httplib::Response& res, Call& call);
-  Status Push(const httplib::Request& req, httplib::Response& res, Call& call);
+  Status Health(const HttpRequest& req, HttpResponse& res, Call& call);
+  Status Refs(const HttpRequest& req, HttpResponse& res, Call& call);
+  Status Fetch(const HttpRequest& req, HttpResponse& res, Call& call);
+  Status Push(const HttpRequest& req, HttpResponse& res, Call& call);
   // daemon/ledger_routes.cpp
-  Status SubmitTxs(const httplib::Request& req, httplib::Response& res, Call& call);
-  Status GetTx(const httplib::Request& req, httplib::Response& res, Call& call);
-  Status GetBlock(const httplib::Request& req, httplib::Response& res, Call& call);
-  Status Query(const httplib::Request& req, httplib::Response& res, Call& call);
+  Status SubmitTxs(const HttpRequest& req, HttpResponse& res, Call& call);
+  Status GetTx(const HttpRequest& req, HttpResponse& res, Call& call);
+  Status GetBlock(const HttpRequest& req, HttpResponse& res, Call& call);
+  Status Query(const HttpRequest& req, HttpResponse& res, Call& call);
   // One submission batch on `served` (see SubmitQueue).
   std::vector<SubmitResult> RunSubmitBatch(const ServedRepo& served, const std::vector<const SubmitEntry*>& batch);
   // Seals every served repository's pending txs (with a key) into a block.
   void SealPools();
   void ProduceBlocks();
 
-  void Begin();
-  void NoteCaller(const std::string& caller);
-  void End(const httplib::Request& req, const httplib::Response& res);
-
   DaemonOptions options_;
   const Clock& clock_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<HttpServer> server_;
   int port_ = 0;
   std::string url_;
   RequestReplayGuard replay_;
@@ -164,13 +157,6 @@ class Daemon {
   std::map<std::string, std::unique_ptr<SubmitQueue>> submit_queues_;  // by served name; fixed after Create
   std::mutex producer_mu_;
   std::condition_variable producer_wake_;
-
-  struct Inflight {
-    uint64_t start_us = 0;
-    std::string caller;
-  };
-  mutable std::mutex inflight_mu_;
-  std::map<std::thread::id, Inflight> inflight_;  // one request at a time per pool thread
   std::mutex log_mu_;
 };
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libgit2-dev libsodium-dev libsqlite3-dev
       libboost-program-options-dev libcurl4-openssl-dev libgtest-dev zlib1g-dev git sqlite3
-      libcpp-httplib-dev libssl-dev nlohmann-json3-dev
+      libboost-dev libssl-dev nlohmann-json3-dev
       tcl xz-utils debian-archive-keyring ccache clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -35,7 +35,7 @@ while IFS= read -r hit; do
   echo "layering: core/ must not $hit"
   fail=1
 done < <(grep -rn --include='*.h' --include='*.cpp' -E \
-  '#include [<"](curl/|httplib|nlohmann/|termios\.h)|getenv\(|secure_getenv\(|environ\b|isatty\(|tcsetattr\(|/dev/tty|sigaction\(|(^|[^a-z_])signal\(|sigprocmask\(|pthread_sigmask\(' core \
+  '#include [<"](curl/|httplib|boost/(asio|beast)|nlohmann/|termios\.h)|getenv\(|secure_getenv\(|environ\b|isatty\(|tcsetattr\(|/dev/tty|sigaction\(|(^|[^a-z_])signal\(|sigprocmask\(|pthread_sigmask\(' core \
   | sed -E 's/^/use this: /')
 # Inside core/ (core/CMakeLists.txt): aergo_base <- aergo_contract <- aergo_core.
 # The base includes only base headers (chain_params.cpp also reads two limit

@@ -428,6 +428,22 @@ HttpReply Conn::Read() {
   return r;
 }
 
+bool Conn::ClosedWithin(std::chrono::milliseconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    int n = poll(&p, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    char tmp[4096];
+    ssize_t got = recv(fd_, tmp, sizeof tmp, 0);
+    if (got <= 0) return true;
+    buf_.append(tmp, static_cast<size_t>(got));
+  }
+}
+
 bool Conn::Fill() {
   char tmp[65536];
   ssize_t n = recv(fd_, tmp, sizeof tmp, 0);

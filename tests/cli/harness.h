@@ -171,6 +171,9 @@ class Conn {
                     const std::string& extra_headers = "");
   // Reads one response: headers, then a Content-Length or chunked body.
   HttpReply Read();
+  // Whether the peer closes the connection within `wait` (bytes it sends
+  // meanwhile are kept for Read).
+  bool ClosedWithin(std::chrono::milliseconds wait);
 
  private:
   bool Fill();

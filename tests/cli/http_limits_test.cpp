@@ -1,0 +1,192 @@
+// The daemon's HTTP server under hostile clients (daemon/http_server.h,
+// issue 13's findings 1 and 3): compressed and chunked bodies, header
+// limits, slowloris, idle connections, connection caps. Each runs a real
+// `aergo daemon` and speaks raw HTTP to it.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/cli/harness.h"
+
+namespace aergo::clitest {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A sandbox with a public repository work/pub (admin alice).
+struct PubScene {
+  Sandbox sb;
+  PubScene() {
+    sb.InitRepo("alice");
+    RunResult p = sb.Run({"init", "pub", "--public", "--key", "alice"});
+    EXPECT_EQ(p.code, 0) << p.err;
+  }
+};
+
+std::string Chunked(const std::string& data, size_t piece) {
+  std::string out;
+  char size[32];
+  for (size_t off = 0; off < data.size(); off += piece) {
+    size_t n = std::min(piece, data.size() - off);
+    snprintf(size, sizeof size, "%zx\r\n", n);
+    out += size + data.substr(off, n) + "\r\n";
+  }
+  return out + "0\r\n\r\n";
+}
+
+TEST(HttpLimits, CompressedBodiesAreRefusedWithoutBeingDecoded) {
+  PubScene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  // What a gzip bomb starts with; it is never inflated.
+  std::string gz("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+  gz += std::string(1000, 'x');
+  for (const char* coding : {"gzip", "deflate", "br", "x-anything"}) {
+    HttpReply r = Http(d.port(), "POST", "/pub/query", gz, std::string("Content-Encoding: ") + coding + "\r\n");
+    EXPECT_EQ(r.status, 415) << coding << ": " << r.headers;
+    EXPECT_TRUE(Has(r.body, "request bodies are not decoded")) << r.body;
+  }
+  // identity is no encoding at all.
+  HttpReply plain = Http(d.port(), "POST", "/pub/query", R"({"sql":"SELECT 1 AS one"})",
+                         "Content-Type: application/json\r\nContent-Encoding: identity\r\n");
+  EXPECT_EQ(plain.status, 200) << plain.body;
+}
+
+TEST(HttpLimits, ChunkedBodiesHaveTheSameLimit) {
+  PubScene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "--max-body-bytes", "100000", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  // Within the limit, chunked works like Content-Length.
+  std::string query = R"({"sql":"SELECT 41 + 1 AS answer"})";
+  Conn ok(d.port());
+  ASSERT_TRUE(ok.Send("POST /pub/query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + Chunked(query, 7)));
+  HttpReply answered = ok.Read();
+  EXPECT_EQ(answered.status, 200) << answered.body;
+  EXPECT_TRUE(Has(answered.body, "42")) << answered.body;
+
+  // 200 kB in 1 kB chunks: refused once past 100 kB, not buffered whole.
+  Conn big(d.port());
+  ASSERT_TRUE(big.Send("POST /pub/push HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  std::string body = Chunked(std::string(200000, 'a'), 1000);
+  big.Send(body);  // the daemon may close before all of it is sent
+  HttpReply r = big.Read();
+  EXPECT_EQ(r.status, 413) << r.headers;
+  EXPECT_TRUE(Has(r.body, "larger than this daemon accepts (100000 bytes)")) << r.body;
+
+  // A declared length over the limit: refused from the header alone.
+  Conn declared(d.port());
+  ASSERT_TRUE(declared.Send("POST /pub/push HTTP/1.1\r\nHost: x\r\nContent-Length: 100001\r\n\r\n"));
+  EXPECT_EQ(declared.Read().status, 413);
+
+  // Transfer codings other than chunked are not implemented.
+  Conn other(d.port());
+  ASSERT_TRUE(other.Send("POST /pub/push HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"));
+  EXPECT_EQ(other.Read().status, 501);
+  EXPECT_EQ(Http(d.port(), "GET", "/healthz").status, 200);
+}
+
+TEST(HttpLimits, HeaderCountAndSizeAreBounded) {
+  PubScene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  std::string many;
+  for (int i = 0; i < 65; ++i) many += "X-Filler-" + std::to_string(i) + ": y\r\n";
+  HttpReply r = Http(d.port(), "GET", "/healthz", "", many);
+  EXPECT_EQ(r.status, 431) << r.headers;
+  EXPECT_TRUE(Has(r.body, "header fields; this daemon accepts 64")) << r.body;
+
+  HttpReply big = Http(d.port(), "GET", "/healthz", "", "X-Big: " + std::string(17000, 'z') + "\r\n");
+  EXPECT_EQ(big.status, 431) << big.headers;
+  EXPECT_TRUE(Has(big.body, "header is larger than this daemon accepts")) << big.body;
+
+  // 40,000 small headers (the finding) cost no more: the first 16 kB decide.
+  Conn flood(d.port());
+  ASSERT_TRUE(flood.Send("GET /healthz HTTP/1.1\r\n"));
+  std::string lines;
+  for (int i = 0; i < 2000; ++i) lines += "X-A: " + std::string(100, 'q') + "\r\n";
+  flood.Send(lines);
+  EXPECT_EQ(flood.Read().status, 431);
+  EXPECT_EQ(Http(d.port(), "GET", "/healthz").status, 200);
+}
+
+TEST(HttpLimits, SlowHeadersAreCutAtTheDeadlineNotPerRead) {
+  PubScene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "--header-timeout", "1000", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  Conn slow(d.port());
+  ASSERT_TRUE(slow.Send("GET /healthz HTTP/1.1\r\n"));
+  auto start = Clock::now();
+  bool cut = false;
+  // A byte every 200 ms keeps a per-read timeout happy forever.
+  while (Clock::now() - start < std::chrono::seconds(5)) {
+    if (!slow.Send("X")) {
+      cut = true;
+      break;
+    }
+    if (slow.ClosedWithin(milliseconds(200))) {
+      cut = true;
+      break;
+    }
+  }
+  auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+  EXPECT_TRUE(cut) << "a header trickling in for 5 s was not cut";
+  EXPECT_LT(took, 3000);
+  EXPECT_EQ(Http(d.port(), "GET", "/healthz").status, 200);
+}
+
+TEST(HttpLimits, IdleAndSlowConnectionsDoNotStopService) {
+  PubScene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  // Far more idle kept-alive and half-sent requests than there are workers
+  // (8): before, 16 idle connections made a clone wait 28 s.
+  std::vector<std::unique_ptr<Conn>> idle;
+  for (int i = 0; i < 150; ++i) {
+    idle.push_back(std::make_unique<Conn>(d.port()));
+    if (i % 3 == 0) idle.back()->Request("GET", "/healthz");  // kept alive after one answer
+  }
+  for (int i = 0; i < 50; ++i) {
+    idle.push_back(std::make_unique<Conn>(d.port()));
+    idle.back()->Send("POST /pub/query HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"sql\":");
+  }
+  auto start = Clock::now();
+  HttpReply refs = Http(d.port(), "GET", "/pub/refs");
+  EXPECT_EQ(refs.status, 200);
+  RunResult clone = s.sb.Run({"clone", d.url() + "/pub", "copy"});
+  EXPECT_EQ(clone.code, 0) << clone.err;
+  auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+  EXPECT_LT(took, 5000) << "refs and a clone took " << took << " ms beside 200 idle connections";
+}
+
+TEST(HttpLimits, ConnectionsOverTheCapAreAnswered503) {
+  PubScene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "--max-client-connections", "4", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  std::vector<std::unique_ptr<Conn>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<Conn>(d.port()));
+    EXPECT_EQ(held.back()->Request("GET", "/healthz").status, 200);
+  }
+  HttpReply over = Http(d.port(), "GET", "/healthz");
+  EXPECT_EQ(over.status, 503) << over.headers;
+  EXPECT_TRUE(Has(over.body, "too many connections")) << over.body;
+  EXPECT_TRUE(Has(over.headers, "Retry-After: 1")) << over.headers;
+  held.pop_back();
+  // The closed one's slot comes back once the daemon has seen the close.
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    std::this_thread::sleep_for(milliseconds(20));
+    status = Http(d.port(), "GET", "/healthz").status;
+  }
+  EXPECT_EQ(status, 200);
+}
+
+}  // namespace
+}  // namespace aergo::clitest
