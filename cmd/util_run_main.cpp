@@ -5,6 +5,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
+#include <new>
+#include <stdexcept>
 
 #include "cmd/cli.h"
 #include "cmd/util_passphrase.h"
@@ -127,7 +130,17 @@ int RunMain(int argc, char** argv, const std::vector<Command>& table, RemoteLedg
     else if (*it == "--") break;
     else ++it;
   }
-  return cmd->handler(ctx, args);
+  // The last line of defence: a failed allocation is an error (exit 1), never
+  // an abort (uncaught std::bad_alloc: exit 134).
+  try {
+    return cmd->handler(ctx, args);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "aergo: error: out of memory in '" << cmd->name << "'\n";
+    return kExitFailed;
+  } catch (const std::length_error&) {
+    std::cerr << "aergo: error: out of memory in '" << cmd->name << "' (a size too large to allocate)\n";
+    return kExitFailed;
+  }
 }
 
 }  // namespace aergo::cli

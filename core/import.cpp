@@ -296,8 +296,18 @@ Status IndexIncoming(Repository& repo, const IncomingBlocks& incoming) {
   return txn.Commit();
 }
 
+Result<std::unique_ptr<PackReceiver>> ReceiverFor(Repository& repo, uint64_t max_bytes) {
+  AERGO_ASSIGN_OR_RETURN(ChainParams params, repo.chain_params());
+  AERGO_ASSIGN_OR_RETURN(auto rx, PackReceiver::Create(&repo.git(), max_bytes));
+  rx->set_limits(PackLimits::ForChain(params));
+  return rx;
+}
+
 Result<IncomingBlocks> VerifyPack(Repository& repo, PackReceiver* pack, const ImportOptions& options) {
+  AERGO_ASSIGN_OR_RETURN(ChainParams params, repo.chain_params());
+  pack->set_limits(PackLimits::ForChain(params));
   AERGO_RETURN_IF_ERROR(pack->Finish());
+  AERGO_RETURN_IF_ERROR(pack->CheckReferenced());
   AERGO_ASSIGN_OR_RETURN(std::vector<Oid> commits, pack->Commits());
   return VerifyIncoming(repo, commits, options);
 }

@@ -46,8 +46,15 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
                                       const ImportOptions& options = {});
 Status IndexIncoming(Repository& repo, const IncomingBlocks& incoming);
 
-// A received pack: Finish() it, then VerifyIncoming over every commit in it
-// (so nothing that arrived escapes verification).
+// A receiver (PackReceiver::Create) bounded by this repository's chain:
+// PackLimits::ForChain of its genesis parameters, checked as bytes arrive.
+Result<std::unique_ptr<PackReceiver>> ReceiverFor(Repository& repo, uint64_t max_bytes);
+
+// A received pack: bounded by the chain (the bytes that arrived are
+// checked again against PackLimits::ForChain), Finish()ed, refused if it
+// holds an object no block in it uses (PackReceiver::CheckReferenced), then
+// VerifyIncoming over every commit in it (so nothing that arrived escapes
+// verification).
 Result<IncomingBlocks> VerifyPack(Repository& repo, PackReceiver* pack,
                                   const ImportOptions& options = {});
 // Moves a verified pack into the object store, then IndexIncoming.

@@ -33,6 +33,9 @@ constexpr const char* kQuarantinePrefix = "incoming-";
 // untrusted bytes; found by tests/fuzz/pack_fuzz.cpp). A block is six
 // objects, so this admits packs of over 11 million blocks.
 constexpr size_t kMaxPackObjects = size_t{1} << 26;
+// The fewest bytes a pack entry takes: a one-byte header and the shortest
+// zlib stream (2 bytes of header, an empty final block of 2, the Adler-32).
+constexpr uint64_t kMinEntryBytes = 9;
 
 struct OidHash {
   size_t operator()(const Oid& o) const {
@@ -266,6 +269,8 @@ Result<std::unique_ptr<PackReceiver>> PackReceiver::Create(GitRepo* git, uint64_
   std::unique_ptr<PackReceiver> r(new PackReceiver());
   r->git_ = git;
   r->max_bytes_ = max_bytes;
+  r->scanner_ = std::make_unique<PackScanner>(PackLimits{});
+  r->set_limits(PackLimits::AnyChain());
   r->dir_ = pack_dir + "/" + kQuarantinePrefix + std::to_string(getpid()) + "-" +
             std::to_string(counter.fetch_add(1));
   fs::remove_all(r->dir_, ec);
@@ -291,10 +296,19 @@ PackReceiver::~PackReceiver() {
   }
 }
 
+void PackReceiver::set_limits(PackLimits limits) {
+  limits.max_objects = std::min<uint64_t>(limits.max_objects, kMaxPackObjects);
+  if (max_bytes_) limits.max_objects = std::min<uint64_t>(limits.max_objects, max_bytes_ / kMinEntryBytes);
+  limits_ = limits;
+  if (scanner_) scanner_->set_limits(std::move(limits));
+}
+
 Status PackReceiver::Append(const void* data, size_t size) {
   if (finished_) return Invalid("pack: data after the end");
   if (max_bytes_ && stats_.bytes + size > max_bytes_)
     return Invalid("pack exceeds the limit of " + std::to_string(max_bytes_) + " bytes");
+  // Checked before the indexer sees a byte of it.
+  AERGO_RETURN_IF_ERROR(scanner_->Scan(static_cast<const uint8_t*>(data), size));
   git_indexer_progress& p = raw_;
   if (git_indexer_append(indexer_, data, size, &p) != 0)
     return Invalid("malformed pack: " + GitError());
@@ -309,6 +323,9 @@ Status PackReceiver::Finish() {
   if (finished_) return Status::Ok();
   git_indexer_progress& p = raw_;
   if (stats_.bytes == 0) return Invalid("malformed pack: no data received");
+  // The limits may have tightened since the bytes arrived (the chain's,
+  // set once known): deltas are resolved, and objects allocated, only after.
+  AERGO_RETURN_IF_ERROR(scanner_->Recheck(limits_));
   if (git_indexer_commit(indexer_, &p) != 0)
     return Invalid("malformed pack: " + GitError() + " (" + std::to_string(p.indexed_objects) + " of " +
                    std::to_string(p.total_objects) + " objects, " + std::to_string(p.indexed_deltas) + " of " +
@@ -320,6 +337,7 @@ Status PackReceiver::Finish() {
   finished_ = true;
   git_indexer_free(indexer_);
   indexer_ = nullptr;
+  scanner_.reset();
   // Make the quarantined objects readable, after the store's own.
   git_odb* raw_odb = nullptr;
   if (git_repository_odb(&raw_odb, git_->get()) != 0) return IoError("quarantine: " + GitError());
@@ -331,7 +349,7 @@ Status PackReceiver::Finish() {
   return Status::Ok();
 }
 
-Result<std::vector<Oid>> PackReceiver::Commits() const {
+Result<std::vector<std::pair<Oid, git_object_t>>> PackReceiver::Objects() const {
   if (!finished_) return Invalid("pack: read before it was finished");
   git_odb* raw_odb = nullptr;
   if (git_odb_new(&raw_odb) != 0) return IoError("quarantine: " + GitError());
@@ -348,15 +366,53 @@ Result<std::vector<Oid>> PackReceiver::Commits() const {
         return 0;
       }, &all) != 0)
     return Invalid("malformed pack: " + GitError());
-  std::vector<Oid> commits;
+  std::vector<std::pair<Oid, git_object_t>> out;
+  out.reserve(all.size());
   for (const auto& o : all) {
     size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
     if (git_odb_read_header(&size, &type, odb.get(), &o.raw) != 0)
       return Invalid("malformed pack: object " + o.Hex() + ": " + GitError());
-    if (type == GIT_OBJECT_COMMIT) commits.push_back(o);
+    out.emplace_back(o, type);
   }
+  return out;
+}
+
+Result<std::vector<Oid>> PackReceiver::Commits() const {
+  AERGO_ASSIGN_OR_RETURN(auto objects, Objects());
+  std::vector<Oid> commits;
+  for (const auto& [o, type] : objects)
+    if (type == GIT_OBJECT_COMMIT) commits.push_back(o);
   return commits;
+}
+
+Status PackReceiver::CheckReferenced() const {
+  AERGO_ASSIGN_OR_RETURN(auto objects, Objects());
+  OidSet used;
+  for (const auto& [o, type] : objects) {
+    if (type != GIT_OBJECT_COMMIT) continue;
+    used.insert(o);
+    git_commit* raw_commit = nullptr;
+    if (git_commit_lookup(&raw_commit, git_->get(), &o.raw) != 0) return Status::Ok();
+    CommitPtr commit(raw_commit);
+    Oid tree_id;
+    git_oid_cpy(&tree_id.raw, git_commit_tree_id(commit.get()));
+    used.insert(tree_id);
+    git_tree* raw_tree = nullptr;
+    if (git_tree_lookup(&raw_tree, git_->get(), &tree_id.raw) != 0) return Status::Ok();
+    TreePtr tree(raw_tree);
+    for (size_t i = 0, n = git_tree_entrycount(tree.get()); i < n; ++i) {
+      Oid e;
+      git_oid_cpy(&e.raw, git_tree_entry_id(git_tree_entry_byindex(tree.get(), i)));
+      used.insert(e);
+    }
+  }
+  for (const auto& [o, type] : objects)
+    if (!used.count(o))
+      return Invalid(std::string("pack refused: its ") + git_object_type2string(type) + " " + o.Hex() +
+                     " is not part of any block it carries (a pack holds only its blocks' commits, trees and "
+                     "blobs; " + std::to_string(objects.size()) + " objects)");
+  return Status::Ok();
 }
 
 Status PackReceiver::Accept() {

@@ -19,6 +19,7 @@
 
 #include "core/git.h"
 #include "core/index.h"
+#include "core/pack_scan.h"
 
 namespace aergo {
 
@@ -46,8 +47,10 @@ struct PackProgress {
 class PackReceiver {
  public:
   // Opens a fresh quarantine directory under objects/pack/ and removes
-  // those left by processes that died. max_bytes bounds the pack (0: none).
-  // The GitRepo must outlive the receiver.
+  // those left by processes that died. max_bytes bounds the pack (0: none)
+  // and, with it, the objects it may declare. Every entry is checked as it
+  // arrives against PackLimits::AnyChain() until set_limits says otherwise
+  // (docs/formats/pack.md). The GitRepo must outlive the receiver.
   static Result<std::unique_ptr<PackReceiver>> Create(GitRepo* git, uint64_t max_bytes);
   // Unless accepted: drops the quarantined objects from the GitRepo's view
   // and removes the quarantine directory.
@@ -56,12 +59,25 @@ class PackReceiver {
   PackReceiver& operator=(const PackReceiver&) = delete;
 
   void set_progress(std::function<void(const PackProgress&)> cb) { progress_ = std::move(cb); }
-  // Indexes more pack bytes. Invalid if they are not a well-formed pack or
-  // exceed max_bytes.
+  // The bounds on the pack's objects (the chain's, once known: core/
+  // import.h ReceiverFor, VerifyPack). Bytes already appended are checked
+  // against them again by Finish. The object bound never exceeds what
+  // max_bytes allows.
+  void set_limits(PackLimits limits);
+  // Checks more pack bytes (every entry's declared size before it is
+  // inflated, then its inflated size, and the pack's total), then indexes
+  // them. Invalid if they are not a well-formed pack, exceed max_bytes or
+  // break a bound; nothing of a refused chunk reaches the indexer.
   Status Append(const void* data, size_t size);
-  // Completes the pack (checks its trailing checksum) and makes its objects
+  // Checks what arrived against the current limits, completes the pack
+  // (checks its trailing checksum, resolves deltas) and makes its objects
   // readable through the GitRepo, below the object store's own.
   Status Finish();
+  // Invalid naming the first object in the finished pack that no commit in
+  // it uses (as the commit itself, its tree, or an entry of its tree): a
+  // pack carries its blocks and nothing else. Commits and trees that cannot
+  // be read are left to block verification (VerifyIncoming) to report.
+  Status CheckReferenced() const;
   // The commits in the finished pack.
   Result<std::vector<Oid>> Commits() const;
   // Moves the pack into the object store (index file last) and refreshes
@@ -72,10 +88,14 @@ class PackReceiver {
 
  private:
   PackReceiver() = default;
+  // Every object in the finished pack, with its type.
+  Result<std::vector<std::pair<Oid, git_object_t>>> Objects() const;
   GitRepo* git_ = nullptr;
   std::string dir_;
   git_indexer* indexer_ = nullptr;
   uint64_t max_bytes_ = 0;
+  PackLimits limits_;
+  std::unique_ptr<PackScanner> scanner_;
   PackProgress stats_;
   git_indexer_progress raw_{};  // libgit2 counts into the same struct across calls
   std::function<void(const PackProgress&)> progress_;

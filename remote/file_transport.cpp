@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/import.h"
 #include "remote/transport.h"
 
 namespace aergo {
@@ -53,7 +54,7 @@ class FileTransport : public Transport {
     AERGO_ASSIGN_OR_RETURN(auto repo, Repository::Open(aergo_dir_, OpenMode::kWrite, *options_.clock, options_.open));
     std::unique_ptr<PackReceiver> rx;
     if (!pack.empty()) {
-      AERGO_ASSIGN_OR_RETURN(rx, PackReceiver::Create(&repo->git(), 0));
+      AERGO_ASSIGN_OR_RETURN(rx, ReceiverFor(*repo, 0));
       AERGO_RETURN_IF_ERROR(rx->Append(pack.data(), pack.size()));
     }
     return ReceivePush(*repo, rx.get(), request, options_.key);

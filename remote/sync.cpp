@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <new>
+#include <stdexcept>
 #include <map>
 #include <set>
 
@@ -25,11 +27,29 @@ Status CheckSameChain(const Repository& repo, const RemoteRefs& refs, const Tran
 Status ReceivePack(Transport& remote, const FetchRequest& request, PackReceiver* rx) {
   Status append_status;
   Status st = remote.Fetch(request, [&](const void* data, size_t size) {
-    append_status = rx->Append(data, size);
+    // Called from libcurl's C callback: no exception may leave it.
+    try {
+      append_status = rx->Append(data, size);
+    } catch (const std::bad_alloc&) {
+      append_status = Failed("out of memory while indexing it");
+    }
     return append_status.ok();
   });
   if (!append_status.ok()) return Invalid("pack from " + remote.url() + ": " + append_status.message());
   return st;
+}
+
+// Runs f, turning a failed allocation into a Status: a hostile or damaged
+// remote must never abort the process (std::bad_alloc uncaught: exit 134).
+template <typename F>
+auto NoAbort(const std::string& what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return Failed("out of memory while " + what);
+  } catch (const std::length_error&) {
+    return Failed("out of memory while " + what + " (a size too large to allocate)");
+  }
 }
 
 }  // namespace
@@ -38,8 +58,16 @@ std::string RemoteTrackingRef(const std::string& remote, const std::string& bran
   return "refs/remotes/" + remote + "/" + branch;
 }
 
+static Result<FetchReport> FetchFromImpl(Repository& repo, Transport& remote, const std::string& remote_name,
+                                         const SyncOptions& options);
+
 Result<FetchReport> FetchFrom(Repository& repo, Transport& remote, const std::string& remote_name,
                               const SyncOptions& options) {
+  return NoAbort("fetching from " + remote.url(), [&] { return FetchFromImpl(repo, remote, remote_name, options); });
+}
+
+static Result<FetchReport> FetchFromImpl(Repository& repo, Transport& remote, const std::string& remote_name,
+                                         const SyncOptions& options) {
   FetchReport rep;
   AERGO_ASSIGN_OR_RETURN(rep.refs, remote.ListRefs());
   AERGO_RETURN_IF_ERROR(CheckSameChain(repo, rep.refs, remote));
@@ -54,7 +82,7 @@ Result<FetchReport> FetchFrom(Repository& repo, Transport& remote, const std::st
     request.wants.assign(wanted.begin(), wanted.end());
     AERGO_ASSIGN_OR_RETURN(request.haves, HavesFor(repo.git(), repo.index()));
     request.haves.push_back(repo.chain_id());
-    AERGO_ASSIGN_OR_RETURN(auto rx, PackReceiver::Create(&repo.git(), 0));
+    AERGO_ASSIGN_OR_RETURN(auto rx, ReceiverFor(repo, 0));
     if (options.progress) rx->set_progress(options.progress);
     AERGO_RETURN_IF_ERROR(ReceivePack(remote, request, rx.get()));
     AERGO_ASSIGN_OR_RETURN(IncomingBlocks incoming, VerifyPack(repo, rx.get()));
@@ -133,7 +161,7 @@ Result<CloneReport> Clone(const std::string& url, const std::string& dir, const 
     else if (!resume) fs::remove_all(aergo_dir, e);
   };
 
-  Status st = [&]() -> Status {
+  Status st = NoAbort("cloning " + url, [&]() -> Status {
     std::unique_ptr<Repository> repo;
     if (resume) {
       AERGO_ASSIGN_OR_RETURN(repo, Repository::Open(aergo_dir.string(), OpenMode::kWrite, clock, options.open));
@@ -147,8 +175,10 @@ Result<CloneReport> Clone(const std::string& url, const std::string& dir, const 
       Status got = [&]() -> Status {
         AERGO_ASSIGN_OR_RETURN(GitRepo git, GitRepo::Init(scratch.string(), "master"));
         AERGO_ASSIGN_OR_RETURN(auto rx, PackReceiver::Create(&git, 1u << 20));
+        rx->set_limits(PackLimits::Genesis());  // no chain parameters before its genesis block
         AERGO_RETURN_IF_ERROR(ReceivePack(*remote, FetchRequest{{refs.chain_id}, {}}, rx.get()));
         AERGO_RETURN_IF_ERROR(rx->Finish());
+        AERGO_RETURN_IF_ERROR(rx->CheckReferenced());
         AERGO_ASSIGN_OR_RETURN(auto commits, rx->Commits());
         if (commits.size() != 1) return Corrupt(url + " sent " + std::to_string(commits.size()) + " blocks for its genesis block");
         AERGO_ASSIGN_OR_RETURN(BlockBlobs blobs, git.ReadBlockBlobs(commits[0]));
@@ -187,7 +217,7 @@ Result<CloneReport> Clone(const std::string& url, const std::string& dir, const 
     }
     AERGO_RETURN_IF_ERROR(repo->config().Unset("clone.incomplete"));
     return repo->config().Save();
-  }();
+  });
   if (!st.ok()) {
     // A transfer that broke off is resumable; anything else is undone.
     if (!resume && (!repo_created || st.code() != Code::kIo)) undo();
@@ -196,8 +226,16 @@ Result<CloneReport> Clone(const std::string& url, const std::string& dir, const 
   return rep;
 }
 
+static Result<PushReport> PushToImpl(Repository& repo, Transport& remote, const std::string& remote_name,
+                                     const std::string& branch, const SyncOptions& options);
+
 Result<PushReport> PushTo(Repository& repo, Transport& remote, const std::string& remote_name,
                           const std::string& branch, const SyncOptions& options) {
+  return NoAbort("pushing to " + remote.url(), [&] { return PushToImpl(repo, remote, remote_name, branch, options); });
+}
+
+static Result<PushReport> PushToImpl(Repository& repo, Transport& remote, const std::string& remote_name,
+                                     const std::string& branch, const SyncOptions& options) {
   AERGO_ASSIGN_OR_RETURN(auto local, repo.BranchHead(branch));
   if (!local) return NotFound("branch '" + branch + "' not found");
   AERGO_ASSIGN_OR_RETURN(RemoteRefs refs, remote.ListRefs());
