@@ -404,7 +404,10 @@ Status Daemon::Push(const httplib::Request& req, httplib::Response& res, Call& c
     AERGO_ASSIGN_OR_RETURN(pack, PackReceiver::Create(&repo->git(), options_.max_body_bytes));
     AERGO_RETURN_IF_ERROR(pack->Append(body.pack.data(), body.pack.size()));
   }
-  AERGO_ASSIGN_OR_RETURN(PushOutcome outcome, ReceivePush(*repo, pack.get(), body.request, served->key.get()));
+  // The push may name only blocks the caller can read (daemon/access.h).
+  AERGO_ASSIGN_OR_RETURN(BlockFilter may_name, NameableBlocks(*repo, call.caller));
+  AERGO_ASSIGN_OR_RETURN(PushOutcome outcome,
+                         ReceivePush(*repo, pack.get(), body.request, served->key.get(), may_name));
   res.set_content(EncodePushOutcome(outcome), kJson);
   return Status::Ok();
 }
