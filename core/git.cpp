@@ -236,6 +236,13 @@ Status GitRepo::CheckLoose(const git_oid& oid) const {
   return Status::Ok();
 }
 
+bool GitRepo::HasObject(const Oid& oid) const {
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo_) != 0) return true;  // unknown: let the read that follows report it
+  GitPtr<git_odb, git_odb_free> odb(raw_odb);
+  return git_odb_exists(odb.get(), &oid.raw) != 0;
+}
+
 Result<BlockBlobs> GitRepo::ReadBlockBlobs(const Oid& commit) const {
   AERGO_RETURN_IF_ERROR(CheckLoose(commit.raw));
   git_commit* raw_c = nullptr;

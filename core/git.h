@@ -77,6 +77,8 @@ class GitRepo {
   Result<BlockBlobs> ReadBlockBlobs(const Oid& commit) const;
   // Parent commit oids of a commit.
   Result<std::vector<Oid>> CommitParents(const Oid& commit) const;
+  // Whether the object store holds an object with this id (readable or not).
+  bool HasObject(const Oid& oid) const;
 
   // Ref helpers. Names are full ("refs/heads/master").
   Result<std::optional<Oid>> ReadRef(const std::string& name) const;

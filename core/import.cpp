@@ -151,7 +151,16 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
     todo.pop_back();
     if (!seen.insert(oid.Hex()).second) continue;
     AERGO_ASSIGN_OR_RETURN(auto known, index.GetBlockByOid(oid));
-    if (known) continue;
+    // A block the filter refuses is answered as one this repository lacks,
+    // with the same message (so the answer does not tell that it is here).
+    auto missing = [&] { return NotFound("block commit " + oid.Hex() + " is unknown here and did not arrive"); };
+    if (known) {
+      if (!options.may_link) continue;
+      AERGO_ASSIGN_OR_RETURN(bool may, options.may_link(known->id));
+      if (may) continue;
+      return missing();
+    }
+    if (!repo.git().HasObject(oid)) return missing();
     auto blobs = repo.git().ReadBlockBlobs(oid);
     if (!blobs.ok())
       return NotFound("block commit " + oid.Hex() + " is unknown here and did not arrive (" +

@@ -18,6 +18,7 @@
 // Ownership: functions over a Repository (opened for writing to index).
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "core/repo.h"
@@ -36,12 +37,23 @@ struct IncomingBlocks {
   uint64_t txs = 0;
 };
 
+// Whether a block this repository already has may be named by what
+// arrives (a push names only blocks its caller may read, daemon/access.h).
+// Empty: every block may be.
+using BlockFilter = std::function<Result<bool>(const Hash32& block)>;
+
 struct ImportOptions {
   unsigned threads = 0;  // signature-verification workers (0: one per core)
+  // Checked for every indexed block the incoming commits reach (as a parent,
+  // or as a commit of the pack that is already here), before any replay. A
+  // block it refuses is answered exactly as a commit this repository lacks:
+  // NotFound "block commit <oid> is unknown here and did not arrive".
+  BlockFilter may_link;
 };
 
 // Corrupt naming the first block that fails and why; NotFound if a commit
-// or object the tips need is missing ("parent ... unknown").
+// or object the tips need is missing ("block commit <oid> is unknown here
+// and did not arrive", "parent ... unknown").
 Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& tips,
                                       const ImportOptions& options = {});
 Status IndexIncoming(Repository& repo, const IncomingBlocks& incoming);

@@ -368,14 +368,30 @@ Result<std::optional<Hash32>> Repository::TagTarget(const std::string& name) {
   return RefTarget(kTags, name);
 }
 
-Result<Hash32> Repository::ResolveBase(const std::string& base, bool* is_ref) {
+Result<Hash32> Repository::ResolveBase(const std::string& base, const RefFilter& visible, bool* is_ref) {
   *is_ref = true;
+  // A name `visible` refuses is as absent: the same NotFound as an unknown one.
+  auto shown = [&](const std::string& ref, const Hash32& id) -> Result<bool> {
+    if (!visible) return true;
+    return visible(ref, id);
+  };
+  auto unknown = [&] { return NotFound("unknown revision '" + base + "'"); };
   if (base == "HEAD") {
     AERGO_ASSIGN_OR_RETURN(Head h, CurrentHead());
+    AERGO_ASSIGN_OR_RETURN(bool ok, shown("HEAD", h.block.id));
+    if (!ok) return unknown();
     return h.block.id;
   }
   AERGO_ASSIGN_OR_RETURN(auto branch, BranchHead(base));
   AERGO_ASSIGN_OR_RETURN(auto tag, TagTarget(base));
+  if (branch) {
+    AERGO_ASSIGN_OR_RETURN(bool ok, shown(kHeads + base, *branch));
+    if (!ok) branch.reset();
+  }
+  if (tag) {
+    AERGO_ASSIGN_OR_RETURN(bool ok, shown(kTags + base, *tag));
+    if (!ok) tag.reset();
+  }
   if (branch && tag)
     return Invalid("ambiguous revision '" + base + "': both a branch and a tag");
   if (branch) return *branch;
@@ -383,17 +399,28 @@ Result<Hash32> Repository::ResolveBase(const std::string& base, bool* is_ref) {
   // A remote-tracking ref: <remote>/<branch>.
   if (base.find('/') != std::string::npos) {
     AERGO_ASSIGN_OR_RETURN(auto tracking, RefTarget("refs/remotes/", base));
-    if (tracking) return *tracking;
+    if (tracking) {
+      AERGO_ASSIGN_OR_RETURN(bool ok, shown("refs/remotes/" + base, *tracking));
+      if (ok) return *tracking;
+    }
   }
   *is_ref = false;
   std::string lower = base;
   std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
   if (lower.size() >= 7 && lower.size() <= 64 && IsHex(lower)) {
-    AERGO_ASSIGN_OR_RETURN(auto ids, index_->FindBlocks(lower, 2));
-    if (ids.size() == 1) return ids[0];
-    if (ids.size() > 1) return Invalid("ambiguous revision '" + base + "': matches several blocks");
+    // With a filter, every match is read (a hidden one neither counts nor
+    // makes a visible one ambiguous); id prefixes of 7+ digits match few.
+    AERGO_ASSIGN_OR_RETURN(auto ids, index_->FindBlocks(lower, visible ? -1 : 2));
+    std::vector<Hash32> seen;
+    for (const Hash32& id : ids) {
+      AERGO_ASSIGN_OR_RETURN(bool ok, shown("", id));
+      if (ok) seen.push_back(id);
+      if (seen.size() > 1) break;
+    }
+    if (seen.size() == 1) return seen[0];
+    if (seen.size() > 1) return Invalid("ambiguous revision '" + base + "': matches several blocks");
   }
-  return NotFound("unknown revision '" + base + "'");
+  return unknown();
 }
 
 bool Repository::IsTxIdPrefix(const std::string& s) {
@@ -430,7 +457,9 @@ Result<FoundTx> Repository::FindTx(const std::string& what) {
   return FoundTx{std::move(pending.front().tx), pending.front().receipt, std::nullopt};
 }
 
-Result<Hash32> Repository::Resolve(const std::string& rev) {
+Result<Hash32> Repository::Resolve(const std::string& rev) { return Resolve(rev, RefFilter()); }
+
+Result<Hash32> Repository::Resolve(const std::string& rev, const RefFilter& visible) {
   if (rev.empty()) return Invalid("empty revision");
   size_t cut = rev.find_first_of("~^");
   std::string base = rev.substr(0, cut);
@@ -444,7 +473,7 @@ Result<Hash32> Repository::Resolve(const std::string& rev) {
     base = base.substr(0, at);
   }
   bool is_ref = false;
-  AERGO_ASSIGN_OR_RETURN(Hash32 id, ResolveBase(base, &is_ref));
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, ResolveBase(base, visible, &is_ref));
   if (at_height) {
     if (!is_ref) return Invalid("invalid revision '" + rev + "': @<height> needs a branch, tag or HEAD");
     AERGO_ASSIGN_OR_RETURN(BlockRow row, BlockInfo(id));

@@ -126,6 +126,15 @@ class Repository {
   // (<remote>/<branch>), id prefix (7+ hex), HEAD, rev~N, rev^, rev^2,
   // branch@height.
   Result<Hash32> Resolve(const std::string& rev);
+  // Which names a revision may use: called with the full ref a base name
+  // matched ("HEAD", "refs/heads/<b>", "refs/tags/<t>",
+  // "refs/remotes/<r>/<b>"), or "" for a block an id prefix matched, and
+  // the block it names. A name it refuses is treated as absent, before any
+  // @height, ~N or ^N is applied (daemon/access.h: a hidden branch answers
+  // as an unknown one in every revision form).
+  using RefFilter = std::function<Result<bool>(const std::string& ref, const Hash32& block)>;
+  // Resolve, seeing only what `visible` allows (empty: everything).
+  Result<Hash32> Resolve(const std::string& rev, const RefFilter& visible);
   // A tx by id or unique prefix (7+ hex digits, any case), from the
   // indexed blocks (the first block holding it) or the current branch's
   // merge pool. NotFound, or Invalid if the prefix is not hex or matches
@@ -235,7 +244,7 @@ class Repository {
   // state root.
   Result<ChangeSet> ChangesOf(const BlockRow& row, const Hash32& parent_root);
   Result<std::vector<Hash32>> FirstParentChain(const Hash32& block);
-  Result<Hash32> ResolveBase(const std::string& base, bool* is_ref);
+  Result<Hash32> ResolveBase(const std::string& base, const RefFilter& visible, bool* is_ref);
   Result<Hash32> IdForOid(const Oid& oid);
   // The block a ref under prefix ("refs/heads/") names, if the ref exists.
   Result<std::optional<Hash32>> RefTarget(const char* prefix, const std::string& name);

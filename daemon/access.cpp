@@ -1,5 +1,7 @@
 #include "daemon/access.h"
 
+#include <memory>
+
 #include "core/sqlite.h"
 
 namespace aergo {
@@ -155,6 +157,28 @@ Status CheckBlockReadable(Repository& repo, const std::optional<std::string>& ca
   AERGO_ASSIGN_OR_RETURN(bool readable, scope.Readable(block));
   if (!readable) return NotFound("block " + ToHex(block) + " not found");
   return Status::Ok();
+}
+
+Result<Hash32> ResolveVisible(Repository& repo, const std::optional<std::string>& caller, const std::string& rev) {
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller));
+  AERGO_ASSIGN_OR_RETURN(HeadRef checked_out, repo.git().Head());
+  constexpr std::string_view kHeads = "refs/heads/";
+  auto visible = [&](const std::string& ref, const Hash32& block) -> Result<bool> {
+    if (ref == "HEAD" && checked_out.branch) return scope.CanReadBranch(*checked_out.branch);
+    if (ref.compare(0, kHeads.size(), kHeads) == 0) return scope.CanReadBranch(ref.substr(kHeads.size()));
+    return scope.Readable(block);  // a tag, a remote-tracking ref, a detached HEAD, an id prefix
+  };
+  AERGO_ASSIGN_OR_RETURN(Hash32 id, repo.Resolve(rev, visible));
+  // Every block below a readable name is readable; checked all the same.
+  AERGO_ASSIGN_OR_RETURN(bool readable, scope.Readable(id));
+  if (!readable) return NotFound("unknown revision '" + rev + "'");
+  return id;
+}
+
+Result<BlockFilter> NameableBlocks(Repository& repo, const std::optional<std::string>& caller) {
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller));
+  auto shared = std::make_shared<ReadScope>(std::move(scope));
+  return BlockFilter([shared](const Hash32& block) { return shared->Readable(block); });
 }
 
 }  // namespace aergo

@@ -31,6 +31,23 @@
 //     answers a want that is not readable exactly as an unknown block
 //     (404 "block <id> not found in <name>"), so its existence does not
 //     leak.
+//   - A revision a caller sends (/blocks/<rev>, a query's `at`) may use
+//     only names the caller can read: a branch it cannot read, a tag or
+//     remote-tracking ref whose block it cannot read, HEAD on a branch it
+//     cannot read, and an id prefix of a block it cannot read are treated
+//     as absent before @height, ~N and ^N apply (ResolveVisible), so every
+//     revision form over a hidden name answers exactly as over an unknown
+//     one: 404 "revision '<rev>' not found in <name>".
+//   - A push may name only blocks its caller can read: every block that
+//     was on the server before the push and that the push would make
+//     reachable from a ref (the pushed block and each tag's block if they
+//     are there already, and the blocks there that pushed blocks link to
+//     as parents) must be readable (NameableBlocks, checked by ReceivePush
+//     before anything is replayed or written); one that is not is answered
+//     exactly as a block the server lacks (404 "pushed block <id> did not
+//     arrive", "tag '<t>': block <id> did not arrive", "block commit <oid>
+//     is unknown here and did not arrive"). Blocks that arrive in the
+//     pushed pack and are new to the server are the pusher's own.
 //   - A push to an existing private branch also needs 'write' in that
 //     branch's own directory (same state as above); refused with 403 and
 //     role 'write'. The refusal tells a caller who cannot read the branch
@@ -57,6 +74,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/import.h"
 #include "core/repo.h"
 #include "core/status.h"
 
@@ -142,5 +160,22 @@ class ReadScope {
 // role (CheckAccess first). Computes one ReadScope: a route that checks
 // several blocks should compute the scope once and ask it.
 Status CheckBlockReadable(Repository& repo, const std::optional<std::string>& caller, const Hash32& block);
+
+// A revision a caller sent (GET /blocks/<rev>, a query's `at`), resolved as
+// the caller sees the repository: a branch, tag or remote-tracking ref it
+// may not read, HEAD on a checked-out branch it may not read, and a block
+// it may not read matched by an id prefix are treated as absent before any
+// @height, ~N or ^N is applied, so every revision form over a hidden name
+// answers exactly as over an unknown one (NotFound "unknown revision
+// '<base>'"; a hidden tag or branch does not make a visible one of the same
+// name ambiguous). The block found is checked readable too. Like
+// ReadScope, it does not check the repository role.
+Result<Hash32> ResolveVisible(Repository& repo, const std::optional<std::string>& caller, const std::string& rev);
+
+// For a push (merge/receive.h ReceivePush's may_name): true for a block
+// `caller` may read (ReadScope::Readable) in the repository as it is before
+// the push. Holds one ReadScope, so the repository must outlive the filter
+// and not change while it is asked (ReceivePush asks before it writes).
+Result<BlockFilter> NameableBlocks(Repository& repo, const std::optional<std::string>& caller);
 
 }  // namespace aergo

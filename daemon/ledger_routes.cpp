@@ -18,11 +18,9 @@ std::string Segment(const HttpRequest& req) { return req.params.size() > 1 ? req
 // one the caller may not see get the same NotFound.
 Result<Hash32> ResolveReadable(Repository& repo, const std::string& served, const std::optional<std::string>& caller,
                                const std::string& rev) {
-  auto id = repo.Resolve(rev);
-  Status st = id.ok() ? CheckBlockReadable(repo, caller, *id) : id.status();
-  if (st.code() == Code::kNotFound) return NotFound("revision '" + rev + "' not found in " + served);
-  AERGO_RETURN_IF_ERROR(st);
-  return *id;
+  auto id = ResolveVisible(repo, caller, rev);  // a hidden name is an unknown one (daemon/access.h)
+  if (id.status().code() == Code::kNotFound) return NotFound("revision '" + rev + "' not found in " + served);
+  return id;
 }
 
 // Ok if the caller may read the served repository's live state: the

@@ -343,7 +343,10 @@ Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
     AERGO_ASSIGN_OR_RETURN(pack, PackReceiver::Create(&repo->git(), options_.limits.max_body_bytes));
     AERGO_RETURN_IF_ERROR(pack->Append(body.pack.data(), body.pack.size()));
   }
-  AERGO_ASSIGN_OR_RETURN(PushOutcome outcome, ReceivePush(*repo, pack.get(), body.request, served->key.get()));
+  // The push may name only blocks the caller can read (daemon/access.h).
+  AERGO_ASSIGN_OR_RETURN(BlockFilter may_name, NameableBlocks(*repo, call.caller));
+  AERGO_ASSIGN_OR_RETURN(PushOutcome outcome,
+                         ReceivePush(*repo, pack.get(), body.request, served->key.get(), may_name));
   res.body = EncodePushOutcome(outcome);
   return Status::Ok();
 }

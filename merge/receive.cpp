@@ -8,7 +8,7 @@
 namespace aergo {
 
 Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const PushRequest& request,
-                                const SecretKey* key) {
+                                const SecretKey* key, const BlockFilter& may_name) {
   const std::string& branch = request.branch;
   if (!Repository::IsValidRefName(branch)) return Invalid("invalid branch name '" + branch + "'");
   std::set<std::string> tag_names;
@@ -20,14 +20,20 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
   // 1. Verify what arrived; nothing is stored yet.
   IncomingBlocks incoming;
   if (pack) {
-    AERGO_ASSIGN_OR_RETURN(incoming, VerifyPack(repo, pack));
+    ImportOptions options;
+    options.may_link = may_name;  // parents here that the caller may not name: as if missing
+    AERGO_ASSIGN_OR_RETURN(incoming, VerifyPack(repo, pack, options));
   }
   std::map<Hash32, const Block*> arriving;
   for (const auto& e : incoming.blocks) arriving[e.block.Id()] = &e.block;
+  // A block the push may name: arriving, or here and nameable by the
+  // pusher (a block here it may not name is answered as a missing one).
   auto have = [&](const Hash32& id) -> Result<bool> {
     if (arriving.count(id)) return true;
     AERGO_ASSIGN_OR_RETURN(auto row, repo.index().GetBlock(id));
-    return row.has_value();
+    if (!row) return false;
+    if (!may_name) return true;
+    return may_name(id);
   };
   AERGO_ASSIGN_OR_RETURN(bool have_block, have(request.block));
   if (!have_block) return NotFound("pushed block " + ToHex(request.block) + " did not arrive");

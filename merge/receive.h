@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/import.h"
 #include "core/repo.h"
 #include "core/transfer.h"
 #include "merge/merge.h"
@@ -50,7 +51,20 @@ struct PushOutcome {
 
 // pack: the received pack (PackReceiver::Append done), or null if the
 // pusher sent none because the repository already has every block.
+//
+// may_name: which blocks this repository already has the push may name
+// (the daemon: those its caller may read, daemon/access.h NameableBlocks);
+// empty for a push with no caller (a local path), which may name any. It
+// is asked, before anything is replayed or written, about every block
+// that was here before the push and that the push would make reachable
+// from a ref: the pushed block and each tag's block if they are here
+// already, and the blocks here that arriving blocks link to as parents
+// (or that the pack repeats). Those below a nameable block are nameable
+// with it. A block it refuses is answered exactly as a block this
+// repository lacks: NotFound "pushed block <id> did not arrive", "tag
+// '<name>': block <id> did not arrive", or "block commit <oid> is unknown
+// here and did not arrive" (core/import.h).
 Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const PushRequest& request,
-                                const SecretKey* key);
+                                const SecretKey* key, const BlockFilter& may_name = {});
 
 }  // namespace aergo
