@@ -132,14 +132,20 @@ struct ContractEngine::Impl : contract_internal::Sandbox {
   // Installs the step budget for the scope's lifetime.
   class Budget {
    public:
-    Budget(Impl* im, uint64_t budget) : im_(im) {
+    Budget(Impl* im, uint64_t budget, uint64_t time_limit_ms = 0) : im_(im) {
       im_->steps = 0;
       im_->budget = budget;
       im_->budget_exceeded = false;
+      im_->time_limit_ms = time_limit_ms;
+      im_->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(time_limit_ms);
+      im_->deadline_passed = false;
       sqlite3_progress_handler(im_->db, kProgressOps, &Sandbox::Progress,
                                static_cast<Sandbox*>(im_));
     }
-    ~Budget() { sqlite3_progress_handler(im_->db, 0, nullptr, nullptr); }
+    ~Budget() {
+      sqlite3_progress_handler(im_->db, 0, nullptr, nullptr);
+      im_->time_limit_ms = 0;
+    }
     Budget(const Budget&) = delete;
     Budget& operator=(const Budget&) = delete;
 
@@ -1171,8 +1177,10 @@ Status ContractEngine::CheckArgs(const ContractFunction& fn, const std::vector<V
   return Status::Ok();
 }
 
-Result<QueryResult> ContractEngine::Query(std::string_view sql, const QueryView* view) {
+Result<QueryResult> ContractEngine::Query(std::string_view sql, const QueryView* view, const QueryLimits* limits) {
   Impl& im = *impl_;
+  const uint64_t step_budget = limits ? limits->steps : query_step_budget_;
+  const uint64_t result_limit = limits ? limits->result_bytes : query_result_limit_;
   std::set<std::string> qualified;
   if (view) {
     qualified = view->tables;
@@ -1203,17 +1211,17 @@ Result<QueryResult> ContractEngine::Query(std::string_view sql, const QueryView*
   if (!raw) return Invalid("query: empty statement");
   if (!IsBlankSql(tail) || !sqlite3_stmt_readonly(raw)) return Denied(kOnlyRead);
   QueryResult out;
-  Impl::Budget budget(&im, query_step_budget_);
+  Impl::Budget budget(&im, step_budget, limits ? limits->time_ms : 0);
   // The result bound: no value SQLite makes may exceed it either (so
   // zeroblob(1e9) fails before it is allocated), and the rows together may
   // not (8 bytes per number, the length of each text or blob).
-  const int limit = static_cast<int>(std::min<uint64_t>(query_result_limit_, 1'000'000'000));
+  const int limit = static_cast<int>(std::min<uint64_t>(result_limit, 1'000'000'000));
   struct LengthLimit {
     sqlite3* db;
     int old;
     ~LengthLimit() { sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old); }
   } length{im.db, sqlite3_limit(im.db, SQLITE_LIMIT_LENGTH, limit)};
-  const std::string over = "query: the result is over " + std::to_string(query_result_limit_) +
+  const std::string over = "query: the result is over " + std::to_string(result_limit) +
                            " bytes (add a LIMIT or select fewer columns)";
   uint64_t bytes = 0;
   int ncol = sqlite3_column_count(raw);
@@ -1227,7 +1235,7 @@ Result<QueryResult> ContractEngine::Query(std::string_view sql, const QueryView*
                    ? row.back().bytes.size()
                    : 8;
     }
-    if (bytes > query_result_limit_) return Failed(over);
+    if (bytes > result_limit) return Failed(over);
     out.rows.push_back(std::move(row));
   }
   if (rc != SQLITE_DONE) {

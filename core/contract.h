@@ -109,6 +109,15 @@ inline constexpr uint64_t kDefaultQueryStepBudget = 2'000'000'000;
 // locally; a daemon sets its own, smaller bound.
 inline constexpr uint64_t kDefaultQueryResultBytes = 256ull << 20;
 
+// Bounds for one query (ContractEngine::Query): steps, the answer's bytes
+// (and any value computed), and wall-clock time (0: none). Queries are not
+// part of the ledger, so a time bound is fine here and never in a call.
+struct QueryLimits {
+  uint64_t steps = kDefaultQueryStepBudget;
+  uint64_t result_bytes = kDefaultQueryResultBytes;
+  uint64_t time_ms = 0;
+};
+
 class ContractEngine {
  public:
   // Installs functions and the authorizer on db. Does not take ownership.
@@ -173,7 +182,11 @@ class ContractEngine {
   // result limit ("query: the result is over <n> bytes ...").
   // view: read another block's state (StateOverlay::view()); default: the
   // connection's main schema.
-  Result<QueryResult> Query(std::string_view sql, const QueryView* view = nullptr);
+  // limits: instead of the engine's query step budget and result limit
+  // (set_query_*), with a time limit too (a query past it fails with
+  // "stopped at the time limit for queries (<n> ms)").
+  Result<QueryResult> Query(std::string_view sql, const QueryView* view = nullptr,
+                            const QueryLimits* limits = nullptr);
 
   // State digest: canonical SHA-256 over the full content of every table
   // with a dot in its name, in byte order of table name, rows in

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <chrono>
 #include <set>
 #include <string>
 #include <string_view>
@@ -84,6 +85,11 @@ struct Sandbox {
   uint64_t steps = 0;  // VM steps counted by the progress handler
   uint64_t budget = 0;
   bool budget_exceeded = false;
+  // A wall-clock bound (queries only, never a call: time is not part of
+  // the ledger): 0 for none; else checked every 16 progress callbacks.
+  uint64_t time_limit_ms = 0;
+  std::chrono::steady_clock::time_point deadline{};
+  bool deadline_passed = false;
   // Set by RowidHook when a call stores kReservedRowid in a contract
   // table: that table's storage name (the call then fails). Cleared by the
   // engine before each statement of a call.

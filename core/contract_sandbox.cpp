@@ -160,9 +160,16 @@ int Sandbox::Authorize(void* arg, int action, const char* a3, const char* a4, co
 int Sandbox::Progress(void* arg) {
   auto* im = static_cast<Sandbox*>(arg);
   im->steps += kProgressOps;
-  if (im->steps <= im->budget) return 0;
-  im->budget_exceeded = true;
-  return 1;
+  if (im->steps > im->budget) {
+    im->budget_exceeded = true;
+    return 1;
+  }
+  if (im->time_limit_ms > 0 && (im->steps / kProgressOps) % 16 == 0 &&
+      std::chrono::steady_clock::now() > im->deadline) {
+    im->deadline_passed = true;
+    return 1;
+  }
+  return 0;
 }
 
 std::string Sandbox::Verdict(int action, std::string_view a3, std::string_view a4,
@@ -282,6 +289,7 @@ std::string Sandbox::DdlVerdict(int action, std::string_view a3, std::string_vie
 
 std::string Sandbox::ErrorText() const {
   if (budget_exceeded) return "step budget exceeded (" + std::to_string(budget) + " steps)";
+  if (deadline_passed) return "stopped at the time limit for queries (" + std::to_string(time_limit_ms) + " ms)";
   if (!denial.empty()) return denial;
   return sqlite3_errmsg(db);
 }

@@ -127,10 +127,11 @@ Result<ChangeSet> Repository::ChangesFromLive(const Hash32& to) {
   return net;
 }
 
-Result<QueryResult> Repository::Query(const std::string& sql, const std::optional<Hash32>& at) {
-  if (!at) return engine_->Query(sql);
+Result<QueryResult> Repository::Query(const std::string& sql, const std::optional<Hash32>& at,
+                                      const QueryLimits* limits) {
+  if (!at) return engine_->Query(sql, nullptr, limits);
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<BlockReader> reader, ReadAt(*at));
-  return reader->Query(sql);
+  return reader->Query(sql, limits);
 }
 
 Result<std::unique_ptr<BlockReader>> Repository::ReadAt(const Hash32& block) {

@@ -58,8 +58,8 @@ class StateOverlay {
 // a nearby block's. Made by Repository::ReadAt.
 class BlockReader {
  public:
-  Result<QueryResult> Query(std::string_view sql) {
-    return engine_->Query(sql, overlay_ ? &overlay_->view() : nullptr);
+  Result<QueryResult> Query(std::string_view sql, const QueryLimits* limits = nullptr) {
+    return engine_->Query(sql, overlay_ ? &overlay_->view() : nullptr, limits);
   }
   // "checked-out state", or "cached state of <block>".
   const std::string& source() const { return source_; }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -54,7 +55,7 @@ TEST(HttpLimits, CompressedBodiesAreRefusedWithoutBeingDecoded) {
     EXPECT_TRUE(Has(r.body, "request bodies are not decoded")) << r.body;
   }
   // identity is no encoding at all.
-  HttpReply plain = Http(d.port(), "POST", "/pub/query", R"({"sql":"SELECT 1 AS one"})",
+  HttpReply plain = Http(d.port(), "POST", "/pub/query", R"j({"sql":"SELECT 1 AS one"})j",
                          "Content-Type: application/json\r\nContent-Encoding: identity\r\n");
   EXPECT_EQ(plain.status, 200) << plain.body;
 }
@@ -64,7 +65,7 @@ TEST(HttpLimits, ChunkedBodiesHaveTheSameLimit) {
   DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "--max-body-bytes", "100000", "pub"});
   ASSERT_GT(d.port(), 0) << d.Err();
   // Within the limit, chunked works like Content-Length.
-  std::string query = R"({"sql":"SELECT 41 + 1 AS answer"})";
+  std::string query = R"j({"sql":"SELECT 41 + 1 AS answer"})j";
   Conn ok(d.port());
   ASSERT_TRUE(ok.Send("POST /pub/query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + Chunked(query, 7)));
   HttpReply answered = ok.Read();
@@ -186,6 +187,42 @@ TEST(HttpLimits, ConnectionsOverTheCapAreAnswered503) {
     status = Http(d.port(), "GET", "/healthz").status;
   }
   EXPECT_EQ(status, 200);
+}
+
+// The daemon's peak resident memory (VmHWM) in MiB, or -1.
+long PeakMiB(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
+  return -1;
+}
+
+TEST(HttpLimits, AnonymousQueriesHaveTightBounds) {
+  PubScene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  // Before: 3.45 GB for this one, and a 200 MB body for zeroblob(1e8).
+  HttpReply huge = Http(d.port(), "POST", "/pub/query", R"j({"sql":"SELECT zeroblob(900000000), zeroblob(900000000)"})j");
+  EXPECT_EQ(huge.status, 400) << huge.body;
+  EXPECT_TRUE(Has(huge.body, "the result is over 4194304 bytes")) << huge.body;
+  HttpReply big = Http(d.port(), "POST", "/pub/query", R"j({"sql":"SELECT zeroblob(100000000)"})j");
+  EXPECT_EQ(big.status, 400) << big.body;
+  EXPECT_LT(big.body.size(), 1000u);
+  EXPECT_LT(PeakMiB(d.pid()), 200) << "the daemon's peak memory";
+  // A query that never ends stops at the step or time bound.
+  auto start = Clock::now();
+  HttpReply endless = Http(
+      d.port(), "POST", "/pub/query",
+      R"j({"sql":"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"})j");
+  auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+  EXPECT_EQ(endless.status, 400) << endless.body;
+  EXPECT_TRUE(Has(endless.body, "step budget exceeded (20000000 steps)") ||
+              Has(endless.body, "stopped at the time limit for queries (2000 ms)"))
+      << endless.body;
+  EXPECT_LT(took, 4000);
+  HttpReply fine = Http(d.port(), "POST", "/pub/query", R"j({"sql":"SELECT 6 * 7 AS answer"})j");
+  EXPECT_EQ(fine.status, 200) << fine.body;
 }
 
 }  // namespace
