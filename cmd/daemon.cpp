@@ -1,5 +1,5 @@
 // aergo daemon --listen <host:port> [--name <name>]... [--key <name>]
-//              [--tls-cert <f> --tls-key <f>] [--detach --pid-file <f>]
+//              [--branch <b>] [--tls-cert <f> --tls-key <f>] [--detach --pid-file <f>]
 //              [--log-file <f>] [--max-connections <n>]
 //              [--max-client-connections <n>] [--workers <n>] [--max-body-bytes <n>]
 //              [--header-timeout <ms>] [--idle-timeout <ms>] <repo-path>...
@@ -173,6 +173,7 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
   opts.add_options()("listen", po::value<std::string>(), "address to listen on, <host>:<port> (port 0: any)")(
       "name", po::value<std::vector<std::string>>(), "URL name of the Nth repository (default: its directory's)")(
       "key", po::value<std::string>(), "key that signs the merge blocks pushes need (and sealed blocks)")(
+      "branch", po::value<std::string>(), "the branch to serve in every repository (default: each one's checked-out branch)")(
       "block-interval", po::value<std::string>(), "seal submitted txs into a block every <ms> milliseconds")(
       "tls-cert", po::value<std::string>(), "serve HTTPS with this PEM certificate (chain)")(
       "tls-key", po::value<std::string>(), "the certificate's PEM private key")(
@@ -249,6 +250,7 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
                                  "': a name is letters, digits, '.', '_' and '-' (give one with --name)");
     if (!seen.insert(served->name).second)
       return UsageError(ctx, "two repositories would be served as '" + served->name + "' (give --name)");
+    if (vm->count("branch")) served->branch = str("branch");
     options.repos.push_back(std::move(*served));
   }
 

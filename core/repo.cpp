@@ -663,7 +663,41 @@ Status Repository::DeleteTag(const std::string& name) {
   return git_.DeleteRef(kTags + name);
 }
 
+namespace {
+// Index meta: what to check out again after WithBranchCheckedOut ("" or
+// absent: nothing).
+constexpr const char* kRestoreHead = "restore_head";
+}  // namespace
+
 Status Repository::Reconcile() {
+  AERGO_RETURN_IF_ERROR(ReconcileState());
+  AERGO_ASSIGN_OR_RETURN(auto back, index_->GetMeta(kRestoreHead));
+  if (!back || back->empty()) return Status::Ok();
+  if (lock_.mode() != RepoLock::Mode::kExclusive) {
+    AERGO_RETURN_IF_ERROR(lock_.Upgrade(options_.lock_timeout_ms));
+    git_.set_exclusive(true);
+  }
+  return RestoreHead().Context("put HEAD back after an interrupted push");
+}
+
+Status Repository::RestoreHead() {
+  AERGO_ASSIGN_OR_RETURN(auto back, index_->GetMeta(kRestoreHead));
+  if (!back || back->empty()) return Status::Ok();
+  AERGO_RETURN_IF_ERROR(Checkout(*back));
+  return index_->SetMeta(kRestoreHead, "");
+}
+
+Status Repository::WithBranchCheckedOut(const std::string& branch, const std::function<Status()>& op) {
+  AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
+  if (head.branch && *head.branch == branch) return op();
+  AERGO_RETURN_IF_ERROR(index_->SetMeta(kRestoreHead, head.branch ? *head.branch : ToHex(head.block.id)));
+  Status st = Checkout(branch);
+  if (st.ok()) st = op();
+  Status back = RestoreHead();
+  return st.ok() ? back : st;
+}
+
+Status Repository::ReconcileState() {
   for (int attempt = 0; attempt < 2; ++attempt) {
     AERGO_ASSIGN_OR_RETURN(HeadRef ref, git_.Head());
     AERGO_ASSIGN_OR_RETURN(auto sb, index_->GetMeta("state_branch"));

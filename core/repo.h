@@ -175,6 +175,12 @@ class Repository {
   // Switches HEAD to a branch (attached) or, for a tag or block, detached;
   // the state follows.
   Status Checkout(const std::string& rev);
+  // For work on a branch that is not checked out (a push that merges into
+  // it): checks `branch` out, runs `op`, then checks out again what was
+  // checked out before. The way back is recorded in the index first, so if
+  // the process dies in between, the next open of the repository puts HEAD
+  // back (Reconcile): a crash never leaves another branch checked out.
+  Status WithBranchCheckedOut(const std::string& branch, const std::function<Status()>& op);
   // Moves the checked-out branch from its head `from` to `to` (compare and
   // swap; the caller checked that `from` is an ancestor of `to` and that
   // the merge pool is empty), then moves the state along.
@@ -220,7 +226,8 @@ class Repository {
   Result<std::unique_ptr<BlockReader>> ReadAt(const Hash32& block);
   // Runs a read-only query on the checked-out state (at unset) or on the
   // state as of block `at` (through ReadAt).
-  Result<QueryResult> Query(const std::string& sql, const std::optional<Hash32>& at);
+  Result<QueryResult> Query(const std::string& sql, const std::optional<Hash32>& at,
+                            const QueryLimits* limits = nullptr);
 
   // Rebuilds a state database at `block` by executing its first-parent
   // chain from genesis, checking each block's replayed changes and state
@@ -237,7 +244,13 @@ class Repository {
   static Result<std::unique_ptr<Repository>> Create(
       const std::string& dir, const InitParams& params, const Clock& clock, const OpenOptions& options,
       const std::function<Result<Block>(Db*, ContractEngine*)>& make_genesis);
+  // At open: repairs what an interrupted command left (the state behind
+  // HEAD, a half-finished commit, a temporary checkout).
   Status Reconcile();
+  Status ReconcileState();
+  // Checks out what WithBranchCheckedOut recorded, if anything, and clears
+  // the record.
+  Status RestoreHead();
   Status Materialize(const std::optional<std::string>& branch, const Hash32& block);
   Status Repool(const std::string& branch, const PoolInfo& old, const Hash32& block);
   // The changes of block `row`, checked to chain from parent_root to its

@@ -25,17 +25,21 @@ Role RoleFromName(std::string_view name) {
 
 bool IsPublic(Repository& repo) { return repo.config().Get("core.public") == "true"; }
 
-Result<Role> DirectoryRole(Repository& repo, const std::string& address) {
-  AERGO_ASSIGN_OR_RETURN(Stmt q, repo.db().Prepare("SELECT role FROM \"aergo.directory\" WHERE address = ?"));
-  q.Bind(1, address);
-  int rc = q.Step();
-  if (rc == SQLITE_DONE) return Role::kNone;
-  if (rc != SQLITE_ROW) return repo.db().StepError(rc, "read the role of " + address + " from aergo.directory");
-  return RoleFromName(q.Text(0));
+std::optional<Role> RoleCache::Get(const Hash32& block, const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = roles_.find({block, address});
+  if (it == roles_.end()) return std::nullopt;
+  return it->second;
 }
 
-Status CheckAccess(Repository& repo, const std::string& name, const std::optional<std::string>& caller,
-                   Role needed) {
+void RoleCache::Put(const Hash32& block, const std::string& address, Role role) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (roles_.size() >= 4096) roles_.clear();
+  roles_[{block, address}] = role;
+}
+
+Status CheckAccess(Repository& repo, const std::string& name, const std::string& served_branch,
+                   const std::optional<std::string>& caller, Role needed, RoleCache* cache) {
   if (needed == Role::kNone) return Status::Ok();
   if (needed == Role::kRead && IsPublic(repo)) return Status::Ok();
   std::string role = RoleName(needed);
@@ -44,16 +48,19 @@ Status CheckAccess(Repository& repo, const std::string& name, const std::optiona
       return Denied(name + " is private: sign the request with a key that has the read role");
     return Denied(name + " needs the " + role + " role: sign the request with a key that has it");
   }
-  AERGO_ASSIGN_OR_RETURN(Role has, DirectoryRole(repo, *caller));
+  AERGO_ASSIGN_OR_RETURN(auto head, repo.BranchHead(served_branch));
+  if (!head) return NotFound(name + " serves branch '" + served_branch + "', which no longer exists");
+  AERGO_ASSIGN_OR_RETURN(Role has, BranchRole(repo, served_branch, *head, *caller, cache));
   if (has >= needed) return Status::Ok();
   return Denied(*caller + " lacks the " + role + " role on " + name +
                 (has == Role::kNone ? " (it has no role there)" : " (it has " + std::string(RoleName(has)) + ")"));
 }
 
 Result<Role> BranchRole(Repository& repo, const std::string& branch, const Hash32& head,
-                        const std::string& address) {
-  AERGO_ASSIGN_OR_RETURN(HeadRef checked_out, repo.git().Head());
-  if (checked_out.branch && *checked_out.branch == branch) return DirectoryRole(repo, address);
+                        const std::string& address, RoleCache* cache) {
+  if (cache) {
+    if (auto known = cache->Get(head, address)) return *known;
+  }
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<BlockReader> reader, repo.ReadAt(head));
   // A verified signer's address is base58, but quote it as SQL text anyway.
   std::string literal = "'";
@@ -63,28 +70,27 @@ Result<Role> BranchRole(Repository& repo, const std::string& branch, const Hash3
   if (!rows.ok())
     return Failed("cannot read the directory of branch '" + branch + "' at " + ShortId(head) + ": " +
                   rows.status().message());
-  if (rows->rows.empty() || rows->rows[0].empty() || rows->rows[0][0].type != Value::Type::kText)
-    return Role::kNone;
-  return RoleFromName(rows->rows[0][0].bytes);
+  Role role = rows->rows.empty() || rows->rows[0].empty() || rows->rows[0][0].type != Value::Type::kText
+                  ? Role::kNone
+                  : RoleFromName(rows->rows[0][0].bytes);
+  if (cache) cache->Put(head, address, role);
+  return role;
 }
 
-Result<ReadScope> ReadScope::Compute(Repository& repo, const std::optional<std::string>& caller) {
+Result<ReadScope> ReadScope::Compute(Repository& repo, const std::optional<std::string>& caller, RoleCache* cache) {
   ReadScope scope(&repo);
   AERGO_ASSIGN_OR_RETURN(auto all, repo.Branches());
   AERGO_ASSIGN_OR_RETURN(std::set<std::string> flagged, repo.index().PrivateBranches());
-  AERGO_ASSIGN_OR_RETURN(HeadRef checked_out, repo.git().Head());
   std::map<Hash32, Role> at_head;  // the caller's role by head block: one directory read per head
   for (const auto& [name, head] : all) {
     bool is_private = flagged.count(name) > 0;
     if (is_private) {
       if (!caller) continue;  // anonymous callers never read a private branch
       Role role;
-      if (checked_out.branch && *checked_out.branch == name) {
-        AERGO_ASSIGN_OR_RETURN(role, DirectoryRole(repo, *caller));  // the live state
-      } else if (auto it = at_head.find(head); it != at_head.end()) {
+      if (auto it = at_head.find(head); it != at_head.end()) {
         role = it->second;
       } else {
-        AERGO_ASSIGN_OR_RETURN(role, BranchRole(repo, name, head, *caller));
+        AERGO_ASSIGN_OR_RETURN(role, BranchRole(repo, name, head, *caller, cache));
         at_head[head] = role;
       }
       if (role < Role::kRead) continue;

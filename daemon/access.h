@@ -3,9 +3,12 @@
 //
 //   - A repository is public if its config says core.public = true.
 //   - A caller's role is the `role` column of its row in the state table
-//     "aergo.directory" (address TEXT PRIMARY KEY, role TEXT) of the
-//     repository's live state: 'read', 'write' or 'admin', where
-//     admin includes write and write includes read. No row: no role.
+//     "aergo.directory" (address TEXT PRIMARY KEY, role TEXT) as of the
+//     sealed head of the served branch (the branch the daemon serves,
+//     fixed when it starts): 'read', 'write' or 'admin', where admin
+//     includes write and write includes read. No row: no role. Never the
+//     merge pool: a grant counts once sealed, a pending one can be reset,
+//     and a revocation holds whatever the server checks out later.
 //   - refs and fetch need read; anonymous callers have it on a public
 //     repository only. push needs write, whatever the repository.
 //
@@ -17,8 +20,7 @@
 //   - A private branch is readable only by a signed caller whose role is
 //     at least 'read' in the directory of that branch's own head state:
 //     "aergo.directory" as of the branch's head block (Repository::ReadAt),
-//     or, for the checked-out branch, the live state (its head plus its
-//     merge pool). Roles are versioned with the ledger, so a private
+//     never its merge pool. Roles are versioned with the ledger, so a private
 //     branch has its own directory: a grant or revoke committed on that
 //     branch and pushed there changes who reads it. Anonymous callers
 //     never read a private branch, even on a public repository.
@@ -27,7 +29,7 @@
 //   - A block is readable if it is reachable from the head of a branch the
 //     caller can read (this covers every visible tag). refs advertises
 //     only readable branches (private ones flagged) and visible tags, and
-//     its head is "" when the checked-out branch is not readable; fetch
+//     its head is "" when the served branch is not readable; fetch
 //     answers a want that is not readable exactly as an unknown block
 //     (404 "block <id> not found in <name>"), so its existence does not
 //     leak.
@@ -64,6 +66,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <queue>
 #include <set>
@@ -90,21 +93,33 @@ Role RoleFromName(std::string_view name);
 // core.public = true in the repository's config.
 bool IsPublic(Repository& repo);
 
-// The caller's role from the repository's live state (kNone without a row).
-Result<Role> DirectoryRole(Repository& repo, const std::string& address);
+// Roles by (block, address), shared by a daemon's requests: the directory
+// as of a block never changes, so an entry never goes stale. Bounded (it
+// is emptied when full). Thread-safe.
+class RoleCache {
+ public:
+  std::optional<Role> Get(const Hash32& block, const std::string& address);
+  void Put(const Hash32& block, const std::string& address, Role role);
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<Hash32, std::string>, Role> roles_;
+};
+
+// The role of `address` in the directory as of block `head` (a sealed
+// state, read through Repository::ReadAt; never a merge pool). kNone
+// without a row. `branch` only names it in errors. cache: optional.
+Result<Role> BranchRole(Repository& repo, const std::string& branch, const Hash32& head,
+                        const std::string& address, RoleCache* cache = nullptr);
 
 // Ok if the caller may act with `needed` on the repository served as
-// `name`; Denied with a message for the caller otherwise (the daemon
-// answers 401 to an unsigned request, 403 to a signed one).
-Status CheckAccess(Repository& repo, const std::string& name, const std::optional<std::string>& caller,
-                   Role needed);
-
-// The role of `address` in a branch's own directory: the live state if
-// `branch` is checked out, else the state at `head` (the branch's head
-// block; read through Repository::ReadAt, whose overlay is gone when this
-// returns). kNone without a row.
-Result<Role> BranchRole(Repository& repo, const std::string& branch, const Hash32& head,
-                        const std::string& address);
+// `name`, whose served branch is `served_branch`: the role comes from that
+// branch's sealed head (BranchRole), so a grant counts once sealed and a
+// revocation holds whatever the server checks out. Denied with a message
+// for the caller otherwise (the daemon answers 401 to an unsigned request,
+// 403 to a signed one); NotFound if the served branch is gone.
+Status CheckAccess(Repository& repo, const std::string& name, const std::string& served_branch,
+                   const std::optional<std::string>& caller, Role needed, RoleCache* cache = nullptr);
 
 // What one caller may read of one repository under the rules above,
 // computed once per request: the readable branches (each private one's
@@ -114,7 +129,8 @@ Result<Role> BranchRole(Repository& repo, const std::string& branch, const Hash3
 // outlive it and not change meanwhile (the request's lock).
 class ReadScope {
  public:
-  static Result<ReadScope> Compute(Repository& repo, const std::optional<std::string>& caller);
+  static Result<ReadScope> Compute(Repository& repo, const std::optional<std::string>& caller,
+                                   RoleCache* cache = nullptr);
 
   // The readable branches, sorted by name, and the private ones among them.
   const std::vector<std::pair<std::string, Hash32>>& branches() const { return branches_; }

@@ -23,14 +23,19 @@ Result<Hash32> ResolveReadable(Repository& repo, const std::string& served, cons
   return id;
 }
 
-// Ok if the caller may read the served repository's live state: the
-// checked-out branch (with its merge pool), or the block a detached HEAD
-// is at. Else NotFound, as for a revision the caller may not see.
-Status CheckLiveReadable(Repository& repo, const std::string& served, const std::optional<std::string>& caller) {
+// Whether the served branch is checked out on the server: only then are
+// its merge pool and live state (head plus pool) the served branch's.
+Result<bool> ServedIsCheckedOut(Repository& repo, const ServedRepo& served) {
   AERGO_ASSIGN_OR_RETURN(Head head, repo.CurrentHead());
-  if (!head.branch) return ResolveReadable(repo, served, caller, "HEAD").status();
-  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller));
-  if (!scope.CanReadBranch(*head.branch)) return NotFound("the checked-out branch of " + served + " is not readable");
+  return head.branch && *head.branch == served.branch;
+}
+
+// Ok if the caller may read the served branch. Else NotFound, as for a
+// revision the caller may not see.
+Status CheckServedReadable(Repository& repo, const ServedRepo& served, const std::optional<std::string>& caller,
+                           RoleCache* cache) {
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller, cache));
+  if (!scope.CanReadBranch(served.branch)) return NotFound("the served branch of " + served.name + " is not readable");
   return Status::Ok();
 }
 
@@ -59,11 +64,15 @@ std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
   auto repo_r = Repository::Open(served.aergo_dir, OpenMode::kWrite, clock_, options_.open);
   if (!repo_r.ok()) return fail_all(repo_r.status());
   Repository& repo = **repo_r;
-  auto branch = repo.CheckedOutBranch("the served repository takes txs only on a checked-out branch");
-  if (!branch.ok()) {
-    // Reported as a conflict with the repository's state, not a role.
-    return fail_all(Exists(served.name + ": " + branch.status().message()));
-  }
+  // Txs go only to the served branch's merge pool, which is the live one
+  // only while that branch is checked out; a conflict with the
+  // repository's state, not a role.
+  auto checked_out = ServedIsCheckedOut(repo, served);
+  if (!checked_out.ok()) return fail_all(checked_out.status());
+  if (!*checked_out)
+    return fail_all(Exists(served.name + ": the served branch '" + served.branch +
+                           "' is not checked out on the server; txs are taken only on it"));
+  const std::string* branch = &served.branch;
   // Roles first, once per caller; then every allowed tx in one Submit.
   std::map<std::optional<std::string>, Status> access;
   std::vector<Tx> txs;
@@ -71,7 +80,7 @@ std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
   for (size_t i = 0; i < batch.size(); ++i) {
     auto it = access.find(batch[i]->caller);
     if (it == access.end())
-      it = access.emplace(batch[i]->caller, CheckAccess(repo, served.name, batch[i]->caller, Role::kWrite)).first;
+      it = access.emplace(batch[i]->caller, CheckAccess(repo, served.name, served.branch, batch[i]->caller, Role::kWrite, &roles_)).first;
     if (!it->second.ok()) {
       results[i].status = it->second;
       results[i].lacks_role = it->second.code() == Code::kDenied;
@@ -108,9 +117,15 @@ Status Daemon::GetTx(const HttpRequest& req, HttpResponse& res, Call& call) {
     return found.status();
   }
   // A tx in a block is visible with the block; a pending one with the
-  // checked-out branch whose merge pool holds it.
-  Status visible = found->block ? CheckBlockReadable(*repo, call.caller, *found->block)
-                                : CheckLiveReadable(*repo, served->name, call.caller);
+  // served branch, if its merge pool (the checked-out one) holds it.
+  Status visible;
+  if (found->block) {
+    visible = CheckBlockReadable(*repo, call.caller, *found->block);
+  } else {
+    AERGO_ASSIGN_OR_RETURN(bool in_served_pool, ServedIsCheckedOut(*repo, *served));
+    visible = in_served_pool ? CheckServedReadable(*repo, *served, call.caller, &roles_)
+                             : NotFound("tx " + id + " not found in " + served->name);
+  }
   if (visible.code() == Code::kNotFound) return NotFound("tx " + id + " not found in " + served->name);
   AERGO_RETURN_IF_ERROR(visible);
   res.body = EncodeTxAnswer(*found);
@@ -138,9 +153,20 @@ Status Daemon::Query(const HttpRequest& req, HttpResponse& res, Call& call) {
   if (q.at) {
     AERGO_ASSIGN_OR_RETURN(at, ResolveReadable(*repo, served->name, call.caller, *q.at));
   } else {
-    AERGO_RETURN_IF_ERROR(CheckLiveReadable(*repo, served->name, call.caller));
+    // The served branch's state: live (with its pool) while it is checked
+    // out, else its head's. Never another branch the server checked out.
+    AERGO_RETURN_IF_ERROR(CheckServedReadable(*repo, *served, call.caller, &roles_));
+    AERGO_ASSIGN_OR_RETURN(bool live, ServedIsCheckedOut(*repo, *served));
+    if (!live) {
+      AERGO_ASSIGN_OR_RETURN(auto head, repo->BranchHead(served->branch));
+      if (!head) return NotFound(served->name + " serves branch '" + served->branch + "', which no longer exists");
+      at = *head;
+    }
   }
-  auto result = repo->Query(q.sql, at);
+  const QueryLimits& limits = call.caller ? options_.query_limits : options_.anonymous_query_limits;
+  auto result = repo->Query(q.sql, at, &limits);
+  // A query over a bound is the caller's to fix: 400, not 500.
+  if (result.status().code() == Code::kFailed) return Invalid(result.status().message());
   AERGO_RETURN_IF_ERROR(result.status());
   res.body = EncodeQueryAnswer(*result);
   return Status::Ok();
@@ -156,7 +182,11 @@ void Daemon::SealPools() {
     }
     auto pending = (*repo)->PoolCount();
     if (!pending.ok() || *pending == 0) continue;
-    if (!(*repo)->CheckCommittable().ok()) continue;  // a detached HEAD: nothing to seal on
+    // Only the served branch is sealed, and only while it is checked out
+    // (its pool is the live one).
+    auto live = ServedIsCheckedOut(**repo, served);
+    if (!live.ok() || !*live) continue;
+    if (!(*repo)->CheckCommittable().ok()) continue;
     auto block = (*repo)->Commit(*served.key, "");
     if (block.ok())
       Log("aergo daemon: sealed block " + ToHex(block->Id()) + " on " + served.name + " with " +

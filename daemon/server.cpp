@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/import.h"
 #include "core/transfer.h"
 #include "merge/receive.h"
 #include "remote/wire.h"
@@ -112,6 +113,20 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(DaemonOptions options, const Cloc
     return Invalid("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
   for (const auto& f : {options.tls_cert, options.tls_key})
     if (!f.empty() && !IsFile(f)) return NotFound("cannot read TLS file '" + f + "'");
+  // The served branch of each repository, fixed from now on.
+  for (auto& r : options.repos) {
+    AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
+                           Repository::Open(r.aergo_dir, OpenMode::kRead, clock, options.open));
+    if (r.branch.empty()) {
+      AERGO_ASSIGN_OR_RETURN(Head head, repo->CurrentHead());
+      if (!head.branch)
+        return Invalid("cannot serve " + r.name + ": its HEAD is detached; name the branch to serve (--branch)");
+      r.branch = *head.branch;
+    } else {
+      AERGO_ASSIGN_OR_RETURN(auto head, repo->BranchHead(r.branch));
+      if (!head) return NotFound("cannot serve " + r.name + ": it has no branch '" + r.branch + "'");
+    }
+  }
   std::unique_ptr<Daemon> d(new Daemon(std::move(options), clock));
   const DaemonOptions& o = d->options_;
   Daemon* self = d.get();
@@ -228,7 +243,7 @@ Result<const ServedRepo*> Daemon::Find(const HttpRequest& req) const {
 }
 
 Status Daemon::Authorize(Repository& repo, const ServedRepo& served, Call& call, Role needed) {
-  Status st = CheckAccess(repo, served.name, call.caller, needed);
+  Status st = CheckAccess(repo, served.name, served.branch, call.caller, needed, &roles_);
   if (st.code() == Code::kDenied) {
     call.http_status = call.caller ? 403 : 401;
     call.role = RoleName(needed);
@@ -250,11 +265,10 @@ Status Daemon::Refs(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   // Only what this caller may read (daemon/access.h): readable branches,
   // private ones flagged, and the tags reachable from them.
-  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller));
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller, &roles_));
   RemoteRefs refs;
   refs.chain_id = repo->chain_id();
-  AERGO_ASSIGN_OR_RETURN(Head head, repo->CurrentHead());
-  refs.head = head.branch && scope.CanReadBranch(*head.branch) ? *head.branch : "";
+  refs.head = scope.CanReadBranch(served->branch) ? served->branch : "";
   refs.is_public = IsPublic(*repo);
   refs.branches = scope.branches();
   refs.private_branches = scope.private_branches();
@@ -271,7 +285,7 @@ Status Daemon::Fetch(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(FetchRequest request, DecodeFetchRequest(req.body));
   // A want the caller may not read (daemon/access.h) is answered as an
   // unknown block, so its existence does not leak.
-  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller));
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller, &roles_));
   std::vector<Oid> wants, haves;
   for (const auto& id : request.wants) {
     AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
@@ -328,7 +342,7 @@ Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
     AERGO_ASSIGN_OR_RETURN(BranchPolicy policy, repo->index().GetBranchPolicy(branch));
     if (existing && policy.is_private) {
       std::string caller = call.caller.value_or("");  // set: Authorize refused anonymous pushes
-      AERGO_ASSIGN_OR_RETURN(Role has, BranchRole(*repo, branch, *existing, caller));
+      AERGO_ASSIGN_OR_RETURN(Role has, BranchRole(*repo, branch, *existing, caller, &roles_));
       if (has < Role::kWrite) {
         call.http_status = 403;
         call.role = RoleName(Role::kWrite);
@@ -340,7 +354,7 @@ Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
   }
   std::unique_ptr<PackReceiver> pack;  // destroyed before repo, whose object store it borrows
   if (!body.pack.empty()) {
-    AERGO_ASSIGN_OR_RETURN(pack, PackReceiver::Create(&repo->git(), options_.limits.max_body_bytes));
+    AERGO_ASSIGN_OR_RETURN(pack, ReceiverFor(*repo, options_.limits.max_body_bytes));  // the chain's bounds from the first byte
     AERGO_RETURN_IF_ERROR(pack->Append(body.pack.data(), body.pack.size()));
   }
   // The push may name only blocks the caller can read (daemon/access.h).

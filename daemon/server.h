@@ -65,6 +65,11 @@ struct ServedRepo {
   std::string aergo_dir;  // the repository's .aergo directory
   // Signs the merge block a push needs; null: such pushes are refused.
   std::shared_ptr<const SecretKey> key;
+  // The served branch, fixed for the daemon's life: submitted txs go to
+  // its merge pool (only while it is checked out), the producer seals it,
+  // and roles come from its sealed head (daemon/access.h). Empty: Create
+  // takes the branch checked out when the daemon starts.
+  std::string branch;
 };
 
 inline constexpr uint64_t kDefaultMaxBodyBytes = uint64_t{256} << 20;
@@ -79,6 +84,10 @@ struct DaemonOptions {
   // limits.max_body_bytes: 413.
   HttpLimits limits;
   uint64_t block_interval_ms = 0;  // 0: the daemon seals no blocks
+  // Bounds of POST /<name>/query for a signed caller and for an anonymous
+  // one: steps, the answer's bytes, wall-clock time (docs/api.md).
+  QueryLimits query_limits{200'000'000, uint64_t{16} << 20, 5'000};
+  QueryLimits anonymous_query_limits{20'000'000, uint64_t{4} << 20, 2'000};
   std::ostream* log = nullptr;                     // request log (null: none)
   OpenOptions open;                                // how each request opens its repository (lock timeout)
 };
@@ -153,6 +162,7 @@ class Daemon {
   int port_ = 0;
   std::string url_;
   RequestReplayGuard replay_;
+  RoleCache roles_;
   std::atomic<bool> stopping_{false};
   std::map<std::string, std::unique_ptr<SubmitQueue>> submit_queues_;  // by served name; fixed after Create
   std::mutex producer_mu_;

@@ -120,18 +120,15 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
       break;
     case Action::kMerge: {
       // The merge runs on the branch's state: check it out for the merge,
-      // then return to where HEAD was.
-      std::optional<std::string> back;
-      if (!checked_out) {
-        back = head.branch ? *head.branch : ToHex(head.block.id);
-        AERGO_RETURN_IF_ERROR(repo.Checkout(branch));
-      }
+      // then return to where HEAD was (even after a crash: see
+      // WithBranchCheckedOut).
       MergeOptions options;
       options.source_name = "pushed block " + ShortId(request.block);
-      auto merged = MergeInto(repo, request.block, key, options);
-      Status back_st = back ? repo.Checkout(*back) : Status::Ok();
-      if (!merged.ok()) return merged.status();
-      AERGO_RETURN_IF_ERROR(back_st);
+      Result<MergeReport> merged = Failed("the merge did not run");
+      AERGO_RETURN_IF_ERROR(repo.WithBranchCheckedOut(branch, [&] {
+        merged = MergeInto(repo, request.block, key, options);
+        return merged.status();
+      }));
       out.head = merged->block.value_or(request.block);
       out.fast_forward = merged->fast_forward;
       out.merge = std::move(*merged);

@@ -673,3 +673,44 @@ TEST(HttpRemote, CorruptPushedPackIsRefusedAndServingGoesOn) {
 
 }  // namespace
 }  // namespace aergo::clitest
+
+namespace aergo::clitest {
+namespace {
+
+// Issue 13, finding 9: roles come from the served branch's sealed head,
+// never from the merge pool or from whatever the server checks out later.
+TEST(HttpRemote, RolesComeFromTheServedBranchsSealedHead) {
+  HttpScene s(false);  // private: bob needs a role to read
+  ASSERT_TRUE(s.Start());
+  s.MustClone("dev", "alice");
+  auto bob_refs = [&] { return Http(s.Port(), "GET", "/repo/refs", "", s.Auth("bob", "GET", "/repo/refs", "")).status; };
+  EXPECT_EQ(bob_refs(), 403);
+  // A pending grant (in the merge pool, resettable) counts for nothing.
+  s.Must({"access", "grant", s.bob, "read"});
+  EXPECT_EQ(bob_refs(), 403);
+  s.Commit("bob may read");
+  EXPECT_EQ(bob_refs(), 200);
+  s.Must({"access", "revoke", s.bob});
+  s.Commit("bob may not");
+  EXPECT_EQ(bob_refs(), 403);
+  // Checking out an older block (or another branch) on the server does not
+  // bring the old grant back: the daemon serves master's sealed head.
+  s.Must({"checkout", "master~1"});
+  EXPECT_EQ(bob_refs(), 403);
+  s.Must({"branch", "old", "--block=master~1"});
+  s.Must({"checkout", "old"});
+  EXPECT_EQ(bob_refs(), 403);
+  // Submissions go only to the served branch's pool: refused while another
+  // branch is checked out, and nothing lands in that branch's pool.
+  RunResult call = s.In("dev", {"call", "token", "open", "--remote", "origin"}, "alice");
+  EXPECT_NE(call.code, 0) << call.out;
+  EXPECT_TRUE(call.err.find("the served branch 'master' is not checked out on the server") != std::string::npos)
+      << call.err;
+  // A restarted daemon serves the branch checked out when it starts.
+  s.Must({"checkout", "master"});
+  ASSERT_TRUE(s.Start());
+  EXPECT_EQ(bob_refs(), 403);
+}
+
+}  // namespace
+}  // namespace aergo::clitest

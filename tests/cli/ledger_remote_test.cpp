@@ -296,13 +296,13 @@ TEST(LedgerRemote, SubmissionRouteRolesBodiesAndRefusedTxs) {
   EXPECT_EQ(bal["w4"], 4);
   EXPECT_EQ(bal.count("w2") + bal.count("w3"), 0u);
 
-  // A served HEAD that is detached takes no txs: 409.
+  // The served branch (master) not checked out on the server: no txs, 409.
   s.Commit("w");
   s.Must({"checkout", "v1"});
   Tx late = LedgerScene::MakeCall(alice, chain, "mint", {Value::Text("w5"), Value::Integer(5)});
   HttpReply detached = s.Signed(alice, "POST", "/repo/txs", LedgerScene::Body({late}));
   EXPECT_EQ(detached.status, 409) << detached.body;
-  EXPECT_TRUE(Has(detached.body, "takes txs only on a checked-out branch")) << detached.body;
+  EXPECT_TRUE(Has(detached.body, "the served branch 'master' is not checked out on the server")) << detached.body;
   EXPECT_TRUE(Parse(detached.body)["role"].is_null()) << detached.body;
   s.Must({"checkout", "master"});
   EXPECT_EQ(s.Pool(), 0);

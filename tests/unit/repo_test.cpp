@@ -652,3 +652,47 @@ TEST_F(RepoTest, SecondWriterIsBusy) {
 
 }  // namespace
 }  // namespace aergo
+
+namespace aergo {
+namespace {
+
+// ---- a temporary checkout survives a crash (issue 13, finding 4) ----
+
+TEST_F(RepoTest, WithBranchCheckedOutReturnsToTheCheckedOutBranch) {
+  ASSERT_TRUE(repo_->CreateBranch("side", repo_->chain_id()).ok());
+  std::optional<std::string> during;
+  Status st = repo_->WithBranchCheckedOut("side", [&] {
+    auto h = repo_->CurrentHead();
+    if (h.ok()) during = h->branch;
+    return Failed("the work failed");
+  });
+  EXPECT_EQ(st.message(), "the work failed");
+  EXPECT_EQ(during, std::optional<std::string>("side"));
+  auto head = repo_->CurrentHead();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->branch, std::optional<std::string>("master"));
+}
+
+TEST_F(RepoTest, AnOpenPutsHeadBackAfterACrashDuringATemporaryCheckout) {
+  ASSERT_TRUE(repo_->CreateBranch("side", repo_->chain_id()).ok());
+  // What a process that died inside WithBranchCheckedOut leaves: the way
+  // back recorded, the other branch checked out.
+  ASSERT_TRUE(repo_->index().SetMeta("restore_head", "master").ok());
+  ASSERT_TRUE(repo_->Checkout("side").ok());
+  repo_.reset();
+  // Even a read-only open repairs it (taking the lock exclusively for that).
+  {
+    auto r = Repository::Open(aergo_dir_, OpenMode::kRead, clock_);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    auto head = (*r)->CurrentHead();
+    ASSERT_TRUE(head.ok());
+    EXPECT_EQ(head->branch, std::optional<std::string>("master"));
+  }
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  auto meta = repo_->index().GetMeta("restore_head");
+  ASSERT_TRUE(meta.ok());
+  EXPECT_TRUE(!meta->has_value() || (*meta)->empty());
+}
+
+}  // namespace
+}  // namespace aergo
