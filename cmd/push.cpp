@@ -72,8 +72,19 @@ int CmdPush(Context& ctx, const std::vector<std::string>& args) {
   auto rep = PushTo(repo, *session->transport, spec.first, spec.second, SyncOptions());
   progress.Done();
   if (!rep.ok()) return Fail(ctx, rep.status());
+  // The answer does not carry the merge block's changes; the block itself
+  // came back with the push (PushTo), so the report reads them here.
+  if (rep->outcome.merge && rep->outcome.merge->block) {
+    auto changes = repo.BlockChanges(*rep->outcome.merge->block);
+    if (changes.ok()) rep->outcome.merge->changes = std::move(*changes);
+  }
   if (vm.count("json")) *ctx.out << PushJson(spec.first, url, *rep);
   else if (!ctx.quiet) *ctx.out << PushText(url, *rep);
+  // Exclusions are not an error (exit 0, as for merge), but say so where
+  // a script's log will show it.
+  if (rep->outcome.merge && !rep->outcome.merge->excluded.empty())
+    *ctx.err << "aergo: warning: the remote excluded " << rep->outcome.merge->excluded.size() << " of the pushed txs from "
+             << rep->outcome.branch << " (its rules refused them; see the report)\n";
   return kExitOk;
 }
 

@@ -714,3 +714,40 @@ TEST(HttpRemote, RolesComeFromTheServedBranchsSealedHead) {
 
 }  // namespace
 }  // namespace aergo::clitest
+
+namespace aergo::clitest {
+namespace {
+
+// Issue 13: a push the remote merges reports the merge block's real
+// changes (it said "0 tables, 0 rows changed"), and one with exclusions
+// says so on stderr (exit 0, as merge).
+TEST(HttpRemote, AMergedPushReportsItsChangesAndWarnsOfExclusions) {
+  HttpScene s(false);
+  s.Must({"access", "grant", s.bob, "write"});
+  s.Must({"call", "token", "mint", "x", "1"});
+  s.Must({"call", "token", "mint", "y", "1"});
+  s.Commit("bob may push; accounts x and y");
+  s.Must({"config", "--unset", "user.key"});
+  ASSERT_TRUE(s.Start({"--key", "alice"}));
+  s.MustClone("a", "alice");
+  s.MustClone("b", "bob");
+  // a spends alice's 100 first.
+  s.MustIn("a", {"call", "token", "transfer", "x", "100"});
+  s.MustIn("a", {"commit", "-m", "a spends"});
+  ASSERT_EQ(s.In("a", {"push"}).code, 0);
+  // b spends the same 100 again (signed by alice) and bob opens an account.
+  s.MustIn("b", {"call", "token", "transfer", "y", "100"}, "alice");
+  s.MustIn("b", {"call", "token", "open"}, "bob");
+  s.MustIn("b", {"commit", "-m", "b spends too"}, "bob");
+  RunResult pb = s.In("b", {"push"}, "bob");
+  ASSERT_EQ(pb.code, 0) << pb.err;
+  EXPECT_TRUE(Has(pb.out, "1 applied, 1 excluded, 0 resolved")) << pb.out;
+  EXPECT_TRUE(Has(pb.out, "1 table, 1 row changed")) << pb.out;
+  EXPECT_FALSE(Has(pb.out, "0 tables, 0 rows changed")) << pb.out;
+  EXPECT_TRUE(Has(pb.err, "aergo: warning: the remote excluded 1 of the pushed txs from master")) << pb.err;
+  EXPECT_EQ(s.Bal()["x"], 101);
+  EXPECT_EQ(s.Bal()["y"], 1);
+}
+
+}  // namespace
+}  // namespace aergo::clitest
