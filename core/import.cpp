@@ -146,6 +146,8 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
   AERGO_ASSIGN_OR_RETURN(ChainParams params, repo.chain_params());
   std::vector<Oid> todo = tips;
   std::set<std::string> seen;
+  std::set<std::string> sent;  // the tips: what the pack carries (VerifyPack)
+  for (const auto& t : tips) sent.insert(t.Hex());
   while (!todo.empty()) {
     Oid oid = todo.back();
     todo.pop_back();
@@ -156,7 +158,7 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
     auto missing = [&] { return NotFound("block commit " + oid.Hex() + " is unknown here and did not arrive"); };
     if (known) {
       if (!options.may_link) continue;
-      AERGO_ASSIGN_OR_RETURN(bool may, options.may_link(known->id));
+      AERGO_ASSIGN_OR_RETURN(bool may, options.may_link(known->id, sent.count(oid.Hex()) > 0));
       if (may) continue;
       return missing();
     }
@@ -170,6 +172,12 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
     block->changes = std::move(blobs->changes);
     std::vector<Hash32> ids;
     AERGO_RETURN_IF_ERROR(CheckBlockAlone(*block, repo.chain_id(), params, &ids));
+    // The producer's signature now, before links and any replay: one
+    // verification per block, where a forged block would otherwise cost a
+    // full replay before it is refused. Tx signatures follow in parallel
+    // with the replay, which stops at the first that fails.
+    if (!block->header.VerifySignature())
+      return Corrupt("block " + ToHex(block->Id()) + ": bad producer signature");
     AERGO_ASSIGN_OR_RETURN(auto parents, repo.git().CommitParents(oid));
     for (const auto& p : parents) todo.push_back(p);
     by_oid[oid.Hex()] = decoded.size();
@@ -235,6 +243,10 @@ Result<IncomingBlocks> VerifyIncoming(Repository& repo, const std::vector<Oid>& 
   AERGO_RETURN_IF_ERROR(reading.status());
   Scratch s;
   auto replay = [&](const IncomingBlocks::Entry& e) -> Status {
+    if (verifier.failed()) {
+      verifier.Cancel();
+      return Corrupt(verifier.Finish().front());
+    }
     const Block& b = e.block;
     std::string id = ToHex(b.Id());
     for (const auto& txid : e.tx_ids) {

@@ -39,8 +39,10 @@ struct IncomingBlocks {
 
 // Whether a block this repository already has may be named by what
 // arrives (a push names only blocks its caller may read, daemon/access.h).
-// Empty: every block may be.
-using BlockFilter = std::function<Result<bool>(const Hash32& block)>;
+// arrived: the pack itself carries the block's commit (a block indexed
+// here by a push that died before its ref moved, sent again). Empty:
+// every block may be.
+using BlockFilter = std::function<Result<bool>(const Hash32& block, bool arrived)>;
 
 struct ImportOptions {
   unsigned threads = 0;  // signature-verification workers (0: one per core)

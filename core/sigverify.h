@@ -5,6 +5,7 @@
 // place until Finish(). Thread-safety: Add() and Finish() from one thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -31,6 +32,10 @@ class SignatureVerifier {
       queue_.push_back({block, i, std::min(block->txs.size(), i + kChunk), false});
     ready_.notify_all();
   }
+
+  // Whether a check has failed so far (Finish says which): lets a caller
+  // stop expensive work early.
+  bool failed() const { return failed_; }
 
   // Drops the checks no worker has started (the caller gave up).
   void Cancel() {
@@ -69,13 +74,17 @@ class SignatureVerifier {
         c = queue_.front();
         queue_.pop_front();
       }
-      if (c.header && !c.block->header.VerifySignature())
+      if (c.header && !c.block->header.VerifySignature()) {
         bad_[w].push_back("block " + ToHex(c.block->Id()) + ": bad producer signature");
+        failed_ = true;
+      }
       for (size_t i = c.begin; i < c.end; ++i) {
         const Tx& tx = c.block->txs[i];
-        if (!tx.VerifySignature())
+        if (!tx.VerifySignature()) {
           bad_[w].push_back("block " + ToHex(c.block->Id()) + ": tx " + ToHex(tx.Id()) +
                             " has a bad signature");
+          failed_ = true;
+        }
       }
     }
   }
@@ -84,6 +93,7 @@ class SignatureVerifier {
   std::condition_variable ready_;
   std::deque<Chunk> queue_;
   bool closed_ = false;
+  std::atomic<bool> failed_{false};
   std::vector<std::vector<std::string>> bad_;  // per worker
   std::vector<std::thread> workers_;
 };

@@ -77,14 +77,21 @@ Result<Role> BranchRole(Repository& repo, const std::string& branch, const Hash3
   return role;
 }
 
+Result<ReadScope> ReadScope::EveryBranch(Repository& repo) { return Build(repo, std::nullopt, nullptr, true); }
+
 Result<ReadScope> ReadScope::Compute(Repository& repo, const std::optional<std::string>& caller, RoleCache* cache) {
+  return Build(repo, caller, cache, false);
+}
+
+Result<ReadScope> ReadScope::Build(Repository& repo, const std::optional<std::string>& caller, RoleCache* cache,
+                                   bool every_branch) {
   ReadScope scope(&repo);
   AERGO_ASSIGN_OR_RETURN(auto all, repo.Branches());
   AERGO_ASSIGN_OR_RETURN(std::set<std::string> flagged, repo.index().PrivateBranches());
   std::map<Hash32, Role> at_head;  // the caller's role by head block: one directory read per head
   for (const auto& [name, head] : all) {
     bool is_private = flagged.count(name) > 0;
-    if (is_private) {
+    if (is_private && !every_branch) {
       if (!caller) continue;  // anonymous callers never read a private branch
       Role role;
       if (auto it = at_head.find(head); it != at_head.end()) {
@@ -184,7 +191,21 @@ Result<Hash32> ResolveVisible(Repository& repo, const std::optional<std::string>
 Result<BlockFilter> NameableBlocks(Repository& repo, const std::optional<std::string>& caller) {
   AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller));
   auto shared = std::make_shared<ReadScope>(std::move(scope));
-  return BlockFilter([shared](const Hash32& block) { return shared->Readable(block); });
+  // Every branch's reach, computed only if a block sent again needs it.
+  auto all = std::make_shared<std::optional<ReadScope>>();
+  Repository* r = &repo;
+  return BlockFilter([shared, all, r](const Hash32& block, bool arrived) -> Result<bool> {
+    AERGO_ASSIGN_OR_RETURN(bool readable, shared->Readable(block));
+    if (readable || !arrived) return readable;
+    // Sent again and on no branch at all: left by a push that died before
+    // its ref moved. Its sender has its bytes, and it is no branch's.
+    if (!*all) {
+      AERGO_ASSIGN_OR_RETURN(ReadScope every, ReadScope::EveryBranch(*r));
+      all->emplace(std::move(every));
+    }
+    AERGO_ASSIGN_OR_RETURN(bool on_a_branch, (*all)->Readable(block));
+    return !on_a_branch;
+  });
 }
 
 }  // namespace aergo

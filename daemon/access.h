@@ -49,7 +49,10 @@
 //     exactly as a block the server lacks (404 "pushed block <id> did not
 //     arrive", "tag '<t>': block <id> did not arrive", "block commit <oid>
 //     is unknown here and did not arrive"). Blocks that arrive in the
-//     pushed pack and are new to the server are the pusher's own.
+//     pushed pack and are new to the server are the pusher's own, and so
+//     are blocks the pack carries again that no branch reaches (left
+//     indexed by a push that died before its ref moved: without this, one
+//     killed push would stop that branch from ever being pushed again).
 //   - A push to an existing private branch also needs 'write' in that
 //     branch's own directory (same state as above); refused with 403 and
 //     role 'write'. The refusal tells a caller who cannot read the branch
@@ -131,6 +134,9 @@ class ReadScope {
  public:
   static Result<ReadScope> Compute(Repository& repo, const std::optional<std::string>& caller,
                                    RoleCache* cache = nullptr);
+  // As if the caller could read every branch: Readable(b) says whether any
+  // branch reaches b.
+  static Result<ReadScope> EveryBranch(Repository& repo);
 
   // The readable branches, sorted by name, and the private ones among them.
   const std::vector<std::pair<std::string, Hash32>>& branches() const { return branches_; }
@@ -144,6 +150,8 @@ class ReadScope {
 
  private:
   explicit ReadScope(Repository* repo) : repo_(repo) {}
+  static Result<ReadScope> Build(Repository& repo, const std::optional<std::string>& caller, RoleCache* cache,
+                                 bool every_branch);
   // Follows parents from the readable heads, highest blocks first, until
   // every block at `height` or above that they reach is in reached_. A
   // long walk reads the blocks it may cross in one scan of the index

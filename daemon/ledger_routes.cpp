@@ -43,6 +43,7 @@ Status CheckServedReadable(Repository& repo, const ServedRepo& served, const std
 
 Status Daemon::SubmitTxs(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
+  AERGO_RETURN_IF_ERROR(RefuseAnonymousWrite(*served, call));  // before any lock
   AERGO_ASSIGN_OR_RETURN(std::vector<Tx> txs, DecodeTxSubmission(req.body));
   SubmitResult result = submit_queues_.at(served->name)->Submit(SubmitEntry{call.caller, std::move(txs)});
   if (result.lacks_role) {

@@ -251,6 +251,14 @@ Status Daemon::Authorize(Repository& repo, const ServedRepo& served, Call& call,
   return st;
 }
 
+Status Daemon::RefuseAnonymousWrite(const ServedRepo& served, Call& call) {
+  if (call.caller) return Status::Ok();
+  // What CheckAccess answers, without waiting for the repository's lock.
+  call.http_status = 401;
+  call.role = RoleName(Role::kWrite);
+  return Denied(served.name + " needs the write role: sign the request with a key that has it");
+}
+
 Status Daemon::Health(const HttpRequest&, HttpResponse& res, Call&) {
   nlohmann::json names = nlohmann::json::array();
   for (const auto& r : options_.repos) names.push_back(r.name);
@@ -329,7 +337,9 @@ Status Daemon::Fetch(const HttpRequest& req, HttpResponse& res, Call& call) {
 
 Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
-  // Malformed bodies are refused before the exclusive lock is taken.
+  // Anonymous pushes and malformed bodies are refused before the
+  // exclusive lock is taken.
+  AERGO_RETURN_IF_ERROR(RefuseAnonymousWrite(*served, call));
   AERGO_ASSIGN_OR_RETURN(PushBody body, DecodePushBody(req.body));
   AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
                          Repository::Open(served->aergo_dir, OpenMode::kWrite, clock_, options_.open));

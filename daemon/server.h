@@ -140,6 +140,8 @@ class Daemon {
   Status Authenticate(const HttpRequest& req, Call& call);
   Result<const ServedRepo*> Find(const HttpRequest& req) const;
   Status Authorize(Repository& repo, const ServedRepo& served, Call& call, Role needed);
+  // Write routes: an unsigned request is refused (401) before any lock.
+  Status RefuseAnonymousWrite(const ServedRepo& served, Call& call);
 
   Status Health(const HttpRequest& req, HttpResponse& res, Call& call);
   Status Refs(const HttpRequest& req, HttpResponse& res, Call& call);

@@ -26,6 +26,15 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
   }
   std::map<Hash32, const Block*> arriving;
   for (const auto& e : incoming.blocks) arriving[e.block.Id()] = &e.block;
+  // Blocks already here whose commits the pack carries again.
+  std::set<Hash32> sent_again;
+  if (pack && may_name) {
+    AERGO_ASSIGN_OR_RETURN(std::vector<Oid> commits, pack->Commits());
+    for (const auto& oid : commits) {
+      AERGO_ASSIGN_OR_RETURN(auto row, repo.index().GetBlockByOid(oid));
+      if (row) sent_again.insert(row->id);
+    }
+  }
   // A block the push may name: arriving, or here and nameable by the
   // pusher (a block here it may not name is answered as a missing one).
   auto have = [&](const Hash32& id) -> Result<bool> {
@@ -33,7 +42,7 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
     AERGO_ASSIGN_OR_RETURN(auto row, repo.index().GetBlock(id));
     if (!row) return false;
     if (!may_name) return true;
-    return may_name(id);
+    return may_name(id, sent_again.count(id) > 0);
   };
   AERGO_ASSIGN_OR_RETURN(bool have_block, have(request.block));
   if (!have_block) return NotFound("pushed block " + ToHex(request.block) + " did not arrive");

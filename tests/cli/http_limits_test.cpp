@@ -2,7 +2,10 @@
 // issue 13's findings 1 and 3): compressed and chunked bodies, header
 // limits, slowloris, idle connections, connection caps. Each runs a real
 // `aergo daemon` and speaks raw HTTP to it.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -223,6 +226,33 @@ TEST(HttpLimits, AnonymousQueriesHaveTightBounds) {
   EXPECT_LT(took, 4000);
   HttpReply fine = Http(d.port(), "POST", "/pub/query", R"j({"sql":"SELECT 6 * 7 AS answer"})j");
   EXPECT_EQ(fine.status, 200) << fine.body;
+}
+
+}  // namespace
+}  // namespace aergo::clitest
+
+namespace aergo::clitest {
+namespace {
+
+// Issue 13, finding 8: an unsigned push or submission is refused before it
+// waits for the repository's lock (here held by another process).
+TEST(HttpLimits, AnonymousWritesAreRefusedBeforeTheLock) {
+  PubScene s;
+  DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
+  ASSERT_GT(d.port(), 0) << d.Err();
+  int fd = open((s.sb.work() + "/pub/.aergo/lock").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);
+  auto start = Clock::now();
+  HttpReply txs = Http(d.port(), "POST", "/pub/txs", "[]");
+  HttpReply push = Http(d.port(), "POST", "/pub/push", "2\n{}");
+  auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+  flock(fd, LOCK_UN);
+  close(fd);
+  EXPECT_EQ(txs.status, 401) << txs.body;
+  EXPECT_EQ(push.status, 401) << push.body;
+  EXPECT_TRUE(Has(txs.body, "pub needs the write role: sign the request with a key that has it")) << txs.body;
+  EXPECT_LT(took, 1000) << "the refusals waited for the lock";
 }
 
 }  // namespace

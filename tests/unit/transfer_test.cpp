@@ -543,6 +543,20 @@ TEST_F(TransferTest, BlockWithBrokenProducerSignatureIsRefused) {
                 "bad producer signature");
 }
 
+// Cheap checks first (issue 13, finding 8): a forged producer signature is
+// refused before the links and the replay are looked at, so this block,
+// whose height is also wrong, is refused for its signature.
+TEST_F(TransferTest, ProducerSignatureIsCheckedBeforeLinksAndReplay) {
+  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
+  Block bad = block2_;
+  bad.header.height += 5;
+  bad.header.Sign(admin_);
+  ExpectRefused(Pack({WriteRaw(bad, {SrcOid(block1_.Id())})}, {SrcOid(block1_.Id())}), Code::kCorrupt, "height");
+  bad.header.signature[3] ^= 0x10;
+  ExpectRefused(Pack({WriteRaw(bad, {SrcOid(block1_.Id())})}, {SrcOid(block1_.Id())}), Code::kCorrupt,
+                "bad producer signature");
+}
+
 TEST_F(TransferTest, WrongStateRootIsRefused) {
   ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
   Block bad = block2_;
