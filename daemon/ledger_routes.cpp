@@ -160,6 +160,7 @@ void Daemon::SealPools() {
     if (!pending.ok() || *pending == 0) continue;
     if (!(*repo)->CheckCommittable().ok()) continue;  // a detached HEAD: nothing to seal on
     auto block = (*repo)->Commit(*served.key, "");
+    if (block.ok()) NotifyChanged(served, **repo);
     if (block.ok())
       Log("aergo daemon: sealed block " + ToHex(block->Id()) + " on " + served.name + " with " +
           std::to_string(block->txs.size()) + " txs");
