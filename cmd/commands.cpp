@@ -63,6 +63,8 @@ const std::vector<Command>& Commands() {
        "[--tls-cert <f> --tls-key <f>] "
        "[--detach --pid-file <f>] [--log-file <f>] <repo-path>...",
        "serve repositories over HTTP", "aergo-net"},
+      {"watch", nullptr, "aergo watch [<remote>] [--json] [--count <n>] [--branch <b>] [--key <name>]",
+       "print a daemon's new blocks, receipts and branch moves as they happen", "aergo-net"},
       {"help", CmdHelp, "aergo help [<command>]", "show a command's manual"},
   };
   return kCommands;

@@ -33,5 +33,6 @@ int CmdFetch(Context&, const std::vector<std::string>&);
 int CmdPull(Context&, const std::vector<std::string>&);
 int CmdPush(Context&, const std::vector<std::string>&);
 int CmdDaemon(Context&, const std::vector<std::string>&);
+int CmdWatch(Context&, const std::vector<std::string>&);
 
 }  // namespace aergo::cli

@@ -8,7 +8,8 @@ namespace aergo::cli {
 const std::vector<Command>& NetCommands() {
   static const std::vector<Command> kNet = [] {
     const std::pair<const char*, Handler> handlers[] = {
-        {"clone", CmdClone}, {"fetch", CmdFetch}, {"pull", CmdPull}, {"push", CmdPush}, {"daemon", CmdDaemon}};
+        {"clone", CmdClone}, {"fetch", CmdFetch}, {"pull", CmdPull}, {"push", CmdPush}, {"daemon", CmdDaemon},
+        {"watch", CmdWatch}};
     std::vector<Command> out;
     for (Command c : Commands()) {
       if (c.program == nullptr && c.remote_program == nullptr) continue;

@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
@@ -135,8 +136,11 @@ std::optional<std::string> HttpRequest::Header(std::string_view name) const {
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
-  // On the event loop: close if idle, else close after the current answer.
+  // On the event loop: close if idle, else close after the current answer
+  // (a pushed answer: close now).
   virtual void OnStop() = 0;
+  // On the event loop: queue a keep-alive comment on a pushed answer.
+  virtual void Ping() {}
 };
 
 struct HttpServer::Impl {
@@ -162,13 +166,18 @@ struct HttpServer::Impl {
   std::map<std::string, size_t> per_client;
   uint64_t next_session = 0;
   std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;
+  // The sessions answering with a pushed stream (event loop only).
+  std::map<uint64_t, std::weak_ptr<SessionBase>> pushers;
 
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::steady_timer accept_retry{io};
+  asio::steady_timer ping_timer{io};
   std::unique_ptr<WorkerPool> workers;  // reset first (~HttpServer)
 
   void Accept();
+  // Pings every pushed answer each push_ping_interval (one timer per server).
+  void SchedulePing();
   void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
   // Counts a new connection from `peer`; false if over a limit.
   bool Admit(const std::string& peer) {
@@ -214,7 +223,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   template <class... Args>
   Session(HttpServer::Impl& server, std::string peer, Args&&... args)
       : server_(server), peer_(std::move(peer)), stream_(std::forward<Args>(args)...) {}
-  ~Session() override { server_.Release(id_, peer_); }
+  ~Session() override {
+    if (push_) {
+      std::lock_guard<std::mutex> lock(push_->mu);
+      push_->closed = true;
+    }
+    server_.Release(id_, peer_);
+  }
 
   void Start() {
     id_ = server_.Register(this->weak_from_this());
@@ -232,7 +247,45 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void OnStop() override {
     close_after_ = true;
+    if (push_) return StopPush();
     if (idle_) Close();
+  }
+
+  // Stop() on a pushed answer: what is queued is dropped; the last chunk
+  // goes out if the connection is free (within a second), so the client
+  // sees a clean end; then the close.
+  void StopPush() {
+    {
+      std::lock_guard<std::mutex> lock(push_->mu);
+      if (push_->reason.empty()) push_->reason = "the daemon is stopping";
+      push_->closed = true;
+      push_->chunks.clear();
+    }
+    if (!head_sent_ || writing_ || closed_) return PushFail("the daemon is stopping");
+    writing_ = true;
+    Tcp().expires_after(std::chrono::seconds(1));
+    asio::async_write(stream_, http::make_chunk_last(),
+                      [self = this->shared_from_this()](const boost::system::error_code&, size_t) {
+                        self->writing_ = false;
+                        self->PushFail("the daemon is stopping");
+                      });
+  }
+
+  void Ping() override {
+    if (!push_ || !head_sent_ || closed_) return;
+    static const std::string kPing = ": ping\n\n";
+    {
+      std::lock_guard<std::mutex> lock(push_->mu);
+      if (push_->closed || push_->ended) return;
+      if (push_->queued + kPing.size() > server_.limits.max_push_queue_bytes) {
+        push_->closed = true;
+        push_->reason = "dropped: the subscriber reads too slowly";
+      } else {
+        push_->chunks.push_back(kPing);
+        push_->queued += kPing.size();
+      }
+    }
+    DrainPush();
   }
 
  private:
@@ -393,6 +446,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         *res = HttpResponse{};
         res->status = 500;
         res->body = self->server_.error_body(500, "internal error answering " + req->method + " " + req->path);
+      }
+      if (res->subscribe && res->status == 200) {
+        auto state = std::make_shared<PushState>();
+        asio::post(self->server_.io, [self, res, state] { self->RespondPush(res, state); });
+        auto handle = std::make_shared<PushHandle>(self, state);
+        try {
+          res->subscribe(handle);
+        } catch (...) {
+          handle->End();
+        }
+        return;
       }
       if (!res->stream) {
         asio::post(self->server_.io, [self, res] { self->Respond(res, self->version_); });
@@ -571,6 +635,175 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                       });
   }
 
+  // What a pushed answer's handle and the event loop share. Chunks stay
+  // counted in `queued` until written, so the bound covers what is in flight.
+  struct PushState {
+    std::mutex mu;
+    std::deque<std::string> chunks;
+    size_t queued = 0;
+    bool closed = false;        // Push fails; the event loop closes the connection
+    bool ended = false;         // End(): the last chunk follows what is queued
+    bool drain_posted = false;  // a DrainPush is on its way to the event loop
+    std::string reason;         // why closed, for the log line
+  };
+
+  class PushHandle : public HttpPushStream {
+   public:
+    PushHandle(const std::shared_ptr<Session>& session, std::shared_ptr<PushState> state)
+        : session_(session), io_(&session->server_.io), max_(session->server_.limits.max_push_queue_bytes),
+          state_(std::move(state)) {}
+    bool Push(std::string chunk) override {
+      bool fail = false;
+      {
+        std::lock_guard<std::mutex> lock(state_->mu);
+        if (state_->closed || state_->ended) return false;
+        if (chunk.empty()) return true;
+        if (state_->queued + chunk.size() > max_) {
+          state_->closed = true;
+          state_->reason = "dropped: the subscriber reads too slowly (" + std::to_string(state_->queued) +
+                           " bytes unsent)";
+          state_->chunks.clear();
+          fail = true;
+        } else {
+          state_->queued += chunk.size();
+          state_->chunks.push_back(std::move(chunk));
+          if (state_->drain_posted) return true;
+          state_->drain_posted = true;
+        }
+      }
+      Wake();
+      return !fail;
+    }
+    void End() override {
+      {
+        std::lock_guard<std::mutex> lock(state_->mu);
+        if (state_->closed || state_->ended) return;
+        state_->ended = true;
+        if (state_->drain_posted) return;
+        state_->drain_posted = true;
+      }
+      Wake();
+    }
+    bool open() const override {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      return !state_->closed && !state_->ended;
+    }
+
+   private:
+    void Wake() {
+      asio::post(*io_, [weak = session_] {
+        if (auto s = weak.lock()) s->DrainPush();
+      });
+    }
+    std::weak_ptr<Session> session_;  // never keeps the connection alive
+    asio::io_context* io_;
+    size_t max_;
+    std::shared_ptr<PushState> state_;
+  };
+
+  void RespondPush(std::shared_ptr<HttpResponse> res, std::shared_ptr<PushState> state) {
+    push_ = std::move(state);
+    stream_status_ = res->status;
+    stream_note_ = res->log_note;
+    if (closed_ || server_.stopping) return PushFail("the daemon is stopping");
+    server_.pushers[id_] = this->weak_from_this();
+    // What a subscriber that stops reading can hold in the kernel is
+    // bounded too, not only the queue: a small send buffer.
+    boost::system::error_code ignored;
+    Tcp().socket().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
+    stream_res_ = std::make_unique<http::response<http::empty_body>>(static_cast<http::status>(res->status), version_);
+    stream_res_->set(http::field::content_type, res->content_type);
+    for (const auto& [k, v] : res->headers) stream_res_->set(k, v);
+    stream_res_->keep_alive(false);
+    stream_res_->chunked(true);
+    stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(*stream_res_);
+    writing_ = true;
+    Tcp().expires_after(server_.limits.write_timeout);
+    http::async_write_header(stream_, *stream_sr_,
+                             [self = this->shared_from_this()](const boost::system::error_code& ec, size_t) {
+                               self->writing_ = false;
+                               if (ec) return self->PushFail("the client went away");
+                               self->head_sent_ = true;
+                               // No deadline on the read below; each write sets its own.
+                               self->Tcp().expires_never();
+                               self->WatchPeer();
+                               self->DrainPush();
+                             });
+  }
+
+  // A subscriber sends nothing after its request: a read that completes
+  // means it closed the connection (or broke the protocol). Either way the
+  // answer ends, without waiting for the next write to fail.
+  void WatchPeer() {
+    stream_.async_read_some(asio::buffer(peer_buf_), [self = this->shared_from_this()](
+                                                         const boost::system::error_code& ec, size_t) {
+      self->PushFail(ec ? "the client went away" : "the client sent data on an event stream");
+    });
+  }
+
+  // Ends a pushed answer now: one log line, and the connection closes.
+  void PushFail(const std::string& why) {
+    if (!push_) return;
+    std::string reason = why;
+    {
+      std::lock_guard<std::mutex> lock(push_->mu);
+      if (!push_->reason.empty()) reason = push_->reason;
+      push_->closed = true;
+      push_->chunks.clear();
+      push_->queued = 0;
+    }
+    server_.pushers.erase(id_);
+    Done(stream_status_, stream_note_ + " (stream ended: " + reason + ")");
+    Close();
+  }
+
+  // Sends what is queued, one write at a time (coalesced up to
+  // kMaxChunkBytes); after End(), the last chunk, then the close.
+  void DrainPush() {
+    if (!push_ || closed_) return;
+    std::string data;
+    bool end = false, closed = false;
+    {
+      std::lock_guard<std::mutex> lock(push_->mu);
+      push_->drain_posted = false;
+      closed = push_->closed;
+      if (!closed && head_sent_ && !writing_) {
+        while (!push_->chunks.empty() && data.size() < kMaxChunkBytes) {
+          data += push_->chunks.front();
+          push_->chunks.pop_front();
+        }
+        end = data.empty() && push_->ended;
+      }
+    }
+    if (closed) return PushFail("closed");
+    if (!head_sent_ || writing_) return;
+    if (end) {
+      writing_ = true;
+      Tcp().expires_after(server_.limits.write_timeout);
+      asio::async_write(stream_, http::make_chunk_last(),
+                        [self = this->shared_from_this()](const boost::system::error_code&, size_t) {
+                          self->writing_ = false;
+                          self->PushFail("ended by the daemon");
+                        });
+      return;
+    }
+    if (data.empty()) return;
+    writing_ = true;
+    auto buf = std::make_shared<std::string>(std::move(data));
+    Tcp().expires_after(server_.limits.write_timeout);
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*buf)),
+                      [self = this->shared_from_this(), buf](const boost::system::error_code& ec, size_t) {
+                        self->writing_ = false;
+                        if (ec == beast::error::timeout) return self->PushFail("a write missed its deadline");
+                        if (ec) return self->PushFail("the client went away");
+                        {
+                          std::lock_guard<std::mutex> lock(self->push_->mu);
+                          self->push_->queued -= std::min(self->push_->queued, buf->size());
+                        }
+                        self->DrainPush();
+                      });
+  }
+
   // The request is answered (or cut): one log line.
   // Once per answered request (req_ is reset here).
   void Done(int status, const std::string& note) {
@@ -614,6 +847,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::string stream_note_;
   bool head_sent_ = false;
   bool writing_ = false;
+  // A pushed answer (RespondPush).
+  std::shared_ptr<PushState> push_;
+  std::array<char, 256> peer_buf_{};
 };
 
 }  // namespace
@@ -621,6 +857,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 void HttpServer::Impl::Accept() {
   acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
     OnAccept(ec, std::move(socket));
+  });
+}
+
+void HttpServer::Impl::SchedulePing() {
+  ping_timer.expires_after(limits.push_ping_interval);
+  ping_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping) return;
+    std::vector<std::shared_ptr<SessionBase>> live;
+    for (auto it = pushers.begin(); it != pushers.end();) {
+      if (auto s = it->second.lock()) {
+        live.push_back(std::move(s));
+        ++it;
+      } else {
+        it = pushers.erase(it);
+      }
+    }
+    for (auto& s : live) s->Ping();
+    SchedulePing();
   });
 }
 
@@ -746,6 +1000,7 @@ size_t HttpServer::connections() const {
 Status HttpServer::Serve() {
   if (impl_->stopping) return Status::Ok();
   impl_->Accept();
+  impl_->SchedulePing();
   try {
     impl_->io.run();
   } catch (const std::exception& e) {
@@ -760,6 +1015,7 @@ void HttpServer::Stop() {
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);
     impl->accept_retry.cancel();
+    impl->ping_timer.cancel();
     std::vector<std::shared_ptr<SessionBase>> live;
     {
       std::lock_guard<std::mutex> lock(impl->mu);

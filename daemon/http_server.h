@@ -54,6 +54,11 @@ struct HttpLimits {
   std::chrono::milliseconds write_timeout{30'000};
   size_t workers = 8;
   size_t max_queued = 256;
+  // Pushed answers (HttpResponse::subscribe): the bytes one subscriber may
+  // have queued and unsent before it is dropped, and how often a comment
+  // line ": ping" goes to every subscriber so that dead ones are found.
+  size_t max_push_queue_bytes = size_t{1} << 20;
+  std::chrono::milliseconds push_ping_interval{15'000};
 };
 
 struct HttpRequest {
@@ -79,6 +84,25 @@ class HttpStream {
   virtual bool Write(const void* data, size_t size) = 0;
 };
 
+// Handed to a pushed answer's subscriber (HttpResponse::subscribe): a
+// long-lived chunked answer (server-sent events) that holds no thread.
+// Any thread may call it, at any time; nothing blocks. The event loop
+// writes what is queued, each write within the write deadline.
+class HttpPushStream {
+ public:
+  virtual ~HttpPushStream() = default;
+  // Queues `chunk` for sending. False once the connection is gone, the
+  // answer was ended or the daemon stops; also false when the chunk would
+  // put more than HttpLimits::max_push_queue_bytes in this subscriber's
+  // queue: the server then closes the connection (a slow subscriber is
+  // dropped, never buffered without bound).
+  virtual bool Push(std::string chunk) = 0;
+  // Ends the answer once what is queued is sent (then the connection closes).
+  virtual void End() = 0;
+  // False once Push would fail.
+  virtual bool open() const = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
@@ -88,6 +112,15 @@ struct HttpResponse {
   // thread after the handler returns; it returns false to cut the
   // connection (the client sees a truncated answer).
   std::function<bool(HttpStream&)> stream;
+  // Set (with status 200): a pushed answer. The server sends the head
+  // (chunked, this content_type and headers), then calls subscribe on the
+  // worker with the connection's HttpPushStream and frees the worker at
+  // once. The connection stays open, counted against the connection caps,
+  // until End(), a failed write, a dropped slow subscriber, the client's
+  // close or Stop(). Every push_ping_interval the server itself queues
+  // ": ping\n\n" (an SSE comment). The request's log line is written when
+  // the answer ends, with why.
+  std::function<void(std::shared_ptr<HttpPushStream>)> subscribe;
   // Appended to the request's log line (e.g. the caller).
   std::string log_note;
 };
@@ -119,8 +152,9 @@ class HttpServer {
   // Runs the event loop on the calling thread until Stop() and until every
   // request being answered is done.
   Status Serve();
-  // Stops accepting, closes idle connections, and lets the requests being
-  // answered finish (their connections close after). Any thread; idempotent.
+  // Stops accepting, closes idle connections and pushed answers, and lets
+  // the requests being answered finish (their connections close after).
+  // Any thread; idempotent.
   void Stop();
   // Requests read and not yet fully answered.
   size_t active() const;

@@ -189,6 +189,7 @@ void Daemon::SealPools() {
     if (!live.ok() || !*live) continue;
     if (!(*repo)->CheckCommittable().ok()) continue;
     auto block = (*repo)->Commit(*served.key, "");
+    if (block.ok()) NotifyChanged(served, **repo);
     if (block.ok())
       Log("aergo daemon: sealed block " + ToHex(block->Id()) + " on " + served.name + " with " +
           std::to_string(block->txs.size()) + " txs");

@@ -166,8 +166,10 @@ void Daemon::Install() {
   s.Route("GET", R"(/([^/]+)/txs/([^/]+))", route(&Daemon::GetTx));
   s.Route("GET", R"(/([^/]+)/blocks/(.+))", route(&Daemon::GetBlock));
   s.Route("POST", R"(/([^/]+)/query)", route(&Daemon::Query));
+  s.Route("GET", R"(/([^/]+)/events)", route(&Daemon::Events));
   for (const auto& r : options_.repos) {
     const ServedRepo* served = &r;
+    hubs_[r.name] = std::make_unique<EventHub>(r.name, r.branch, &roles_);
     submit_queues_[r.name] = std::make_unique<SubmitQueue>(
         [this, served](const std::vector<const SubmitEntry*>& batch) { return RunSubmitBatch(*served, batch); });
   }
@@ -177,15 +179,15 @@ Status Daemon::Serve() {
   if (stopping_) return Status::Ok();
   std::thread producer;
   if (options_.block_interval_ms > 0) producer = std::thread([this] { ProduceBlocks(); });
+  std::thread watcher([this] { WatchRefs(); });
   Status served = server_->Serve();
-  if (producer.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(producer_mu_);
-      stopping_ = true;
-    }
-    producer_wake_.notify_all();
-    producer.join();
+  {
+    std::lock_guard<std::mutex> lock(producer_mu_);
+    stopping_ = true;
   }
+  producer_wake_.notify_all();
+  if (producer.joinable()) producer.join();
+  watcher.join();
   return served;
 }
 
@@ -371,8 +373,59 @@ Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(BlockFilter may_name, NameableBlocks(*repo, call.caller));
   AERGO_ASSIGN_OR_RETURN(PushOutcome outcome,
                          ReceivePush(*repo, pack.get(), body.request, served->key.get(), may_name));
+  NotifyChanged(*served, *repo);
   res.body = EncodePushOutcome(outcome);
   return Status::Ok();
+}
+
+Status Daemon::Events(const HttpRequest& req, HttpResponse& res, Call& call) {
+  AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
+  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
+                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
+  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+  // The heads as this request sees them: the hub's reference if no one
+  // else subscribes, so that what changes after this request is sent.
+  AERGO_ASSIGN_OR_RETURN(BranchHeads heads, ReadBranchHeads(*repo));
+  EventHub* hub = hubs_.at(served->name).get();
+  res.content_type = "text/event-stream";
+  res.headers.emplace_back("Cache-Control", "no-store");
+  res.headers.emplace_back("X-Accel-Buffering", "no");
+  res.subscribe = [hub, caller = call.caller, heads = std::move(heads)](std::shared_ptr<HttpPushStream> s) mutable {
+    hub->Subscribe(std::move(caller), std::move(s), std::move(heads));
+  };
+  return Status::Ok();
+}
+
+void Daemon::NotifyChanged(const ServedRepo& served, Repository& repo) {
+  Status st;
+  try {
+    st = hubs_.at(served.name)->Check(repo);
+  } catch (const std::exception& e) {
+    st = IoError(std::string("internal error: ") + e.what());
+  }
+  if (!st.ok()) Log("aergo daemon: cannot send the events of " + served.name + ": " + st.message());
+}
+
+void Daemon::WatchRefs() {
+  constexpr auto kPoll = std::chrono::milliseconds(500);
+  std::unique_lock<std::mutex> lock(producer_mu_);
+  while (!stopping_) {
+    producer_wake_.wait_for(lock, kPoll, [this] { return stopping_.load(); });
+    if (stopping_) break;
+    lock.unlock();
+    for (const auto& served : options_.repos) {
+      if (stopping_ || !hubs_.at(served.name)->HasSubscribers()) continue;
+      auto repo = Repository::Open(served.aergo_dir, OpenMode::kRead, clock_, options_.open);
+      if (!repo.ok()) {
+        if (repo.status().code() != Code::kBusy)
+          Log("aergo daemon: cannot look for changes in " + served.name + ": " + repo.status().message());
+        continue;
+      }
+      NotifyChanged(served, **repo);
+    }
+    lock.lock();
+  }
+  for (auto& [name, hub] : hubs_) hub->EndAll();
 }
 
 void Daemon::Log(const std::string& line) {

@@ -12,6 +12,9 @@
 //   GET  /<name>/txs/<txid or prefix>   a tx, its receipt and its block
 //   GET  /<name>/blocks/<rev>           a block (any revision)
 //   POST /<name>/query   a read-only SQL query, now or as of a block
+//   GET  /<name>/events  server-sent events: new blocks, their receipts and
+//                        branch moves (daemon/events.h), pushed until the
+//                        client goes away; costs no thread
 //
 // Submissions from concurrent requests are grouped (daemon/submit_queue.h):
 // one exclusive open of the repository per batch. With a block interval
@@ -55,6 +58,7 @@
 #include "core/request_auth.h"
 #include "core/status.h"
 #include "daemon/access.h"
+#include "daemon/events.h"
 #include "daemon/http_server.h"
 #include "daemon/submit_queue.h"
 
@@ -152,6 +156,13 @@ class Daemon {
   Status GetTx(const HttpRequest& req, HttpResponse& res, Call& call);
   Status GetBlock(const HttpRequest& req, HttpResponse& res, Call& call);
   Status Query(const HttpRequest& req, HttpResponse& res, Call& call);
+  Status Events(const HttpRequest& req, HttpResponse& res, Call& call);
+  // After a write of the daemon's own (push, a sealed block), with the
+  // repository still open: the event hub compares branch heads now.
+  void NotifyChanged(const ServedRepo& served, Repository& repo);
+  // Every 500 ms until Stop(): compares the heads of every repository that
+  // has subscribers (one shared-lock open each), for local commands' writes.
+  void WatchRefs();
   // One submission batch on `served` (see SubmitQueue).
   std::vector<SubmitResult> RunSubmitBatch(const ServedRepo& served, const std::vector<const SubmitEntry*>& batch);
   // Seals every served repository's pending txs (with a key) into a block.
@@ -170,6 +181,9 @@ class Daemon {
   std::mutex producer_mu_;
   std::condition_variable producer_wake_;
   std::mutex log_mu_;
+  // By served name; fixed after Create. Declared after server_, so
+  // destroyed before it: their streams post to its event loop.
+  std::map<std::string, std::unique_ptr<EventHub>> hubs_;
 };
 
 }  // namespace aergo

@@ -24,6 +24,71 @@ struct Response {
   std::string body;           // when not streamed (or an error body)
   const PackSink* sink = nullptr;
   bool sink_failed = false;
+  bool sink_stopped = false;  // the sink stopped on purpose (not a failure)
+  std::string sink_error;     // why the sink failed, if it says
+};
+
+// Splits a server-sent event stream (the WHATWG format, the subset the
+// daemon sends: "event:", "data:", comments, blank lines) into events.
+class SseParser {
+ public:
+  explicit SseParser(const std::function<bool(const StreamEvent&)>& sink) : sink_(sink) {}
+  // False to stop: the sink said so (*stopped), or a line is too long
+  // (*error).
+  bool Feed(const char* data, size_t n, bool* stopped, std::string* error) {
+    for (size_t i = 0; i < n; ++i) {
+      char c = data[i];
+      if (c != '\n') {
+        if (line_.size() >= kMaxEventLineBytes) {
+          *error = "a line of the event stream is longer than " + std::to_string(kMaxEventLineBytes) + " bytes";
+          return false;
+        }
+        line_.push_back(c);
+        continue;
+      }
+      if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+      if (!Line(stopped)) return false;
+      line_.clear();
+    }
+    return true;
+  }
+
+ private:
+  bool Line(bool* stopped) {
+    if (line_.empty()) {
+      if (!has_data_) {
+        event_.clear();
+        return true;
+      }
+      StreamEvent e{event_.empty() ? "message" : event_, data_};
+      event_.clear();
+      data_.clear();
+      has_data_ = false;
+      if (!sink_(e)) {
+        *stopped = true;
+        return false;
+      }
+      return true;
+    }
+    if (line_[0] == ':') return true;  // a comment (": ping")
+    size_t colon = line_.find(':');
+    std::string field = line_.substr(0, colon), value;
+    if (colon != std::string::npos) {
+      value = line_.substr(colon + 1);
+      if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+    }
+    if (field == "event") {
+      event_ = value;
+    } else if (field == "data") {
+      if (has_data_) data_ += '\n';
+      data_ += value;
+      has_data_ = true;
+    }
+    return true;
+  }
+  const std::function<bool(const StreamEvent&)>& sink_;
+  std::string line_, event_, data_;
+  bool has_data_ = false;
 };
 
 class HttpTransport : public Transport {
@@ -86,6 +151,34 @@ class HttpTransport : public Transport {
     return Answer(DecodeQueryAnswer(r.body), "query answer");
   }
 
+  Status Watch(const WatchOptions& options) override {
+    Response r;
+    SseParser parser(options.on_event);
+    bool opened = false;
+    PackSink sink = [&](const void* data, size_t size) {
+      if (!opened) {
+        opened = true;
+        if (options.on_open) options.on_open();
+      }
+      return parser.Feed(static_cast<const char*>(data), size, &r.sink_stopped, &r.sink_error);
+    };
+    r.sink = &sink;
+    should_stop_ = options.should_stop;
+    bool stop_asked = false;
+    stop_asked_ = &stop_asked;
+    Status st = Request("GET", "/events", "", nullptr, &r);
+    should_stop_ = nullptr;
+    stop_asked_ = nullptr;
+    if (r.sink_stopped || stop_asked) return Status::Ok();
+    if (!r.sink_error.empty()) return Invalid("cannot read the events of " + url_ + ": " + r.sink_error);
+    if (!st.ok()) {
+      if (r.status >= 200 && r.status < 300)
+        return Failed("the event stream of " + url_ + " ended: the connection broke (" + st.message() + ")");
+      return st;
+    }
+    return Failed("the event stream of " + url_ + " ended: the daemon closed it");
+  }
+
  private:
   // A decoded answer, or Invalid saying the remote answered badly.
   template <typename T>
@@ -137,6 +230,10 @@ class HttpTransport : public Transport {
 
   static int OnProgress(void* payload, curl_off_t, curl_off_t, curl_off_t ultotal, curl_off_t ulnow) {
     auto* t = static_cast<HttpTransport*>(payload);
+    if (t->should_stop_ && t->should_stop_()) {
+      if (t->stop_asked_) *t->stop_asked_ = true;
+      return 1;  // aborts the transfer
+    }
     if (t->options_.upload_progress && ultotal > 0)
       t->options_.upload_progress(static_cast<uint64_t>(ulnow), static_cast<uint64_t>(ultotal));
     return 0;
@@ -183,11 +280,15 @@ class HttpTransport : public Transport {
     }
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, options_.upload_progress ? 0L : 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, options_.upload_progress || should_stop_ ? 0L : 1L);
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    if (r->sink_failed) return Invalid("the pack from " + url_ + " was refused while arriving");
+    if (r->sink_failed) {
+      if (r->sink_stopped) return Status::Ok();
+      if (!r->sink_error.empty()) return Invalid(r->sink_error);
+      return Invalid("the pack from " + url_ + " was refused while arriving");
+    }
     if (rc != CURLE_OK) {
       if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_OPERATION_TIMEDOUT)
         return IoError("cannot reach " + url_ + ": " + curl_easy_strerror(rc));
@@ -214,6 +315,8 @@ class HttpTransport : public Transport {
   std::string url_, base_path_;
   TransportOptions options_;
   CURL* curl_ = nullptr;
+  std::function<bool()> should_stop_;  // while watching
+  bool* stop_asked_ = nullptr;
 };
 
 }  // namespace

@@ -30,6 +30,24 @@
 
 namespace aergo {
 
+// One server-sent event (GET /<name>/events, docs/api.md "Events").
+struct StreamEvent {
+  std::string event;  // "message" when the server named none
+  std::string data;   // the data lines, joined with '\n'
+};
+
+struct WatchOptions {
+  // Called for each event in order; false stops watching (Watch returns Ok).
+  std::function<bool(const StreamEvent&)> on_event;
+  // Called once the daemon accepted the subscription.
+  std::function<void()> on_open;
+  // Polled at least once a second; true stops watching (Watch returns Ok).
+  std::function<bool()> should_stop;
+};
+
+// The longest line an event stream may carry (an event's data is one line).
+inline constexpr size_t kMaxEventLineBytes = size_t{1} << 20;
+
 struct TransportOptions {
   const SecretKey* key = nullptr;  // signs HTTP requests; merges pushes to a local path
   const Clock* clock = nullptr;
@@ -56,6 +74,16 @@ class Transport {
   virtual Result<FoundTx> GetTx(const std::string& txid_or_prefix) = 0;
   virtual Result<Block> GetBlock(const std::string& rev) = 0;
   virtual Result<QueryResult> Query(const QueryRequest& query) = 0;
+
+  // Subscribes to the remote's event stream and hands each event to
+  // options.on_event until it or should_stop says stop (Ok), or the stream
+  // ends: Failed when the daemon closed it, IoError when the connection
+  // broke, Invalid for a line over kMaxEventLineBytes. Only daemons serve
+  // events: a local path answers Invalid.
+  virtual Status Watch(const WatchOptions& options) {
+    (void)options;
+    return Invalid("'" + url() + "' is a repository on this machine: events are served by 'aergo daemon' only");
+  }
 };
 
 // True for http:// and https:// URLs.

@@ -126,7 +126,7 @@ TEST(DaemonTest, PrivateRepositoryNeedsASignedRequestWithARole) {
 
   // Pushing needs write even on a public repository.
   HttpReply push = Http(d.port(), "POST", "/pub/push", "10\n{\"branch\":\"x\"}");
-  EXPECT_EQ(push.status, 400) << push.body;  // malformed: refused before any lock or role check
+  EXPECT_EQ(push.status, 401) << push.body;  // unsigned: refused before the body is read or any lock
   std::string head = "{\"branch\":\"master\",\"block\":\"" + s.Genesis("pub") + "\",\"tags\":[]}";
   std::string push_body = std::to_string(head.size()) + "\n" + head;
   HttpReply anon_push = Http(d.port(), "POST", "/pub/push", push_body);
@@ -147,7 +147,8 @@ TEST(DaemonTest, BadRequestsAreRefusedAndServingGoesOn) {
   DaemonProcess d(s.sb, {"--listen", "127.0.0.1:0", "pub"});
   ASSERT_GT(d.port(), 0) << d.Err();
 
-  HttpReply bad = Http(d.port(), "POST", "/pub/push", "not a push");
+  SecretKey alice = s.Key("alice");
+  HttpReply bad = Http(d.port(), "POST", "/pub/push", "not a push", AuthHeader(alice, "POST", "/pub/push", "not a push"));
   EXPECT_EQ(bad.status, 400);
   EXPECT_TRUE(Has(bad.body, "malformed push")) << bad.body;
   HttpReply bad_fetch = Http(d.port(), "POST", "/pub/fetch", "[1,2]");
