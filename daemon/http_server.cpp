@@ -808,13 +808,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // Once per answered request (req_ is reset here).
   void Done(int status, const std::string& note) {
     if (!req_) return;
-    --server_.active;
-    if (server_.logger && req_) {
+    // The log line first: a stopping daemon exits once nothing is active,
+    // and the line must be out by then.
+    if (server_.logger) {
       try {
         server_.logger(*req_, status, MsSince(started_), note);
       } catch (...) {
       }
     }
+    --server_.active;
     req_.reset();
     started_ = {};
   }
