@@ -23,6 +23,16 @@ bool Config::IsValidKey(const std::string& key) {
   return key.find("..") == std::string::npos;
 }
 
+namespace {
+// Text from the file fit for a message: control bytes replaced, capped.
+std::string Shown(const std::string& s) {
+  std::string out = s.substr(0, 120);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s.size() > out.size() ? out + "..." : out;
+}
+}  // namespace
+
 Result<Config> Config::Load(const std::string& path) {
   Config cfg;
   cfg.path_ = path;
@@ -35,6 +45,13 @@ Result<Config> Config::Load(const std::string& path) {
       if (opt.value.empty()) continue;
       cfg.values_[opt.string_key] = opt.value.front();
     }
+  } catch (const po::invalid_config_file_syntax& e) {
+    // Not e.what(): Boost expands %placeholders% that the offending line
+    // itself may contain, and for some lines that never ends (found by
+    // tests/fuzz/config_fuzz.cpp).
+    return Invalid("config file '" + path + "' is malformed: invalid line '" + Shown(e.tokens()) + "'");
+  } catch (const po::error_with_option_name& e) {
+    return Invalid("config file '" + path + "' is malformed at option '" + Shown(e.get_option_name()) + "'");
   } catch (const std::exception& e) {
     return Invalid("config file '" + path + "' is malformed: " + e.what());
   }

@@ -75,7 +75,10 @@ for h in "${harnesses[@]}"; do
   log="$work/$h.log"
   set +e
   # Harness temp dirs go under $work, so nothing is left elsewhere.
-  TMPDIR="$work" ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}" \
+  # Leaks inside libgit2 itself are suppressed (tests/fuzz/lsan.supp says
+  # which and why); full stacks are needed to match them.
+  TMPDIR="$work" ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0:${ASAN_OPTIONS:-}" \
+    LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp:${LSAN_OPTIONS:-}" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
     "$build/tests/fuzz/fuzz_$h" -max_total_time="$seconds" -max_len="$(max_len "$h")" \
     -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/" \

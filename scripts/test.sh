@@ -31,6 +31,7 @@ bash scripts/fuzz.sh "${AERGO_FUZZ_SECONDS:-10}"
 
 stage "unit tests under ASan and UBSan"
 cmake --build build-fuzz --target aergo_unit_tests -j"$(nproc)" >/dev/null
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
+  LSAN_OPTIONS=suppressions=$(pwd)/tests/fuzz/lsan.supp UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   build-fuzz/tests/aergo_unit_tests --gtest_brief=1
 stage "done"
