@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/repo.h"
 #include "core/transfer.h"
@@ -77,6 +80,29 @@ TEST_F(FuzzRegressionsPack, ObjectCountJustOverTheBoundIsRefused) {
   Status st = Receive(header);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("too many objects"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace aergo
+
+namespace aergo {
+namespace {
+
+// fuzz_config: a config line holding "%invalid_line%" made Boost's error
+// message expand itself without end; Config::Load hung on 80 bytes.
+TEST(FuzzRegressions, ConfigLineWithBoostPlaceholdersIsRefusedNotExpanded) {
+  std::string dir = testing::TempDir() + "/aergo-fuzzreg-config";
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/config";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "[user]\nkke%%%%\x83\x83%invalid_line%\x83\x83%%\n";
+  }
+  auto cfg = Config::Load(path);
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_EQ(cfg.status().code(), Code::kInvalid);
+  EXPECT_NE(cfg.status().message().find("invalid line 'kke%%%%"), std::string::npos) << cfg.status().message();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
