@@ -480,7 +480,15 @@ bool Alive(pid_t pid) {
 
 DaemonProcess::DaemonProcess(const Sandbox& sb, const std::vector<std::string>& args) {
   using SteadyClock = std::chrono::steady_clock;
-  std::vector<std::string> argv_s = {AERGO_BIN, "daemon"};
+  // Through setpriv --pdeathsig (util-linux, always on Debian): a daemon
+  // dies with the test process even if that is killed before its
+  // destructors run (a test timeout), so none is left behind.
+  const char* kSetpriv = "/usr/bin/setpriv";
+  bool reap = access(kSetpriv, X_OK) == 0;
+  std::vector<std::string> argv_s;
+  if (reap) argv_s = {kSetpriv, "--pdeathsig", "KILL", "--"};
+  argv_s.push_back(AERGO_BIN);
+  argv_s.push_back("daemon");
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
@@ -500,7 +508,7 @@ DaemonProcess::DaemonProcess(const Sandbox& sb, const std::vector<std::string>& 
   posix_spawn_file_actions_addclose(&fa, err[1]);
   std::string dir = sb.work();
   posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
-  int rc = posix_spawn(&pid_, AERGO_BIN, &fa, nullptr, argv.data(), envp.data());
+  int rc = posix_spawn(&pid_, reap ? kSetpriv : AERGO_BIN, &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   close(err[1]);
   if (rc != 0) {
