@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/text.h"
+
 #include <boost/program_options.hpp>
 #include <fcntl.h>
 #include <unistd.h>
@@ -23,16 +25,6 @@ bool Config::IsValidKey(const std::string& key) {
   return key.find("..") == std::string::npos;
 }
 
-namespace {
-// Text from the file fit for a message: control bytes replaced, capped.
-std::string Shown(const std::string& s) {
-  std::string out = s.substr(0, 120);
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return s.size() > out.size() ? out + "..." : out;
-}
-}  // namespace
-
 Result<Config> Config::Load(const std::string& path) {
   Config cfg;
   cfg.path_ = path;
@@ -49,9 +41,9 @@ Result<Config> Config::Load(const std::string& path) {
     // Not e.what(): Boost expands %placeholders% that the offending line
     // itself may contain, and for some lines that never ends (found by
     // tests/fuzz/config_fuzz.cpp).
-    return Invalid("config file '" + path + "' is malformed: invalid line '" + Shown(e.tokens()) + "'");
+    return Invalid("config file '" + path + "' is malformed: invalid line '" + Printable(e.tokens(), 120) + "'");
   } catch (const po::error_with_option_name& e) {
-    return Invalid("config file '" + path + "' is malformed at option '" + Shown(e.get_option_name()) + "'");
+    return Invalid("config file '" + path + "' is malformed at option '" + Printable(e.get_option_name(), 120) + "'");
   } catch (const std::exception& e) {
     return Invalid("config file '" + path + "' is malformed: " + e.what());
   }

@@ -3,6 +3,8 @@
 // mutex) and the counters (atomics, or Impl::mu).
 #include "daemon/http_server.h"
 
+#include "core/text.h"
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -423,9 +425,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (!route) {
       auto res = std::make_shared<HttpResponse>();
       res->status = 404;
-      std::string shown = req_->path.substr(0, 256);
-      for (char& c : shown)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+      std::string shown = Printable(req_->path, 256);
       res->body = server_.error_body(404, "no such endpoint: " + req_->method + " " + shown);
       return Respond(std::move(res), version_);
     }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/import.h"
+#include "core/text.h"
 #include "core/transfer.h"
 #include "merge/receive.h"
 #include "remote/wire.h"
@@ -34,14 +35,8 @@ int HttpStatus(const Status& st) {
   }
 }
 
-// A request target fit for one log line: control bytes replaced, length capped.
-std::string Printable(const std::string& s) {
-  std::string out = s.substr(0, 512);
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  if (s.size() > out.size()) out += "...";
-  return out;
-}
+// A request target fit for one log line.
+std::string Printable(const std::string& s) { return aergo::Printable(s, 512); }
 
 std::string HostForUrl(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
