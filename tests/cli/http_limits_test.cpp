@@ -257,3 +257,30 @@ TEST(HttpLimits, AnonymousWritesAreRefusedBeforeTheLock) {
 
 }  // namespace
 }  // namespace aergo::clitest
+
+namespace aergo::clitest {
+namespace {
+
+TEST(HttpLimits, LimitFlagsAndTheServedBranchAreChecked) {
+  PubScene s;
+  RunResult zero = s.sb.Run({"daemon", "--listen", "127.0.0.1:0", "--workers", "0", "pub"});
+  EXPECT_EQ(zero.code, 2);
+  EXPECT_TRUE(Has(zero.err, "invalid --workers '0': a whole number from 1 to 999999999")) << zero.err;
+  RunResult many = s.sb.Run({"daemon", "--listen", "127.0.0.1:0", "--workers", "300", "pub"});
+  EXPECT_EQ(many.code, 2);
+  EXPECT_TRUE(Has(many.err, "invalid --workers: at most 256")) << many.err;
+  RunResult nobranch = s.sb.Run({"daemon", "--listen", "127.0.0.1:0", "--branch", "nosuch", "pub"});
+  EXPECT_EQ(nobranch.code, 1);
+  EXPECT_TRUE(Has(nobranch.err, "cannot serve pub: it has no branch 'nosuch'")) << nobranch.err;
+  // A detached HEAD needs --branch.
+  ASSERT_EQ(s.sb.Run({"tag", "v0"}, s.sb.work() + "/pub").code, 0);
+  RunResult co = s.sb.Run({"checkout", "v0"}, s.sb.work() + "/pub");
+  ASSERT_EQ(co.code, 0) << co.err;
+  RunResult detached = s.sb.Run({"daemon", "--listen", "127.0.0.1:0", "pub"});
+  EXPECT_EQ(detached.code, 1);
+  EXPECT_TRUE(Has(detached.err, "cannot serve pub: its HEAD is detached; name the branch to serve (--branch)"))
+      << detached.err;
+}
+
+}  // namespace
+}  // namespace aergo::clitest
