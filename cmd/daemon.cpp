@@ -2,7 +2,8 @@
 //              [--branch <b>] [--tls-cert <f> --tls-key <f>] [--detach --pid-file <f>]
 //              [--log-file <f>] [--max-connections <n>]
 //              [--max-client-connections <n>] [--workers <n>] [--max-body-bytes <n>]
-//              [--header-timeout <ms>] [--idle-timeout <ms>] <repo-path>...
+//              [--header-timeout <ms>] [--idle-timeout <ms>] [--submit-budget <ms>]
+//              <repo-path>...
 // Serves repositories over HTTP(S) (daemon/server.h) until SIGTERM or
 // SIGINT. The process-level parts live here: the signal thread, detaching,
 // the pid file; the server knows nothing of them.
@@ -186,6 +187,7 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
       "max-body-bytes", po::value<std::string>(), "largest request body accepted (default 268435456)")(
       "header-timeout", po::value<std::string>(), "ms a request's whole header may take (default 10000)")(
       "idle-timeout", po::value<std::string>(), "ms a kept-alive connection may sit idle (default 30000)")(
+      "submit-budget", po::value<std::string>(), "ms one batch of submitted txs may execute (default 1000)")(
       "repos", po::value<std::vector<std::string>>(), "repositories to serve");
   AddCommon(opts, false);
   po::positional_options_description pos;
@@ -228,7 +230,8 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
            {"workers", [&](uint64_t n) { options.limits.workers = n; }},
            {"max-body-bytes", [&](uint64_t n) { options.limits.max_body_bytes = n; }},
            {"header-timeout", [&](uint64_t n) { options.limits.header_timeout = std::chrono::milliseconds(n); }},
-           {"idle-timeout", [&](uint64_t n) { options.limits.idle_timeout = std::chrono::milliseconds(n); }}}) {
+           {"idle-timeout", [&](uint64_t n) { options.limits.idle_timeout = std::chrono::milliseconds(n); }},
+           {"submit-budget", [&](uint64_t n) { options.submit_budget_ms = n; }}}) {
     if (!vm->count(flag)) continue;
     std::string n = str(flag);
     if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos || std::stoul(n) == 0)

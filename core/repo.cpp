@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <queue>
@@ -69,11 +70,71 @@ bool IsHex(const std::string& s) {
 // (a large commit, checkout or rebuild) it is copied back and truncated.
 Repository::~Repository() {
   if (!db_.get() || lock_.mode() != RepoLock::Mode::kExclusive) return;
-  std::error_code ec;
-  auto size = fs::file_size(path_ + "/ledger.db-wal", ec);
   // Best effort: a failed checkpoint leaves a longer WAL, which the next
   // writer checkpoints; a destructor has no one to report to.
-  if (!ec && size > (1u << 20)) (void)db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  (void)TrimLog();
+}
+
+Status Repository::TrimLog() {
+  std::error_code ec;
+  auto size = fs::file_size(path_ + "/ledger.db-wal", ec);
+  if (ec || size <= (1u << 20)) return Status::Ok();
+  // Without waiting: a reader on an older snapshot (LockPolicy::kSnapshot)
+  // makes it Busy, and the next write tries again.
+  sqlite3_busy_timeout(db_.get(), 0);
+  Status st = db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+  return st;
+}
+
+bool Repository::exclusive() const {
+  return options_.lock == LockPolicy::kHeldByCaller || lock_.mode() == RepoLock::Mode::kExclusive;
+}
+
+namespace {
+// The config file's identity: a rewrite (write to a temporary, rename)
+// changes the inode, an edit in place the time or size.
+std::string FileStamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "absent";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+         "." + std::to_string(st.st_mtim.tv_nsec);
+}
+}  // namespace
+
+Result<bool> Repository::ChangedElsewhere() {
+  int64_t version = 0;
+  {
+    AERGO_ASSIGN_OR_RETURN(Stmt q, db_.Prepare("PRAGMA data_version"));
+    int rc = q.Step();
+    if (rc != SQLITE_ROW) return db_.StepError(rc, "read the index's data version");
+    version = sqlite3_column_int64(q.get(), 0);
+  }
+  std::string stamp = FileStamp(path_ + "/config");
+  bool changed = version != data_version_ || stamp != config_stamp_;
+  data_version_ = version;
+  config_stamp_ = std::move(stamp);
+  return changed;
+}
+
+Status Repository::BeginSnapshot() {
+  if (in_snapshot_) return Invalid("a snapshot is already open on '" + path_ + "'");
+  AERGO_RETURN_IF_ERROR(db_.Exec("BEGIN"));
+  // BEGIN is deferred: the first read fixes the snapshot.
+  Status first = db_.Exec("SELECT count(*) FROM meta");
+  if (!first.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    return first;
+  }
+  in_snapshot_ = true;
+  return Status::Ok();
+}
+
+void Repository::EndSnapshot() {
+  if (!in_snapshot_) return;
+  // Read-only: ending it cannot lose anything.
+  (void)db_.Exec("ROLLBACK");
+  in_snapshot_ = false;
 }
 
 Result<std::string> Repository::Locate(const std::string& start,
@@ -217,11 +278,22 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
   repo->path_ = aergo_dir;
   repo->clock_ = &clock;
   repo->options_ = options;
-  AERGO_ASSIGN_OR_RETURN(repo->lock_,
-                         RepoLock::Acquire(aergo_dir + "/lock",
-                                           mode == OpenMode::kWrite ? RepoLock::Mode::kExclusive
-                                                                    : RepoLock::Mode::kShared,
-                                           options.lock_timeout_ms));
+  switch (options.lock) {
+    case LockPolicy::kTake: {
+      AERGO_ASSIGN_OR_RETURN(repo->lock_,
+                             RepoLock::Acquire(aergo_dir + "/lock",
+                                               mode == OpenMode::kWrite ? RepoLock::Mode::kExclusive
+                                                                        : RepoLock::Mode::kShared,
+                                               options.lock_timeout_ms));
+      break;
+    }
+    case LockPolicy::kHeldByCaller:
+      if (mode != OpenMode::kWrite) return Invalid("a lock held by the caller is for opening to write");
+      break;
+    case LockPolicy::kSnapshot:
+      if (mode != OpenMode::kRead) return Invalid("a snapshot is for opening to read");
+      break;
+  }
   AERGO_ASSIGN_OR_RETURN(repo->git_, GitRepo::Open(aergo_dir + "/git"));
   AERGO_RETURN_IF_ERROR(OpenDatabase(aergo_dir + "/ledger.db", &repo->db_, mode == OpenMode::kWrite));
   repo->index_ = std::make_unique<Index>(&repo->db_);
@@ -273,8 +345,10 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
   repo->recorder_ = std::make_unique<ChangeRecorder>(repo->db_.get());
   repo->engine_ = std::make_unique<ContractEngine>(repo->db_.get());
   repo->git_.set_exclusive(mode == OpenMode::kWrite);
+  if (options.lock == LockPolicy::kSnapshot) return repo;  // nothing is repaired without the lock
   Status reconciled = repo->Reconcile();
   if (!reconciled.ok() && mode != OpenMode::kInspect) return reconciled;
+  if (options.lock == LockPolicy::kHeldByCaller) AERGO_RETURN_IF_ERROR(repo->ChangedElsewhere().status());
   return repo;
 }
 
@@ -673,7 +747,7 @@ Status Repository::Reconcile() {
   AERGO_RETURN_IF_ERROR(ReconcileState());
   AERGO_ASSIGN_OR_RETURN(auto back, index_->GetMeta(kRestoreHead));
   if (!back || back->empty()) return Status::Ok();
-  if (lock_.mode() != RepoLock::Mode::kExclusive) {
+  if (!exclusive()) {
     AERGO_RETURN_IF_ERROR(lock_.Upgrade(options_.lock_timeout_ms));
     git_.set_exclusive(true);
   }
@@ -708,7 +782,7 @@ Status Repository::ReconcileState() {
     auto have = sk ? ParseHash(*sk) : std::nullopt;
     if (sb && *sb == want_branch && have && *have == want) return Status::Ok();
     // Something to repair: take the lock exclusively and look again.
-    if (lock_.mode() != RepoLock::Mode::kExclusive) {
+    if (!exclusive()) {
       AERGO_RETURN_IF_ERROR(lock_.Upgrade(options_.lock_timeout_ms));
       git_.set_exclusive(true);
       continue;
@@ -772,7 +846,8 @@ Status Repository::CheckNotInHistory(const Hash32& head, const Hash32& txid) {
   return Status::Ok();
 }
 
-Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
+Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs, uint64_t time_budget_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(time_budget_ms);
   AERGO_RETURN_IF_ERROR(CheckEngine());
   AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
   if (!head.branch) return DetachedError(head);
@@ -832,6 +907,11 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs) {
         fail("the merge pool of branch '" + branch + "' is full: " + std::to_string(pool_size.bytes) +
              " bytes of txs, the chain's max_block_bytes is " + std::to_string(params.max_block_bytes) +
              "; commit first");
+        continue;
+      }
+      if (time_budget_ms > 0 && std::chrono::steady_clock::now() >= deadline) {
+        fail("not executed: the submission used up its time budget (" + std::to_string(time_budget_ms) +
+             " ms) on the txs before it; submit it again");
         continue;
       }
       AERGO_ASSIGN_OR_RETURN(bool dup, index_->PoolHasTx(branch, s.txid));

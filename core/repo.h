@@ -64,12 +64,34 @@ enum class OpenMode { kRead, kWrite, kInspect };
 
 inline constexpr int kDefaultLockTimeoutMs = 10000;
 
+// Who holds the repository's lock (core/lock.h) while it is open.
+enum class LockPolicy {
+  // Open takes it (shared for kRead and kInspect, exclusive for kWrite)
+  // and holds it until the Repository is destroyed. Every command.
+  kTake,
+  // kWrite only: the caller holds the lock exclusively (RepoLock::Acquire)
+  // around every use, and may let it go between uses, keeping the
+  // repository open (the daemon: daemon/repo_handles.h). After taking the
+  // lock again the caller asks ChangedElsewhere() and reopens if it says
+  // so, since another process may have written meanwhile.
+  kHeldByCaller,
+  // kRead only: no lock at all. Every use runs between BeginSnapshot() and
+  // EndSnapshot(): the index and state are read as of one committed SQLite
+  // transaction (WAL), so a writer never makes a reader wait, nor the
+  // reverse. Refs are read as they are now, which may be newer than the
+  // snapshot: a ref naming a block the snapshot lacks reads as Corrupt,
+  // and the caller retries on a new snapshot. Nothing is repaired (Open
+  // does not reconcile): the caller keeps a writer that does.
+  kSnapshot,
+};
+
 // What the caller decides about opening a repository (core reads no
 // environment: cmd/ fills this from AERGO_LOCK_TIMEOUT_MS).
 struct OpenOptions {
   // How long to wait for another process's lock before failing Busy
   // (core/lock.h); negative: wait forever.
   int lock_timeout_ms = kDefaultLockTimeoutMs;
+  LockPolicy lock = LockPolicy::kTake;
 };
 
 class Repository {
@@ -103,6 +125,23 @@ class Repository {
 
   const std::string& path() const { return path_; }
   const Hash32& chain_id() const { return chain_id_; }
+
+  // LockPolicy::kHeldByCaller, with the lock held: true if another
+  // process committed to the index or rewrote the config since Open or the
+  // last call. The repository's caches (contracts, config, chain
+  // parameters) may then be stale: the caller reopens it.
+  Result<bool> ChangedElsewhere();
+  // LockPolicy::kSnapshot: starts and ends the read transaction every use
+  // runs in (see LockPolicy). BeginSnapshot fails if one is open.
+  Status BeginSnapshot();
+  void EndSnapshot();
+  // A writer's housekeeping, with the exclusive lock held: past 1 MiB the
+  // write-ahead log is copied back into ledger.db and truncated (the next
+  // process to open the database would otherwise read all of it). Also
+  // done when a repository opened with the exclusive lock is destroyed.
+  // Never waits for readers: with one on an older snapshot it fails (the
+  // log is then trimmed by a later call).
+  Status TrimLog();
   // The chain parameters of genesis (core/chain_params.h), read from the
   // checked-out state's "aergo.settings" on first use.
   Result<ChainParams> chain_params();
@@ -192,8 +231,11 @@ class Repository {
             std::vector<Value> args, std::string payload) const;
   // Pre-executes txs in order on the current branch's pool state; keeps
   // those that succeed in the merge pool. One SQLite transaction: all kept
-  // or (on an I/O error) none. Refuses a detached head.
-  Result<std::vector<Submitted>> Submit(const std::vector<Tx>& txs);
+  // or (on an I/O error) none. Refuses a detached head. time_budget_ms
+  // (0: none) bounds the whole call's execution: once spent, the txs not
+  // yet executed fail "not executed: ... time budget" and are not kept
+  // (each tx is bounded alone by the chain's step budget).
+  Result<std::vector<Submitted>> Submit(const std::vector<Tx>& txs, uint64_t time_budget_ms = 0);
   // Ok if Commit would have something to seal: an attached HEAD and a
   // non-empty merge pool (checked before asking for a key).
   Status CheckCommittable();
@@ -268,6 +310,14 @@ class Repository {
   const Clock* clock_ = nullptr;
   OpenOptions options_;
   RepoLock lock_;
+  // Whether this process may write: the lock is exclusive, taken by Open
+  // or held by the caller (LockPolicy::kHeldByCaller).
+  bool exclusive() const;
+  // ChangedElsewhere(): the index's data_version and the config file's
+  // identity when last asked.
+  int64_t data_version_ = -1;
+  std::string config_stamp_;
+  bool in_snapshot_ = false;
   GitRepo git_;
   Db db_;
   std::unique_ptr<Index> index_;

@@ -13,7 +13,7 @@ Result<Db> Db::Open(const std::string& path, bool create) {
     return IoError("cannot open database '" + path + "': " + msg);
   }
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, 10000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   return db;
 }
 

@@ -68,6 +68,10 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
+// How long a statement waits for another connection's lock (sqlite3
+// busy timeout) before failing SQLITE_BUSY.
+inline constexpr int kBusyTimeoutMs = 10000;
+
 class Db {
  public:
   Db() = default;

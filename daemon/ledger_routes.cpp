@@ -45,6 +45,11 @@ Status Daemon::SubmitTxs(const HttpRequest& req, HttpResponse& res, Call& call) 
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_RETURN_IF_ERROR(RefuseAnonymousWrite(*served, call));  // before any lock
   AERGO_ASSIGN_OR_RETURN(std::vector<Tx> txs, DecodeTxSubmission(req.body));
+  // The role on a snapshot, before the batch takes the lock (which checks
+  // it again: it may change meanwhile).
+  AERGO_RETURN_IF_ERROR(Read(*served, res, [&](const RepoHandles::Reader& repo) {
+    return Authorize(*repo, *served, call, Role::kWrite);
+  }));
   SubmitResult result = submit_queues_.at(served->name)->Submit(SubmitEntry{call.caller, std::move(txs)});
   if (result.lacks_role) {
     call.http_status = call.caller ? 403 : 401;
@@ -62,9 +67,20 @@ std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
     for (auto& r : results) r.status = st;
     return results;
   };
-  auto repo_r = Repository::Open(served.aergo_dir, OpenMode::kWrite, clock_, options_.open);
-  if (!repo_r.ok()) return fail_all(repo_r.status());
-  Repository& repo = **repo_r;
+  Status written = handles_.at(served.name)->Write(
+      [&](Repository& repo) { return RunSubmitBatchOn(repo, served, batch, results); });
+  if (!written.ok()) return fail_all(written);
+  return results;
+}
+
+Status Daemon::RunSubmitBatchOn(Repository& repo, const ServedRepo& served,
+                                const std::vector<const SubmitEntry*>& batch, std::vector<SubmitResult>& results) {
+  // A refusal of the whole batch is its answer; a failure of the
+  // repository is also the write's (RepoHandles reopens the writer).
+  auto fail_all = [&](const Status& st) {
+    for (auto& r : results) r.status = st;
+    return st.code() == Code::kExists ? Status::Ok() : st;
+  };
   // Txs go only to the served branch's merge pool, which is the live one
   // only while that branch is checked out; a conflict with the
   // repository's state, not a role.
@@ -91,8 +107,8 @@ std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
     spans[i] = {txs.size(), batch[i]->txs.size()};
     txs.insert(txs.end(), batch[i]->txs.begin(), batch[i]->txs.end());
   }
-  if (txs.empty()) return results;
-  auto submitted = repo.Submit(txs);
+  if (txs.empty()) return Status::Ok();
+  auto submitted = repo.Submit(txs, options_.submit_budget_ms);
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!results[i].status.ok()) continue;
     if (!submitted.ok()) {
@@ -102,13 +118,12 @@ std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
     auto first = submitted->begin() + static_cast<std::ptrdiff_t>(spans[i].first);
     results[i].submitted.assign(first, first + static_cast<std::ptrdiff_t>(spans[i].second));
   }
-  return results;
+  return submitted.status();
 }
 
 Status Daemon::GetTx(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
-  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
+  return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   std::string id = Segment(req);
   if (!Repository::IsTxIdPrefix(id)) return Invalid("invalid tx id '" + id + "': expected 7 to 64 hex digits");
@@ -131,24 +146,24 @@ Status Daemon::GetTx(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_RETURN_IF_ERROR(visible);
   res.body = EncodeTxAnswer(*found);
   return Status::Ok();
+  });
 }
 
 Status Daemon::GetBlock(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
-  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
+  return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   AERGO_ASSIGN_OR_RETURN(Hash32 id, ResolveReadable(*repo, served->name, call.caller, Segment(req)));
   AERGO_ASSIGN_OR_RETURN(Block block, repo->ReadBlock(id));
   res.body = EncodeBlockAnswer(block);
   return Status::Ok();
+  });
 }
 
 Status Daemon::Query(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(QueryRequest q, DecodeQueryRequest(req.body));
-  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
+  return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   std::optional<Hash32> at;
   if (q.at) {
@@ -171,30 +186,27 @@ Status Daemon::Query(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_RETURN_IF_ERROR(result.status());
   res.body = EncodeQueryAnswer(*result);
   return Status::Ok();
+  });
 }
 
 void Daemon::SealPools() {
   for (const auto& served : options_.repos) {
     if (!served.key || stopping_) continue;
-    auto repo = Repository::Open(served.aergo_dir, OpenMode::kWrite, clock_, options_.open);
-    if (!repo.ok()) {
-      Log("aergo daemon: cannot seal a block on " + served.name + ": " + repo.status().message());
-      continue;
-    }
-    auto pending = (*repo)->PoolCount();
-    if (!pending.ok() || *pending == 0) continue;
-    // Only the served branch is sealed, and only while it is checked out
-    // (its pool is the live one).
-    auto live = ServedIsCheckedOut(**repo, served);
-    if (!live.ok() || !*live) continue;
-    if (!(*repo)->CheckCommittable().ok()) continue;
-    auto block = (*repo)->Commit(*served.key, "");
-    if (block.ok()) NotifyChanged(served, **repo);
-    if (block.ok())
-      Log("aergo daemon: sealed block " + ToHex(block->Id()) + " on " + served.name + " with " +
-          std::to_string(block->txs.size()) + " txs");
-    else
-      Log("aergo daemon: cannot seal a block on " + served.name + ": " + block.status().message());
+    Status sealed = handles_.at(served.name)->Write([&](Repository& repo) -> Status {
+      auto pending = repo.PoolCount();
+      if (!pending.ok() || *pending == 0) return pending.status();
+      // Only the served branch is sealed, and only while it is checked out
+      // (its pool is the live one).
+      auto live = ServedIsCheckedOut(repo, served);
+      if (!live.ok() || !*live) return live.status();
+      if (!repo.CheckCommittable().ok()) return Status::Ok();
+      AERGO_ASSIGN_OR_RETURN(Block block, repo.Commit(*served.key, ""));
+      NotifyChanged(served, repo);
+      Log("aergo daemon: sealed block " + ToHex(block.Id()) + " on " + served.name + " with " +
+          std::to_string(block.txs.size()) + " txs");
+      return Status::Ok();
+    });
+    if (!sealed.ok()) Log("aergo daemon: cannot seal a block on " + served.name + ": " + sealed.message());
   }
 }
 

@@ -108,21 +108,27 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(DaemonOptions options, const Cloc
     return Invalid("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
   for (const auto& f : {options.tls_cert, options.tls_key})
     if (!f.empty() && !IsFile(f)) return NotFound("cannot read TLS file '" + f + "'");
-  // The served branch of each repository, fixed from now on.
+  // Each repository kept open from now on (daemon/repo_handles.h), and its
+  // served branch fixed.
+  std::map<std::string, std::unique_ptr<RepoHandles>> handles;
   for (auto& r : options.repos) {
-    AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                           Repository::Open(r.aergo_dir, OpenMode::kRead, clock, options.open));
-    if (r.branch.empty()) {
-      AERGO_ASSIGN_OR_RETURN(Head head, repo->CurrentHead());
-      if (!head.branch)
-        return Invalid("cannot serve " + r.name + ": its HEAD is detached; name the branch to serve (--branch)");
-      r.branch = *head.branch;
-    } else {
-      AERGO_ASSIGN_OR_RETURN(auto head, repo->BranchHead(r.branch));
-      if (!head) return NotFound("cannot serve " + r.name + ": it has no branch '" + r.branch + "'");
-    }
+    AERGO_ASSIGN_OR_RETURN(handles[r.name],
+                           RepoHandles::Open(r.aergo_dir, clock, options.open, options.limits.workers + 1));
+    AERGO_RETURN_IF_ERROR(handles[r.name]->Write([&](Repository& repo) -> Status {
+      if (r.branch.empty()) {
+        AERGO_ASSIGN_OR_RETURN(Head head, repo.CurrentHead());
+        if (!head.branch)
+          return Invalid("cannot serve " + r.name + ": its HEAD is detached; name the branch to serve (--branch)");
+        r.branch = *head.branch;
+      } else {
+        AERGO_ASSIGN_OR_RETURN(auto head, repo.BranchHead(r.branch));
+        if (!head) return NotFound("cannot serve " + r.name + ": it has no branch '" + r.branch + "'");
+      }
+      return Status::Ok();
+    }));
   }
   std::unique_ptr<Daemon> d(new Daemon(std::move(options), clock));
+  d->handles_ = std::move(handles);
   const DaemonOptions& o = d->options_;
   Daemon* self = d.get();
   AERGO_ASSIGN_OR_RETURN(
@@ -256,6 +262,15 @@ Status Daemon::RefuseAnonymousWrite(const ServedRepo& served, Call& call) {
   return Denied(served.name + " needs the write role: sign the request with a key that has it");
 }
 
+Status Daemon::Read(const ServedRepo& served, HttpResponse& res,
+                    const std::function<Status(const RepoHandles::Reader&)>& fn) {
+  int attempt = 0;
+  return handles_.at(served.name)->Read([&](const RepoHandles::Reader& repo) {
+    if (attempt++ > 0) res = HttpResponse{};  // a retry starts from a clean answer
+    return fn(repo);
+  });
+}
+
 Status Daemon::Health(const HttpRequest&, HttpResponse& res, Call&) {
   nlohmann::json names = nlohmann::json::array();
   for (const auto& r : options_.repos) names.push_back(r.name);
@@ -265,8 +280,7 @@ Status Daemon::Health(const HttpRequest&, HttpResponse& res, Call&) {
 
 Status Daemon::Refs(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
-  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
+  return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   // Only what this caller may read (daemon/access.h): readable branches,
   // private ones flagged, and the tags reachable from them.
@@ -280,12 +294,12 @@ Status Daemon::Refs(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(refs.tags, scope.VisibleTags());
   res.body = EncodeRefs(refs);
   return Status::Ok();
+  });
 }
 
 Status Daemon::Fetch(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
-  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
+  return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   AERGO_ASSIGN_OR_RETURN(FetchRequest request, DecodeFetchRequest(req.body));
   // A want the caller may not read (daemon/access.h) is answered as an
@@ -306,9 +320,11 @@ Status Daemon::Fetch(const HttpRequest& req, HttpResponse& res, Call& call) {
     if (row) haves.push_back(row->oid);  // blocks this side lacks say nothing
   }
   // The producer runs after this returns, on the same worker, while the
-  // event loop sends what it writes: it keeps the repository (and its
-  // shared lock) until the pack is sent.
-  std::shared_ptr<Repository> held(std::move(repo));
+  // event loop sends what it writes: it keeps the reader until the pack is
+  // sent, but reads only objects, which never change: the snapshot ends
+  // now, so a slow client does not hold back the index's log.
+  repo->EndSnapshot();
+  std::shared_ptr<Repository> held = repo;
   std::string name = served->name;
   res.content_type = kPack;
   res.stream = [this, held, wants, haves, name](HttpStream& out) {
@@ -330,6 +346,7 @@ Status Daemon::Fetch(const HttpRequest& req, HttpResponse& res, Call& call) {
     return true;
   };
   return Status::Ok();
+  });
 }
 
 Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
@@ -338,8 +355,13 @@ Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
   // exclusive lock is taken.
   AERGO_RETURN_IF_ERROR(RefuseAnonymousWrite(*served, call));
   AERGO_ASSIGN_OR_RETURN(PushBody body, DecodePushBody(req.body));
-  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kWrite, clock_, options_.open));
+  // The role first on a snapshot, without the lock; then again under it,
+  // where it may have changed meanwhile.
+  AERGO_RETURN_IF_ERROR(Read(*served, res, [&](const RepoHandles::Reader& repo) {
+    return Authorize(*repo, *served, call, Role::kWrite);
+  }));
+  return handles_.at(served->name)->Write([&](Repository& writer) -> Status {
+  Repository* repo = &writer;
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kWrite));
   // An existing private branch also needs write in its own directory
   // (daemon/access.h); checked before any pushed byte is looked at.
@@ -371,12 +393,12 @@ Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
   NotifyChanged(*served, *repo);
   res.body = EncodePushOutcome(outcome);
   return Status::Ok();
+  });
 }
 
 Status Daemon::Events(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
-  AERGO_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo,
-                         Repository::Open(served->aergo_dir, OpenMode::kRead, clock_, options_.open));
+  return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   // The heads as this request sees them: the hub's reference if no one
   // else subscribes, so that what changes after this request is sent.
@@ -389,6 +411,7 @@ Status Daemon::Events(const HttpRequest& req, HttpResponse& res, Call& call) {
     hub->Subscribe(std::move(caller), std::move(s), std::move(heads));
   };
   return Status::Ok();
+  });
 }
 
 void Daemon::NotifyChanged(const ServedRepo& served, Repository& repo) {
@@ -410,13 +433,11 @@ void Daemon::WatchRefs() {
     lock.unlock();
     for (const auto& served : options_.repos) {
       if (stopping_ || !hubs_.at(served.name)->HasSubscribers()) continue;
-      auto repo = Repository::Open(served.aergo_dir, OpenMode::kRead, clock_, options_.open);
-      if (!repo.ok()) {
-        if (repo.status().code() != Code::kBusy)
-          Log("aergo daemon: cannot look for changes in " + served.name + ": " + repo.status().message());
-        continue;
-      }
-      NotifyChanged(served, **repo);
+      Status st = handles_.at(served.name)->Read([&](const RepoHandles::Reader& repo) {
+        NotifyChanged(served, *repo);
+        return Status::Ok();
+      });
+      if (!st.ok()) Log("aergo daemon: cannot look for changes in " + served.name + ": " + st.message());
     }
     lock.lock();
   }

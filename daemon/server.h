@@ -28,9 +28,11 @@
 // or a bad signature), NotFound 404, Exists 409, oversize body 413,
 // Corrupt 422 (a pushed block failed verification), Busy 503, others 500.
 //
-// Each request opens its repository afresh (shared lock to read, exclusive
-// to push) and closes it when answered, so the daemon holds no lock between
-// requests and sees what local commands write. Every request is logged as
+// No request opens a repository: each is kept open (daemon/repo_handles.h).
+// Reads run on snapshots and never wait for a write or the lock; writes run
+// one at a time, each holding the repository's lock only while it runs, so
+// local commands can work on the repository between them, and the daemon
+// sees what they write. Every request is logged as
 // one line: "aergo daemon: METHOD TARGET STATUS <ms>ms <caller>|anonymous".
 //
 // Ownership: a Daemon owns its server and sockets; it borrows the clock and
@@ -60,6 +62,7 @@
 #include "daemon/access.h"
 #include "daemon/events.h"
 #include "daemon/http_server.h"
+#include "daemon/repo_handles.h"
 #include "daemon/submit_queue.h"
 
 namespace aergo {
@@ -88,12 +91,16 @@ struct DaemonOptions {
   // limits.max_body_bytes: 413.
   HttpLimits limits;
   uint64_t block_interval_ms = 0;  // 0: the daemon seals no blocks
+  // How long one submission batch may execute txs (Repository::Submit's
+  // time budget), holding the write lock: the txs left when it is spent
+  // are answered "not executed" and may be submitted again.
+  uint64_t submit_budget_ms = 1000;
   // Bounds of POST /<name>/query for a signed caller and for an anonymous
   // one: steps, the answer's bytes, wall-clock time (docs/api.md).
   QueryLimits query_limits{200'000'000, uint64_t{16} << 20, 5'000};
   QueryLimits anonymous_query_limits{20'000'000, uint64_t{4} << 20, 2'000};
   std::ostream* log = nullptr;                     // request log (null: none)
-  OpenOptions open;                                // how each request opens its repository (lock timeout)
+  OpenOptions open;                                // the writer's lock timeout (daemon/repo_handles.h)
 };
 
 // The served repository at `path`: a worktree holding .aergo, or a .aergo
@@ -146,6 +153,9 @@ class Daemon {
   Status Authorize(Repository& repo, const ServedRepo& served, Call& call, Role needed);
   // Write routes: an unsigned request is refused (401) before any lock.
   Status RefuseAnonymousWrite(const ServedRepo& served, Call& call);
+  // Runs a read route's work on a snapshot reader of `served`
+  // (RepoHandles::Read; a retry starts again from an empty answer).
+  Status Read(const ServedRepo& served, HttpResponse& res, const std::function<Status(const RepoHandles::Reader&)>& fn);
 
   Status Health(const HttpRequest& req, HttpResponse& res, Call& call);
   Status Refs(const HttpRequest& req, HttpResponse& res, Call& call);
@@ -165,12 +175,17 @@ class Daemon {
   void WatchRefs();
   // One submission batch on `served` (see SubmitQueue).
   std::vector<SubmitResult> RunSubmitBatch(const ServedRepo& served, const std::vector<const SubmitEntry*>& batch);
+  Status RunSubmitBatchOn(Repository& repo, const ServedRepo& served, const std::vector<const SubmitEntry*>& batch,
+                          std::vector<SubmitResult>& results);
   // Seals every served repository's pending txs (with a key) into a block.
   void SealPools();
   void ProduceBlocks();
 
   DaemonOptions options_;
   const Clock& clock_;
+  // By served name; fixed after Create. Declared before server_, so
+  // destroyed after it: a streamed answer may hold a reader.
+  std::map<std::string, std::unique_ptr<RepoHandles>> handles_;
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
   std::string url_;

@@ -696,3 +696,41 @@ TEST_F(RepoTest, AnOpenPutsHeadBackAfterACrashDuringATemporaryCheckout) {
 
 }  // namespace
 }  // namespace aergo
+
+namespace aergo {
+namespace {
+
+// Repository::Submit's time budget: once spent, the txs not yet executed
+// fail "not executed" and are not kept; those executed before are kept.
+TEST_F(RepoTest, SubmitStopsExecutingWhenItsTimeBudgetIsSpent) {
+  BuildHistory();
+  std::vector<Tx> txs;
+  for (int i = 0; i < 3000; ++i)
+    txs.push_back(Call(admin_, "mint", {Value::Text(Addr(alice_)), Value::Integer(1)}));
+  auto r = repo_->Submit(txs, 1);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  size_t kept = 0, skipped = 0;
+  for (const auto& s : *r) {
+    if (s.outcome.ok) {
+      ++kept;
+    } else {
+      EXPECT_NE(s.outcome.error.find("not executed: the submission used up its time budget (1 ms)"), std::string::npos)
+          << s.outcome.error;
+      ++skipped;
+    }
+  }
+  EXPECT_GT(skipped, 0u);
+  auto pending = repo_->PoolCount();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending, kept);
+  // Without a budget the rest go in.
+  std::vector<Tx> rest;
+  for (size_t i = 0; i < txs.size(); ++i)
+    if (!(*r)[i].outcome.ok) rest.push_back(txs[i]);
+  auto again = repo_->Submit(rest);
+  ASSERT_TRUE(again.ok());
+  for (const auto& s : *again) EXPECT_TRUE(s.outcome.ok) << s.outcome.error;
+}
+
+}  // namespace
+}  // namespace aergo

@@ -1,0 +1,84 @@
+#include "daemon/repo_handles.h"
+
+#include "core/lock.h"
+
+namespace aergo {
+
+RepoHandles::RepoHandles(std::string aergo_dir, const Clock& clock, OpenOptions options, size_t max_idle_readers)
+    : aergo_dir_(std::move(aergo_dir)), clock_(clock), options_(options), max_idle_readers_(max_idle_readers) {}
+
+RepoHandles::~RepoHandles() = default;
+
+Result<std::unique_ptr<RepoHandles>> RepoHandles::Open(const std::string& aergo_dir, const Clock& clock,
+                                                       const OpenOptions& options, size_t max_idle_readers) {
+  std::unique_ptr<RepoHandles> h(new RepoHandles(aergo_dir, clock, options, max_idle_readers));
+  AERGO_RETURN_IF_ERROR(h->Write([](Repository&) { return Status::Ok(); }));
+  return h;
+}
+
+Status RepoHandles::Write(const std::function<Status(Repository&)>& fn) {
+  std::lock_guard<std::mutex> guard(write_mu_);
+  AERGO_ASSIGN_OR_RETURN(RepoLock lock,
+                         RepoLock::Acquire(aergo_dir_ + "/lock", RepoLock::Mode::kExclusive, options_.lock_timeout_ms));
+  if (writer_) {
+    auto changed = writer_->ChangedElsewhere();
+    if (!changed.ok() || *changed) writer_.reset();
+  }
+  if (!writer_) {
+    OpenOptions o = options_;
+    o.lock = LockPolicy::kHeldByCaller;
+    AERGO_ASSIGN_OR_RETURN(writer_, Repository::Open(aergo_dir_, OpenMode::kWrite, clock_, o));
+  }
+  Status st;
+  try {
+    st = fn(*writer_);
+  } catch (...) {
+    writer_.reset();
+    throw;
+  }
+  if (!st.ok()) {
+    writer_.reset();
+    return st;
+  }
+  // Housekeeping failures are not the write's: the next write retries.
+  (void)writer_->TrimLog();
+  return st;
+}
+
+Result<RepoHandles::Reader> RepoHandles::Lend() {
+  std::unique_ptr<Repository> repo;
+  {
+    std::lock_guard<std::mutex> guard(readers_mu_);
+    if (!idle_.empty()) {
+      repo = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!repo) {
+    OpenOptions o = options_;
+    o.lock = LockPolicy::kSnapshot;
+    AERGO_ASSIGN_OR_RETURN(repo, Repository::Open(aergo_dir_, OpenMode::kRead, clock_, o));
+  }
+  Status begun = repo->BeginSnapshot();
+  if (!begun.ok()) return begun;  // the reader is closed: it may be broken
+  return Reader(repo.release(), [this](Repository* r) { Return(r); });
+}
+
+void RepoHandles::Return(Repository* raw) {
+  std::unique_ptr<Repository> repo(raw);
+  repo->EndSnapshot();
+  std::lock_guard<std::mutex> guard(readers_mu_);
+  if (idle_.size() < max_idle_readers_) idle_.push_back(std::move(repo));
+}
+
+Status RepoHandles::Read(const std::function<Status(const Reader&)>& fn) {
+  Status st;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    AERGO_ASSIGN_OR_RETURN(Reader reader, Lend());
+    st = fn(reader);
+    if (st.code() != Code::kCorrupt) break;
+  }
+  return st;
+}
+
+}  // namespace aergo
