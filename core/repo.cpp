@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <queue>
 #include <set>
 
@@ -501,28 +502,55 @@ bool Repository::IsTxIdPrefix(const std::string& s) {
   return s.size() >= 7 && s.size() <= 64 && s.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
 }
 
-Result<FoundTx> Repository::FindTx(const std::string& what) {
+Result<FoundTx> Repository::FindTx(const std::string& what) { return FindTx(what, TxFilter()); }
+
+Result<FoundTx> Repository::FindTx(const std::string& what, const TxFilter& visible) {
   if (!IsTxIdPrefix(what)) return Invalid("'" + what + "' is not a tx id (7 to 64 hex digits)");
   std::string lower = what;
   std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  AERGO_ASSIGN_OR_RETURN(auto found, index_->FindTxs(lower, 64));
+  // Each matching txid, with the first indexed block holding it that the
+  // filter accepts. Two txids settle it (ambiguous), so the rows are read
+  // 64 at a time, and further only while a filter refuses some of them.
+  std::map<Hash32, Hash32> in_blocks;
+  std::map<Hash32, bool> shown;  // the filter's answer per block
+  auto accepts = [&](const Hash32& block) -> Result<bool> {
+    if (!visible) return true;
+    auto it = shown.find(block);
+    if (it == shown.end()) {
+      AERGO_ASSIGN_OR_RETURN(bool ok, visible(block));
+      it = shown.emplace(block, ok).first;
+    }
+    return it->second;
+  };
+  for (int limit = 64;; limit *= 4) {
+    AERGO_ASSIGN_OR_RETURN(auto found, index_->FindTxs(lower, limit));
+    in_blocks.clear();
+    for (const auto& [t, b] : found) {
+      if (in_blocks.count(t)) continue;
+      AERGO_ASSIGN_OR_RETURN(bool ok, accepts(b));
+      if (ok) in_blocks.emplace(t, b);
+    }
+    if (!visible || in_blocks.size() > 1 || found.size() < static_cast<size_t>(limit)) break;
+  }
   std::set<Hash32> txids;
-  for (const auto& [t, b] : found) txids.insert(t);
+  for (const auto& [t, b] : in_blocks) txids.insert(t);
   std::vector<PoolEntry> pending;
   AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
   if (head.branch) {
     AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(*head.branch));
     for (auto& e : entries)
-      if (ToHex(e.receipt.txid).rfind(lower, 0) == 0) {
-        txids.insert(e.receipt.txid);
-        pending.push_back(std::move(e));
-      }
+      if (ToHex(e.receipt.txid).rfind(lower, 0) == 0) pending.push_back(std::move(e));
+    if (!pending.empty() && visible) {
+      AERGO_ASSIGN_OR_RETURN(bool ok, visible(std::nullopt));
+      if (!ok) pending.clear();
+    }
+    for (const auto& e : pending) txids.insert(e.receipt.txid);
   }
   if (txids.empty()) return NotFound("unknown tx '" + what + "'");
   if (txids.size() > 1) return Invalid("ambiguous tx id '" + what + "': matches several txs");
   Hash32 txid = *txids.begin();
-  for (const auto& [t, b] : found) {
-    if (t != txid) continue;
+  if (auto it = in_blocks.find(txid); it != in_blocks.end()) {
+    const Hash32& b = it->second;
     AERGO_ASSIGN_OR_RETURN(Block block, ReadBlock(b));
     for (size_t i = 0; i < block.txs.size(); ++i)
       if (block.receipts[i].txid == txid) return FoundTx{std::move(block.txs[i]), block.receipts[i], b};

@@ -179,6 +179,15 @@ class Repository {
   // merge pool. NotFound, or Invalid if the prefix is not hex or matches
   // several txs.
   Result<FoundTx> FindTx(const std::string& hex);
+  // Which matches FindTx may see: called with the block holding a matching
+  // tx, or nullopt for one pending in the current branch's merge pool. A
+  // match it refuses is treated as absent before uniqueness is judged
+  // (daemon/access.h: a hidden tx makes no visible prefix ambiguous, and
+  // several hidden ones answer as none); a tx is found in the first block
+  // holding it that the filter accepts.
+  using TxFilter = std::function<Result<bool>(const std::optional<Hash32>& block)>;
+  // FindTx, seeing only what `visible` allows (empty: everything).
+  Result<FoundTx> FindTx(const std::string& hex, const TxFilter& visible);
   // 7 to 64 hex digits.
   static bool IsTxIdPrefix(const std::string& s);
   // True if `ancestor` is reachable from `descendant` (or equal).

@@ -351,6 +351,7 @@ Status PackReceiver::Finish() {
 
 Result<std::vector<std::pair<Oid, git_object_t>>> PackReceiver::Objects() const {
   if (!finished_) return Invalid("pack: read before it was finished");
+  if (objects_) return *objects_;
   git_odb* raw_odb = nullptr;
   if (git_odb_new(&raw_odb) != 0) return IoError("quarantine: " + GitError());
   OdbPtr odb(raw_odb);
@@ -375,6 +376,7 @@ Result<std::vector<std::pair<Oid, git_object_t>>> PackReceiver::Objects() const 
       return Invalid("malformed pack: object " + o.Hex() + ": " + GitError());
     out.emplace_back(o, type);
   }
+  objects_ = out;
   return out;
 }
 

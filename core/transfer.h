@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,8 +89,11 @@ class PackReceiver {
 
  private:
   PackReceiver() = default;
-  // Every object in the finished pack, with its type.
+  // Every object in the finished pack, with its type: read from the pack
+  // once (CheckReferenced, Commits and a push's own look all ask), then
+  // remembered, as a finished pack does not change.
   Result<std::vector<std::pair<Oid, git_object_t>>> Objects() const;
+  mutable std::optional<std::vector<std::pair<Oid, git_object_t>>> objects_;
   GitRepo* git_ = nullptr;
   std::string dir_;
   git_indexer* indexer_ = nullptr;

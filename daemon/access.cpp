@@ -188,6 +188,25 @@ Result<Hash32> ResolveVisible(Repository& repo, const std::optional<std::string>
   return id;
 }
 
+Status RevisionNotFound(const std::string& rev, const std::string& name) {
+  return NotFound("revision '" + rev + "' not found in " + name);
+}
+
+Result<FoundTx> FindVisibleTx(Repository& repo, const std::optional<std::string>& caller, const std::string& name,
+                              const std::string& served_branch, const std::string& prefix, RoleCache* cache) {
+  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller, cache));
+  auto visible = [&](const std::optional<Hash32>& block) -> Result<bool> {
+    if (block) return scope.Readable(*block);
+    // Pending in the checked-out branch's pool: the served branch's only
+    // while that is the one checked out.
+    AERGO_ASSIGN_OR_RETURN(Head head, repo.CurrentHead());
+    return head.branch && *head.branch == served_branch && scope.CanReadBranch(served_branch);
+  };
+  auto found = repo.FindTx(prefix, visible);
+  if (found.status().code() == Code::kNotFound) return NotFound("tx " + prefix + " not found in " + name);
+  return found;
+}
+
 Result<BlockFilter> NameableBlocks(Repository& repo, const std::optional<std::string>& caller) {
   AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller));
   auto shared = std::make_shared<ReadScope>(std::move(scope));

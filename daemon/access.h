@@ -40,6 +40,20 @@
 //     as absent before @height, ~N and ^N apply (ResolveVisible), so every
 //     revision form over a hidden name answers exactly as over an unknown
 //     one: 404 "revision '<rev>' not found in <name>".
+//   - The served branch's own state (a query without `at`) is asked for
+//     without naming it: if the caller cannot read the served branch, the
+//     answer is the one for a revision it cannot resolve, for the revision
+//     "HEAD" (refs advertises no head to it): 404 "revision 'HEAD' not
+//     found in <name>" (RevisionNotFound). It names neither the branch nor
+//     says that it is private, so a private served branch answers exactly
+//     as a checked-out HEAD the caller cannot read, or any unknown name.
+//   - A tx id or prefix (GET /txs/<prefix>) is matched only against the
+//     txs the caller can see (FindVisibleTx): those in readable blocks,
+//     and those pending in the served branch's merge pool while it is
+//     checked out and readable. A hidden tx is absent: it makes no visible
+//     match ambiguous, several hidden matches answer as none (404 "tx
+//     <prefix> not found in <name>"), and a tx in both a hidden and a
+//     readable block is found in the readable one.
 //   - A push may name only blocks its caller can read: every block that
 //     was on the server before the push and that the push would make
 //     reachable from a ref (the pushed block and each tag's block if they
@@ -59,6 +73,16 @@
 //     that it exists; that is accepted. A push that creates a branch
 //     needs only the repository's write role, and creates it private if
 //     the request says so.
+//   - A pushed tag whose name an existing tag already uses for another
+//     block is refused with 409 (tags never move). If the caller cannot
+//     read the block that tag names (a hidden tag), the refusal is
+//     "tag '<t>' already exists here" (merge/receive.cpp): it names no
+//     block, height or branch, and is the same whichever hidden block the
+//     tag names and whichever block the push asked for. That the name is
+//     taken is told, as the create must fail; that is accepted, like the
+//     private-branch refusal above. A tag the caller can see is refused
+//     naming both blocks ("tag '<t>' already names block <id> here, not
+//     <id>"): it may read both.
 //
 // The caller is the address of a verified request signature
 // (core/request_auth.h), or none for an unsigned request.
@@ -195,6 +219,25 @@ Status CheckBlockReadable(Repository& repo, const std::optional<std::string>& ca
 // name ambiguous). The block found is checked readable too. Like
 // ReadScope, it does not check the repository role.
 Result<Hash32> ResolveVisible(Repository& repo, const std::optional<std::string>& caller, const std::string& rev);
+
+// The NotFound answer to a revision `rev` the caller cannot resolve in the
+// repository served as `name` (unknown, or hidden from it): "revision
+// '<rev>' not found in <name>". Also the answer for the served branch's
+// state when the caller cannot read that branch, with rev "HEAD" (see
+// above): every such refusal is built here so their texts cannot drift.
+Status RevisionNotFound(const std::string& rev, const std::string& name);
+
+// GET /txs/<prefix>: the tx `prefix` names (Repository::FindTx) among the
+// txs `caller` can see in the repository served as `name` whose served
+// branch is `served_branch` (see above): txs in readable blocks, and txs
+// pending in the merge pool of the checked-out branch if that is the
+// served branch and readable. NotFound "tx <prefix> not found in <name>"
+// for an unknown prefix and a hidden one alike; Invalid if it matches
+// several visible txs. Like ReadScope, it does not check the repository
+// role.
+Result<FoundTx> FindVisibleTx(Repository& repo, const std::optional<std::string>& caller, const std::string& name,
+                              const std::string& served_branch, const std::string& prefix,
+                              RoleCache* cache = nullptr);
 
 // For a push (merge/receive.h ReceivePush's may_name): true for a block
 // `caller` may read (ReadScope::Readable) in the repository as it is before

@@ -19,7 +19,7 @@ std::string Segment(const HttpRequest& req) { return req.params.size() > 1 ? req
 Result<Hash32> ResolveReadable(Repository& repo, const std::string& served, const std::optional<std::string>& caller,
                                const std::string& rev) {
   auto id = ResolveVisible(repo, caller, rev);  // a hidden name is an unknown one (daemon/access.h)
-  if (id.status().code() == Code::kNotFound) return NotFound("revision '" + rev + "' not found in " + served);
+  if (id.status().code() == Code::kNotFound) return RevisionNotFound(rev, served);
   return id;
 }
 
@@ -30,12 +30,12 @@ Result<bool> ServedIsCheckedOut(Repository& repo, const ServedRepo& served) {
   return head.branch && *head.branch == served.branch;
 }
 
-// Ok if the caller may read the served branch. Else NotFound, as for a
-// revision the caller may not see.
+// Ok if the caller may read the served branch. Else NotFound, as for the
+// revision HEAD when the caller may not see it (daemon/access.h).
 Status CheckServedReadable(Repository& repo, const ServedRepo& served, const std::optional<std::string>& caller,
                            RoleCache* cache) {
   AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(repo, caller, cache));
-  if (!scope.CanReadBranch(served.branch)) return NotFound("the served branch of " + served.name + " is not readable");
+  if (!scope.CanReadBranch(served.branch)) return RevisionNotFound("HEAD", served.name);
   return Status::Ok();
 }
 
@@ -127,24 +127,9 @@ Status Daemon::GetTx(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
   std::string id = Segment(req);
   if (!Repository::IsTxIdPrefix(id)) return Invalid("invalid tx id '" + id + "': expected 7 to 64 hex digits");
-  auto found = repo->FindTx(id);
-  if (!found.ok()) {
-    if (found.status().code() == Code::kNotFound) return NotFound("tx " + id + " not found in " + served->name);
-    return found.status();
-  }
-  // A tx in a block is visible with the block; a pending one with the
-  // served branch, if its merge pool (the checked-out one) holds it.
-  Status visible;
-  if (found->block) {
-    visible = CheckBlockReadable(*repo, call.caller, *found->block);
-  } else {
-    AERGO_ASSIGN_OR_RETURN(bool in_served_pool, ServedIsCheckedOut(*repo, *served));
-    visible = in_served_pool ? CheckServedReadable(*repo, *served, call.caller, &roles_)
-                             : NotFound("tx " + id + " not found in " + served->name);
-  }
-  if (visible.code() == Code::kNotFound) return NotFound("tx " + id + " not found in " + served->name);
-  AERGO_RETURN_IF_ERROR(visible);
-  res.body = EncodeTxAnswer(*found);
+  // Matched only among the txs the caller can see (daemon/access.h).
+  AERGO_ASSIGN_OR_RETURN(FoundTx found, FindVisibleTx(*repo, call.caller, served->name, served->branch, id, &roles_));
+  res.body = EncodeTxAnswer(found);
   return Status::Ok();
   });
 }

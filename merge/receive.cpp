@@ -55,8 +55,16 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
     AERGO_ASSIGN_OR_RETURN(bool have_tag_block, have(id));
     if (!have_tag_block) return NotFound("tag '" + name + "': block " + ToHex(id) + " did not arrive");
     AERGO_ASSIGN_OR_RETURN(auto existing, repo.TagTarget(name));
-    if (existing && *existing != id)
+    if (existing && *existing != id) {
+      // Tags never move. One whose block the pusher may not read is
+      // refused without naming that block (daemon/access.h).
+      bool seen = true;
+      if (may_name) {
+        AERGO_ASSIGN_OR_RETURN(seen, may_name(*existing, false));
+      }
+      if (!seen) return Exists("tag '" + name + "' already exists here");
       return Exists("tag '" + name + "' already names block " + ToHex(*existing) + " here, not " + ToHex(id));
+    }
     if (!existing) new_tags.emplace_back(name, id);
   }
   AERGO_ASSIGN_OR_RETURN(out.old_head, repo.BranchHead(branch));

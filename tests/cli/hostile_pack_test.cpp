@@ -30,95 +30,15 @@
 #include "core/repo.h"
 #include "core/transfer.h"
 #include "tests/cli/harness.h"
+#include "tests/pack_craft.h"
 
 namespace aergo::clitest {
 namespace {
 
 namespace fs = std::filesystem;
 
-// ---- pack crafting (docs/formats/pack.md) ----
-
-std::string EntryHeader(unsigned type, uint64_t size) {
-  std::string out;
-  uint8_t c = static_cast<uint8_t>((type << 4) | (size & 0x0f));
-  for (uint64_t rest = size >> 4; rest; rest >>= 7) {
-    out.push_back(static_cast<char>(c | 0x80));
-    c = static_cast<uint8_t>(rest & 0x7f);
-  }
-  out.push_back(static_cast<char>(c));
-  return out;
-}
-
-std::string Deflate(const std::string& data) {
-  uLongf n = compressBound(static_cast<uLong>(data.size()));
-  std::string out(n, '\0');
-  compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(data.data()),
-            static_cast<uLong>(data.size()), Z_BEST_COMPRESSION);
-  out.resize(n);
-  return out;
-}
-
-// `zeros` zero bytes deflated, and the git blob id of those bytes.
-std::pair<std::string, std::string> ZeroBlob(uint64_t zeros) {
-  z_stream z{};
-  deflateInit(&z, Z_BEST_COMPRESSION);
-  EVP_MD_CTX* sha = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(sha, EVP_sha1(), nullptr);
-  std::string prefix = "blob " + std::to_string(zeros) + std::string(1, '\0');
-  EVP_DigestUpdate(sha, prefix.data(), prefix.size());
-  std::string in(1 << 20, '\0'), out, buf(1 << 16, '\0');
-  while (true) {
-    size_t take = static_cast<size_t>(std::min<uint64_t>(zeros, in.size()));
-    zeros -= take;
-    EVP_DigestUpdate(sha, in.data(), take);
-    z.next_in = reinterpret_cast<Bytef*>(in.data());
-    z.avail_in = static_cast<uInt>(take);
-    int flush = zeros == 0 ? Z_FINISH : Z_NO_FLUSH;
-    int rc;
-    do {
-      z.next_out = reinterpret_cast<Bytef*>(buf.data());
-      z.avail_out = static_cast<uInt>(buf.size());
-      rc = deflate(&z, flush);
-      out.append(buf.data(), buf.size() - z.avail_out);
-    } while (z.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-    if (flush == Z_FINISH) break;
-  }
-  deflateEnd(&z);
-  unsigned char id[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(sha, id, &len);
-  EVP_MD_CTX_free(sha);
-  return {out, std::string(reinterpret_cast<char*>(id), len)};
-}
-
-std::string Sha1(const std::string& data) {
-  unsigned char sum[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), sum, &len, EVP_sha1(), nullptr);
-  return std::string(reinterpret_cast<char*>(sum), len);
-}
-
-std::string ObjectId(const char* type, const std::string& content) {
-  return Sha1(std::string(type) + " " + std::to_string(content.size()) + std::string(1, '\0') + content);
-}
-
-std::string Hex(const std::string& raw) {
-  static const char* k = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += k[c >> 4];
-    out += k[c & 15];
-  }
-  return out;
-}
-
-std::string Pack(const std::vector<std::string>& entries) {
-  std::string p = {'P', 'A', 'C', 'K', 0, 0, 0, 2};
-  uint32_t n = static_cast<uint32_t>(entries.size());
-  for (int i = 0; i < 4; ++i) p.push_back(static_cast<char>(n >> (24 - 8 * i)));
-  for (const auto& e : entries) p += e;
-  return p + Sha1(p);
-}
+// Pack crafting: tests/pack_craft.h (docs/formats/pack.md).
+using namespace packcraft;
 
 // ---- a hostile server ----
 
@@ -300,7 +220,8 @@ TEST_F(HostilePackTest, CloneRefusesAFourGiBObjectInTheGenesisPack) {
 // A well-formed block whose txs blob is 1 GiB of zeros (1 MiB on the wire):
 // refused while it arrives, by the pack's inflate bound.
 TEST_F(HostilePackTest, CloneRefusesABlockWhoseBlobIsAZlibBomb) {
-  auto [bomb, bomb_id] = ZeroBlob(uint64_t{1} << 30);
+  std::string bomb_id;
+  std::string bomb = DeflateZeros(uint64_t{1} << 30, &bomb_id);
   std::string small = "x";
   std::string small_id = ObjectId("blob", small);
   // A tree of the block layout (entries sorted by name).

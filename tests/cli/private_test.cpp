@@ -8,9 +8,23 @@
 //   - a writer cannot make a hidden block public by naming it in a push:
 //     as a new branch's block, an existing branch's block, a tag's block,
 //     or as the parent of a block he pushes; each is refused exactly as a
-//     block the server lacks, and nothing changes on the server.
+//     block the server lacks, and nothing changes on the server;
+//   - a tx id prefix is matched only against the txs the caller can see:
+//     a hidden tx makes no visible one ambiguous, and hidden txs sharing a
+//     prefix answer exactly as an unknown prefix;
+//   - a pushed tag whose name a hidden tag uses is refused without naming
+//     the hidden tag's block;
+//   - a query without `at` on a served branch the caller cannot read
+//     answers exactly as a revision it cannot resolve.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/objects.h"
+#include "core/repo.h"
 #include "tests/cli/harness.h"
 
 namespace aergo::clitest {
@@ -79,7 +93,70 @@ struct HiddenScene : OriginScene {
   }
   // What can be observed of the origin's refs: branches and tags.
   std::string Refs() { return Out({"branch", "--json"}) + Out({"tag"}); }
+
+  // The origin opened in this process (to put txs built here in a merge
+  // pool); null, with a failure, if it does not open.
+  std::unique_ptr<Repository> OpenOrigin() {
+    auto r = Repository::Open(sb.work() + "/repo/.aergo", OpenMode::kWrite, origin_clock_);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? std::move(*r) : nullptr;
+  }
+  // Seals `txs` into one block on the origin's `branch` (checked out for
+  // that, then master again); returns the block's id.
+  std::string SealOn(const std::string& branch, const std::vector<Tx>& txs) {
+    if (branch != "master") Must({"checkout", branch});
+    {
+      std::unique_ptr<Repository> repo = OpenOrigin();
+      if (!repo) return "";
+      auto submitted = repo->Submit(txs);
+      EXPECT_TRUE(submitted.ok()) << submitted.status().message();
+      if (submitted.ok()) {
+        for (const auto& one : *submitted) EXPECT_TRUE(one.outcome.ok) << ToHex(one.txid);
+      }
+    }
+    std::string id = Commit("txs on " + branch);
+    if (branch != "master") Must({"checkout", "master"});
+    return id;
+  }
+
+  SystemClock origin_clock_;
 };
+
+// `pairs` pairs of token.mint(to, 1) calls signed by `key` whose ids share
+// their first 7 hex digits (28 bits): candidates differing only in their
+// salt, until the birthday bound gives a collision (some 2^14 unsigned
+// ids per pair); only the pairs are signed.
+std::vector<std::pair<Tx, Tx>> CollidingPairs(const SecretKey& key, const Hash32& chain, const std::string& to,
+                                              size_t pairs) {
+  Tx tx;
+  tx.kind = TxKind::kCall;
+  tx.chain_id = chain;
+  tx.sender = key.public_key();
+  tx.time_ms = SystemClock().NowMs();
+  tx.contract = "token";
+  tx.function = "mint";
+  tx.args = {Value::Text(to), Value::Integer(1)};
+  auto salted = [&](uint64_t s) {
+    Tx t = tx;
+    for (int i = 0; i < 8; ++i) t.salt[i] = static_cast<uint8_t>(s >> (8 * i));
+    return t;
+  };
+  std::unordered_map<uint32_t, uint64_t> seen;  // first 28 bits of an id -> its salt
+  std::vector<std::pair<Tx, Tx>> out;
+  for (uint64_t s = 1; out.size() < pairs && s < (uint64_t{1} << 24); ++s) {
+    Hash32 id = salted(s).Id();
+    uint32_t prefix = uint32_t{id[0]} << 20 | uint32_t{id[1]} << 12 | uint32_t{id[2]} << 4 | uint32_t{id[3]} >> 4;
+    auto [it, fresh] = seen.emplace(prefix, s);
+    if (fresh) continue;
+    Tx a = salted(it->second), b = salted(s);
+    a.Sign(key);
+    b.Sign(key);
+    out.emplace_back(std::move(a), std::move(b));
+    seen.erase(it);
+  }
+  EXPECT_EQ(out.size(), pairs);
+  return out;
+}
 
 // The "id" of a block answer (compact JSON).
 std::string IdOf(const std::string& body) {
@@ -234,6 +311,123 @@ TEST(CliPrivate, APushNamesOnlyBlocksItsCallerCanRead) {
   EXPECT_EQ(as_alice.code, 0) << as_alice.err;
   EXPECT_TRUE(Has(s.Out({"branch"}), "  out  ")) << s.Out({"branch"});
   s.ExpectFsckClean();
+}
+
+TEST(CliPrivate, ATxPrefixMatchesOnlyTxsTheCallerCanSee) {
+  HiddenScene s;
+  ASSERT_GT(s.Port(), 0);
+  ASSERT_TRUE(CryptoInit().ok());
+  Hash32 chain{};
+  {
+    std::unique_ptr<Repository> repo = s.OpenOrigin();
+    ASSERT_TRUE(repo);
+    chain = repo->chain_id();
+  }
+  std::vector<std::pair<Tx, Tx>> pairs = CollidingPairs(s.Key("alice"), chain, s.alice, 2);
+  ASSERT_EQ(pairs.size(), 2u);
+  // Pair 0: one tx sealed on secret (hidden), one on master. Pair 1: both
+  // on secret.
+  const Tx &hidden = pairs[0].first, &shown = pairs[0].second;
+  const Tx &hidden2 = pairs[1].first, &hidden3 = pairs[1].second;
+  std::string secret_block = s.SealOn("secret", {hidden, hidden2, hidden3});
+  std::string master_block = s.SealOn("master", {shown});
+  ASSERT_EQ(secret_block.size(), 64u);
+  ASSERT_EQ(master_block.size(), 64u);
+  std::string shared = ToHex(shown.Id()).substr(0, 7);         // hidden's too
+  std::string hidden_only = ToHex(hidden2.Id()).substr(0, 7);  // hidden3's too
+  ASSERT_EQ(ToHex(hidden.Id()).substr(0, 7), shared);
+  ASSERT_EQ(ToHex(hidden3.Id()).substr(0, 7), hidden_only);
+  // A prefix no tx has (28 bits: a handful of txs could match it by
+  // chance once in tens of millions of runs).
+  std::string unknown = "fedcba9", unknown_full(64, 'c');
+  auto tx = [&](const std::string& key, const std::string& id) { return s.Req(key, "GET", "/repo/txs/" + id); };
+
+  for (const std::string& key : {std::string(""), std::string("carol"), std::string("bob")}) {
+    SCOPED_TRACE("caller '" + key + "'");
+    // The visible tx wins over the hidden one its prefix also matches.
+    HttpReply r = tx(key, shared);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(Has(r.body, "\"block\":\"" + master_block + "\"")) << r.body;
+    EXPECT_TRUE(Has(r.body, ToHex(shown.Encode()))) << r.body;
+    // Hidden txs sharing a prefix: as a prefix no tx has.
+    HttpReply none = tx(key, unknown);
+    EXPECT_EQ(none.status, 404) << none.body;
+    EXPECT_EQ(none.body, "{\"error\":\"tx " + unknown + " not found in repo\",\"role\":null}");
+    HttpReply h = tx(key, hidden_only);
+    EXPECT_EQ(h.status, 404) << h.body;
+    EXPECT_EQ(ReplaceAll(h.body, hidden_only, unknown), none.body);
+    // A hidden tx's whole id: as an id no tx has.
+    HttpReply whole = tx(key, ToHex(hidden.Id()));
+    EXPECT_EQ(whole.status, 404) << whole.body;
+    EXPECT_EQ(ReplaceAll(whole.body, ToHex(hidden.Id()), unknown_full), tx(key, unknown_full).body);
+  }
+  // alice reads secret: she sees every match.
+  HttpReply both = tx("alice", shared);
+  EXPECT_EQ(both.status, 400) << both.body;
+  EXPECT_TRUE(Has(both.body, "ambiguous tx id '" + shared + "'")) << both.body;
+  EXPECT_EQ(tx("alice", hidden_only).status, 400);
+  HttpReply own = tx("alice", ToHex(hidden.Id()).substr(0, 12));
+  EXPECT_EQ(own.status, 200) << own.body;
+  EXPECT_TRUE(Has(own.body, "\"block\":\"" + secret_block + "\"")) << own.body;
+}
+
+TEST(CliPrivate, APushedTagOverAHiddenTagNamesNoBlock) {
+  HiddenScene s;
+  ASSERT_GT(s.Port(), 0);
+  s.Must({"tag", "s0", "--block=" + s.secret1});  // a second hidden tag, on another hidden block
+  std::string refs = s.Refs(), snapshot = s.Snapshot();
+  // bob cannot read secret: s1 and s0 are taken, and that is all he learns,
+  // whatever block he asks for them.
+  const std::string taken = "{\"error\":\"tag 's1' already exists here\",\"role\":null}";
+  for (const std::string& at : {s.master_head, s.funded}) {
+    SCOPED_TRACE("tag at " + at);
+    HttpReply s1 = s.Push("bob", "master", s.master_head, {{"s1", at}});
+    EXPECT_EQ(s1.status, 409) << s1.body;
+    EXPECT_EQ(s1.body, taken);
+    HttpReply s0 = s.Push("bob", "master", s.master_head, {{"s0", at}});
+    EXPECT_EQ(s0.status, 409) << s0.body;
+    EXPECT_EQ(ReplaceAll(s0.body, "'s0'", "'s1'"), taken);
+    HttpReply fresh = s.Push("bob", "fresh", s.funded, {{"s1", at}});  // a push that creates a branch too
+    EXPECT_EQ(fresh.body, taken);
+  }
+  EXPECT_EQ(s.Refs(), refs);
+  EXPECT_EQ(s.Snapshot(), snapshot);
+  // A tag bob can see is refused naming the blocks, which he may read.
+  HttpReply v1 = s.Push("bob", "master", s.master_head, {{"v1", s.master_head}});
+  EXPECT_EQ(v1.status, 409) << v1.body;
+  EXPECT_TRUE(Has(v1.body, "tag 'v1' already names block " + s.funded + " here, not " + s.master_head)) << v1.body;
+  // So is s1 for alice, who reads secret.
+  HttpReply a = s.Push("alice", "master", s.master_head, {{"s1", s.master_head}});
+  EXPECT_EQ(a.status, 409) << a.body;
+  EXPECT_TRUE(Has(a.body, "tag 's1' already names block " + s.secret_head + " here")) << a.body;
+  EXPECT_EQ(s.Refs(), refs);
+}
+
+TEST(CliPrivate, AQueryWithoutAtOnAHiddenServedBranchAnswersAsAnUnknownRevision) {
+  HiddenScene s;
+  ASSERT_GT(s.Port(), 0);
+  ASSERT_TRUE(s.Start({"--branch", "secret"})) << s.daemon->Err();
+  const std::string sql = "{\"sql\":\"SELECT 1\"}";
+  for (const std::string& key : {std::string(""), std::string("carol"), std::string("bob")}) {
+    SCOPED_TRACE("caller '" + key + "'");
+    HttpReply q = s.Req(key, "POST", "/repo/query", sql);
+    HttpReply unknown = s.QueryAt(key, "nosuch");
+    EXPECT_EQ(q.status, 404) << q.body;
+    EXPECT_EQ(unknown.status, 404) << unknown.body;
+    EXPECT_EQ(q.body, ReplaceAll(unknown.body, "nosuch", "HEAD"));
+    EXPECT_FALSE(Has(q.body, "secret")) << q.body;
+  }
+  EXPECT_EQ(s.Req("alice", "POST", "/repo/query", sql).status, 200);
+  // With secret checked out on the server, byte for byte a query at HEAD.
+  s.Must({"checkout", "secret"});
+  for (const std::string& key : {std::string(""), std::string("carol"), std::string("bob")}) {
+    SCOPED_TRACE("caller '" + key + "', secret checked out");
+    HttpReply q = s.Req(key, "POST", "/repo/query", sql);
+    HttpReply head = s.QueryAt(key, "HEAD");
+    EXPECT_EQ(std::to_string(q.status) + " " + q.body, std::to_string(head.status) + " " + head.body);
+    EXPECT_EQ(q.status, 404);
+  }
+  EXPECT_EQ(s.Req("alice", "POST", "/repo/query", sql).status, 200);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "core/import.h"
 #include "core/pack_scan.h"
 #include "core/transfer.h"
+#include "tests/pack_craft.h"
 #include "tests/unit/test_util.h"
 
 namespace aergo {
@@ -28,91 +29,8 @@ namespace fs = std::filesystem;
 
 bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// ---- pack crafting ----
-
-// A pack entry header: type and inflated size (gitformat-pack(5)).
-std::string EntryHeader(unsigned type, uint64_t size) {
-  std::string out;
-  uint8_t c = static_cast<uint8_t>((type << 4) | (size & 0x0f));
-  for (uint64_t rest = size >> 4; rest; rest >>= 7) {
-    out.push_back(static_cast<char>(c | 0x80));
-    c = static_cast<uint8_t>(rest & 0x7f);
-  }
-  out.push_back(static_cast<char>(c));
-  return out;
-}
-
-// A delta's size varint (little-endian base 128).
-std::string DeltaVarint(uint64_t v) {
-  std::string out;
-  do {
-    uint8_t c = v & 0x7f;
-    v >>= 7;
-    out.push_back(static_cast<char>(c | (v ? 0x80 : 0)));
-  } while (v);
-  return out;
-}
-
-// An ofs delta's base offset (git's "offset encoding").
-std::string OfsVarint(uint64_t ofs) {
-  std::string out(1, static_cast<char>(ofs & 0x7f));
-  while (ofs >>= 7) {
-    --ofs;
-    out.insert(out.begin(), static_cast<char>(0x80 | (ofs & 0x7f)));
-  }
-  return out;
-}
-
-std::string Deflate(const std::string& data) {
-  uLongf n = compressBound(static_cast<uLong>(data.size()));
-  std::string out(n, '\0');
-  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(data.data()),
-                      static_cast<uLong>(data.size()), Z_BEST_COMPRESSION),
-            Z_OK);
-  out.resize(n);
-  return out;
-}
-
-// `zeros` zero bytes deflated, without holding them.
-std::string DeflateZeros(uint64_t zeros) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit(&z, Z_BEST_COMPRESSION), Z_OK);
-  std::string in(1 << 20, '\0'), out, buf(1 << 16, '\0');
-  while (true) {
-    size_t take = static_cast<size_t>(std::min<uint64_t>(zeros, in.size()));
-    zeros -= take;
-    z.next_in = reinterpret_cast<Bytef*>(in.data());
-    z.avail_in = static_cast<uInt>(take);
-    int flush = zeros == 0 ? Z_FINISH : Z_NO_FLUSH;
-    int rc;
-    do {
-      z.next_out = reinterpret_cast<Bytef*>(buf.data());
-      z.avail_out = static_cast<uInt>(buf.size());
-      rc = deflate(&z, flush);
-      out.append(buf.data(), buf.size() - z.avail_out);
-    } while (z.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-    if (flush == Z_FINISH) break;
-  }
-  deflateEnd(&z);
-  return out;
-}
-
-// "PACK", version 2, the count, the entries, then their SHA-1.
-std::string Pack(const std::vector<std::string>& entries, uint32_t count) {
-  std::string p = {'P', 'A', 'C', 'K', 0, 0, 0, 2};
-  for (int i = 0; i < 4; ++i) p.push_back(static_cast<char>(count >> (24 - 8 * i)));
-  for (const auto& e : entries) p += e;
-  unsigned char sum[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(p.data(), p.size(), sum, &len, EVP_sha1(), nullptr);
-  p.append(reinterpret_cast<const char*>(sum), len);
-  return p;
-}
-std::string Pack(const std::vector<std::string>& entries) {
-  return Pack(entries, static_cast<uint32_t>(entries.size()));
-}
-
-std::string WholeEntry(unsigned type, const std::string& data) { return EntryHeader(type, data.size()) + Deflate(data); }
+// Pack crafting: tests/pack_craft.h.
+using namespace packcraft;
 
 // The entries of a pack (its header and trailer cut off), found by
 // inflating each in turn.
