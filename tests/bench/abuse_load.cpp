@@ -8,7 +8,8 @@
 //     header one byte every <slow-interval-ms> (reconnected when the
 //     daemon cuts them at its header deadline, as an attacker would), and
 //     <subscribers> event streams (GET /<repo>/events, read and discarded).
-//     Each kind comes from its own loopback address (127.0.0.2, .3, .4) so
+//     A subscriber refused (503 while 1,000 arrive at once) retries after
+//     200 ms. Each kind comes from its own loopback address (127.0.0.2, .3, .4) so
 //     that the daemon's per-address cap (1024) does not refuse them.
 //     Prints "ready idle=<n> slowloris=<n> subscribers=<n>" once all are
 //     open, then holds them until SIGTERM/SIGINT, then prints one line of
@@ -154,7 +155,8 @@ enum class Kind { kIdle, kSlow, kSub };
 struct Conn {
   Kind kind;
   std::string in;              // unparsed input (idle: the answer being read)
-  bool head_seen = false;      // subscriber: its 200 head arrived; idle: its first answer
+  bool head_seen = false;      // subscriber: its head arrived; idle: its first answer
+  int status = 0;              // the first answer's status
   size_t slow_sent = 0;        // slowloris: bytes of the header sent
   Clock::time_point next;      // slowloris: next byte; idle: next keep-alive request
 };
@@ -170,6 +172,9 @@ struct Holder {
   std::map<int, long> statuses;   // answers seen, by status
   std::map<Kind, long> reconnects;
   std::map<Kind, long> open_count;
+  // Reconnections waiting (a refused subscriber retries after a pause, as
+  // Retry-After asks).
+  std::vector<std::pair<Clock::time_point, Kind>> reopen;
   std::string slow_header = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
 
   std::string Request(Kind k) const {
@@ -180,7 +185,7 @@ struct Holder {
   bool Open(Kind k) {
     int fd = Connect(port, From(k), true);
     if (fd < 0) return false;
-    Conn c{k, "", false, 0, Clock::now()};
+    Conn c{k, "", false, 0, 0, Clock::now()};
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.fd = fd;
@@ -216,7 +221,7 @@ struct Holder {
     --open_count[k];
     if (reopen && !g_stop) {
       ++reconnects[k];
-      Open(k);
+      this->reopen.emplace_back(Clock::now() + std::chrono::milliseconds(k == Kind::kSlow ? 0 : 200), k);
     }
   }
 
@@ -232,6 +237,7 @@ struct Holder {
       if (end == std::string::npos) return;
       int status = c.in.size() >= 12 ? std::atoi(c.in.c_str() + 9) : 0;
       ++statuses[status];
+      if (!c.head_seen) c.status = status;
       c.head_seen = true;
       size_t length = 0;
       size_t at = c.in.find("Content-Length: ");
@@ -248,8 +254,8 @@ struct Holder {
   bool AllReady(long idle, long slow, long subs) {
     long idle_ok = 0, subs_ok = 0;
     for (auto& [fd, c] : conns) {
-      if (c.kind == Kind::kIdle && c.head_seen) ++idle_ok;
-      if (c.kind == Kind::kSub && c.head_seen) ++subs_ok;
+      if (c.kind == Kind::kIdle && c.head_seen && c.status == 200) ++idle_ok;
+      if (c.kind == Kind::kSub && c.head_seen && c.status == 200) ++subs_ok;
     }
     return idle_ok >= idle && subs_ok >= subs && open_count[Kind::kSlow] >= slow;
   }
@@ -298,6 +304,15 @@ struct Holder {
         }
       }
       for (int fd : gone) Drop(fd, true);
+      std::vector<std::pair<Clock::time_point, Kind>> later;
+      for (auto& [when, k] : reopen) {
+        if (now < when) {
+          later.emplace_back(when, k);
+        } else if (!Open(k)) {
+          later.emplace_back(now + std::chrono::milliseconds(200), k);
+        }
+      }
+      reopen.swap(later);
       if (!ready && AllReady(idle, slow, subs)) {
         ready = true;
         std::printf("ready idle=%ld slowloris=%ld subscribers=%ld (%lld ms)\n", open_count[Kind::kIdle],
