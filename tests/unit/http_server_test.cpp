@@ -270,3 +270,44 @@ TEST(HttpServer, TheBodyBudgetIsHeldUntilTheAnswerAndGivenBack) {
 
 }  // namespace
 }  // namespace aergo
+
+namespace aergo {
+namespace {
+
+// A body that stops arriving is answered 408 at its deadline (declared or
+// chunked), the connection then closed, and its reservation given back.
+TEST(HttpServer, AStalledBodyIsAnswered408) {
+  HttpLimits limits;
+  limits.body_timeout = std::chrono::milliseconds(500);
+  limits.body_min_rate = uint64_t{1} << 40;  // no extra second per byte declared
+  Served s(limits);
+  ASSERT_TRUE(s.server);
+  s.server->Route("POST", "/echo", [](const HttpRequest& req, HttpResponse& res) {
+    res.body = "{\"size\":" + std::to_string(req.body.size()) + "}";
+  });
+  s.Start();
+  int port = s.server->port();
+  for (bool chunked : {false, true}) {
+    RawConn stalled(port);
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(stalled.Send(chunked ? "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123"
+                                     : "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789"));
+    Reply r = stalled.Read();
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.status, 408) << chunked << " " << r.headers;
+    EXPECT_EQ(r.body, "{\"error\":\"the request's body did not arrive in time\"}") << chunked;
+    EXPECT_TRUE(Has(r.headers, "Connection: close")) << r.headers;
+    EXPECT_GE(took, 400ms);
+    EXPECT_LT(took, 3s);
+  }
+  EXPECT_TRUE(Eventually([&] { return s.server->inflight_body_bytes() == 0; })) << s.server->inflight_body_bytes();
+  // Service goes on.
+  RawConn fine(port);
+  ASSERT_TRUE(fine.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"));
+  Reply ok = fine.Read();
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "{\"size\":3}");
+}
+
+}  // namespace
+}  // namespace aergo
