@@ -2,8 +2,8 @@
 //              [--branch <b>] [--tls-cert <f> --tls-key <f>] [--detach --pid-file <f>]
 //              [--log-file <f>] [--max-connections <n>]
 //              [--max-client-connections <n>] [--workers <n>] [--max-body-bytes <n>]
-//              [--header-timeout <ms>] [--idle-timeout <ms>] [--submit-budget <ms>]
-//              <repo-path>...
+//              [--max-inflight-body-bytes <n>] [--header-timeout <ms>]
+//              [--idle-timeout <ms>] [--submit-budget <ms>] <repo-path>...
 // Serves repositories over HTTP(S) (daemon/server.h) until SIGTERM or
 // SIGINT. The process-level parts live here: the signal thread, detaching,
 // the pid file; the server knows nothing of them.
@@ -185,6 +185,8 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
       "max-client-connections", po::value<std::string>(), "connections open at once from one address (default 1024)")(
       "workers", po::value<std::string>(), "threads answering requests (default 8)")(
       "max-body-bytes", po::value<std::string>(), "largest request body accepted (default 268435456)")(
+      "max-inflight-body-bytes", po::value<std::string>(),
+      "request-body bytes held at once by all requests together (default 1073741824)")(
       "header-timeout", po::value<std::string>(), "ms a request's whole header may take (default 10000)")(
       "idle-timeout", po::value<std::string>(), "ms a kept-alive connection may sit idle (default 30000)")(
       "submit-budget", po::value<std::string>(), "ms one batch of submitted txs may execute (default 1000)")(
@@ -223,22 +225,33 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
     options.block_interval_ms = std::stoul(ms);
   }
   // Limits of the HTTP server (daemon/http_server.h): whole numbers from
-  // 1 to 999999999.
-  for (auto [flag, set] : std::initializer_list<std::pair<const char*, std::function<void(uint64_t)>>>{
-           {"max-connections", [&](uint64_t n) { options.limits.max_connections = n; }},
-           {"max-client-connections", [&](uint64_t n) { options.limits.max_connections_per_client = n; }},
-           {"workers", [&](uint64_t n) { options.limits.workers = n; }},
-           {"max-body-bytes", [&](uint64_t n) { options.limits.max_body_bytes = n; }},
-           {"header-timeout", [&](uint64_t n) { options.limits.header_timeout = std::chrono::milliseconds(n); }},
-           {"idle-timeout", [&](uint64_t n) { options.limits.idle_timeout = std::chrono::milliseconds(n); }},
-           {"submit-budget", [&](uint64_t n) { options.submit_budget_ms = n; }}}) {
+  // 1 to 999999999 (the body budget: to 999999999999).
+  struct LimitFlag {
+    const char* flag;
+    size_t digits;
+    std::function<void(uint64_t)> set;
+  };
+  for (const auto& [flag, digits, set] : std::initializer_list<LimitFlag>{
+           {"max-connections", 9, [&](uint64_t n) { options.limits.max_connections = n; }},
+           {"max-client-connections", 9, [&](uint64_t n) { options.limits.max_connections_per_client = n; }},
+           {"workers", 9, [&](uint64_t n) { options.limits.workers = n; }},
+           {"max-body-bytes", 9, [&](uint64_t n) { options.limits.max_body_bytes = n; }},
+           {"max-inflight-body-bytes", 12, [&](uint64_t n) { options.limits.max_inflight_body_bytes = n; }},
+           {"header-timeout", 9, [&](uint64_t n) { options.limits.header_timeout = std::chrono::milliseconds(n); }},
+           {"idle-timeout", 9, [&](uint64_t n) { options.limits.idle_timeout = std::chrono::milliseconds(n); }}}) {
     if (!vm->count(flag)) continue;
     std::string n = str(flag);
-    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos || std::stoul(n) == 0)
-      return UsageError(ctx, "invalid --" + std::string(flag) + " '" + n + "': a whole number from 1 to 999999999");
-    set(std::stoul(n));
+    if (n.empty() || n.size() > digits || n.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(n) == 0)
+      return UsageError(ctx, "invalid --" + std::string(flag) + " '" + n + "': a whole number from 1 to " +
+                                 std::string(digits, '9'));
+    set(std::stoull(n));
   }
   if (options.limits.workers > 256) return UsageError(ctx, "invalid --workers: at most 256");
+  // A body the budget cannot hold would be refused 503 forever.
+  if (options.limits.max_inflight_body_bytes < options.limits.max_body_bytes)
+    return UsageError(ctx, "invalid --max-inflight-body-bytes: at least --max-body-bytes (" +
+                               std::to_string(options.limits.max_body_bytes) + ")");
   options.host = address->first;
   options.port = address->second;
   options.tls_cert = Absolute(ctx, str("tls-cert"));

@@ -163,6 +163,9 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active{0};
   std::atomic<uint64_t> last_accept_error_log_ms{0};
+  // Request-body bytes reserved (BodyReservation); never over
+  // limits.max_inflight_body_bytes.
+  std::atomic<uint64_t> inflight_body{0};
   std::mutex mu;  // guards the four below
   size_t connections = 0;
   std::map<std::string, size_t> per_client;
@@ -193,6 +196,16 @@ struct HttpServer::Impl {
     ++mine;
     return true;
   }
+  // Reserves n more request-body bytes; false (nothing reserved) if that
+  // would pass the budget.
+  bool ReserveBody(uint64_t n) {
+    uint64_t cur = inflight_body.load();
+    do {
+      if (n > limits.max_inflight_body_bytes || cur > limits.max_inflight_body_bytes - n) return false;
+    } while (!inflight_body.compare_exchange_weak(cur, cur + n));
+    return true;
+  }
+  void ReleaseBody(uint64_t n) { inflight_body.fetch_sub(n); }
   uint64_t Register(std::weak_ptr<SessionBase> s) {
     std::lock_guard<std::mutex> lock(mu);
     uint64_t id = ++next_session;
@@ -219,12 +232,40 @@ struct HttpServer::Impl {
 
 namespace {
 
+// One request's share of the request-body budget: grows as its body is
+// read (or at once by its declared length), all of it given back when the
+// reservation is destroyed. It is owned by the request (the deleter of the
+// session's shared_ptr<HttpRequest>, which the worker's job shares), so the
+// bytes come back when the body itself is freed, on whichever thread, and
+// never twice.
+class BodyReservation {
+ public:
+  explicit BodyReservation(HttpServer::Impl& server) : server_(server) {}
+  ~BodyReservation() {
+    if (held_ > 0) server_.ReleaseBody(held_);
+  }
+  BodyReservation(const BodyReservation&) = delete;
+  BodyReservation& operator=(const BodyReservation&) = delete;
+  // Holds at least `total` bytes; false (holding what it held) if the
+  // budget has no room for the rest. Event loop thread only.
+  bool HoldAtLeast(uint64_t total) {
+    if (total <= held_) return true;
+    if (!server_.ReserveBody(total - held_)) return false;
+    held_ = total;
+    return true;
+  }
+
+ private:
+  HttpServer::Impl& server_;
+  uint64_t held_ = 0;
+};
+
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... Args>
   Session(HttpServer::Impl& server, std::string peer, Args&&... args)
-      : server_(server), peer_(std::move(peer)), stream_(std::forward<Args>(args)...) {}
+      : server_(server), peer_(std::move(peer)), stream_(std::forward<Args>(args)...), deadline_(server.io) {}
   ~Session() override {
     if (push_) {
       std::lock_guard<std::mutex> lock(push_->mu);
@@ -315,7 +356,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void ReadHeader() {
     started_ = SteadyClock::now();
-    Tcp().expires_after(server_.limits.header_timeout);
+    StartDeadline(server_.limits.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](const boost::system::error_code& ec, size_t) {
                               self->OnHeader(ec);
@@ -323,6 +364,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void OnHeader(const boost::system::error_code& ec) {
+    bool late = StopDeadline();
+    if (ec && late) return Refuse(408, "the request's header did not arrive in time");
     if (ec == http::error::header_limit)
       return Refuse(431, "the request's header is larger than this daemon accepts (" +
                              std::to_string(server_.limits.max_header_bytes) + " bytes)");
@@ -343,9 +386,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         return Refuse(501, "the only transfer coding accepted is chunked");
     }
     uint64_t declared = server_.limits.max_body_bytes;
-    if (auto length = parser_->content_length()) {
+    auto length = parser_->content_length();
+    if (length) {
       if (*length > server_.limits.max_body_bytes) return RefuseOversize();
       declared = *length;
+      // The whole declared body is allocated as it starts: reserve it now.
+      if (!body_hold_->HoldAtLeast(*length)) return RefuseBudget();
     }
     if (parser_->is_done()) return Dispatch();
     auto body_deadline = server_.limits.body_timeout +
@@ -357,17 +403,23 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       asio::async_write(stream_, asio::buffer(kContinue),
                         [self = this->shared_from_this(), body_deadline](const boost::system::error_code& e, size_t) {
                           if (e) return self->Close();
-                          self->ReadBody(body_deadline);
+                          self->ReadBody(body_deadline, self->parser_->content_length().has_value());
                         });
       return;
     }
-    ReadBody(body_deadline);
+    ReadBody(body_deadline, length.has_value());
   }
 
-  void ReadBody(std::chrono::milliseconds deadline) {
-    Tcp().expires_after(deadline);
+  // A declared length is reserved already: the body is read whole. A
+  // chunked one is read a piece at a time (at most 64 KiB a read), its
+  // reservation grown to what it holds after each.
+  void ReadBody(std::chrono::milliseconds deadline, bool reserved) {
+    StartDeadline(deadline);
+    if (!reserved) return ReadChunkedBody();
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](const boost::system::error_code& ec, size_t) {
+                       bool late = self->StopDeadline();
+                       if (ec && late) return self->Refuse(408, "the request's body did not arrive in time");
                        if (ec == http::error::body_limit) return self->RefuseOversize();
                        if (ec == beast::error::timeout) return self->Refuse(408, "the request's body did not arrive in time");
                        if (ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -378,9 +430,69 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                      });
   }
 
+  // The deadline set by ReadBody holds across these reads.
+  void ReadChunkedBody() {
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = this->shared_from_this()](const boost::system::error_code& ec, size_t) {
+                            if (ec && self->StopDeadline())
+                              return self->Refuse(408, "the request's body did not arrive in time");
+                            if (ec) self->StopDeadline();
+                            if (ec == http::error::body_limit) return self->RefuseOversize();
+                            if (ec == beast::error::timeout)
+                              return self->Refuse(408, "the request's body did not arrive in time");
+                            if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                                ec == asio::error::connection_reset)
+                              return self->Close();
+                            if (ec) return self->Refuse(400, "malformed HTTP request body");
+                            if (!self->body_hold_->HoldAtLeast(self->parser_->get().body().size())) {
+                              self->StopDeadline();
+                              return self->RefuseBudget();
+                            }
+                            if (self->parser_->is_done()) {
+                              self->StopDeadline();
+                              return self->Dispatch();
+                            }
+                            self->ReadChunkedBody();
+                          });
+  }
+
+  // A deadline for the reads of one header or one body, on a timer of our
+  // own: at expiry it cancels the pending read (the connection stays open)
+  // so that a 408 can still be written. beast::tcp_stream's own expiry
+  // would close the socket, and the client would see no answer.
+  void StartDeadline(std::chrono::milliseconds limit) {
+    Tcp().expires_never();
+    deadline_hit_ = false;
+    deadline_armed_ = true;
+    uint64_t generation = ++deadline_generation_;
+    deadline_.expires_after(limit);
+    deadline_.async_wait([weak = this->weak_from_this(), generation](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self || !self->deadline_armed_ || generation != self->deadline_generation_) return;
+      self->deadline_hit_ = true;
+      boost::system::error_code ignored;
+      self->Tcp().socket().cancel(ignored);
+    });
+  }
+  // Disarms the deadline; true if it had expired (the read was cut).
+  bool StopDeadline() {
+    if (deadline_armed_) {
+      deadline_armed_ = false;
+      deadline_.cancel();
+    }
+    return deadline_hit_;
+  }
+
+  void RefuseBudget() {
+    Refuse(503, "the server is receiving too many request bodies; retry");
+  }
+
   template <class Message>
   void RecordHead(const Message& msg) {
-    req_ = std::make_shared<HttpRequest>();
+    // The request owns its body's reservation: freeing the one frees the other.
+    auto hold = std::make_shared<BodyReservation>(server_);
+    body_hold_ = hold;
+    req_ = std::shared_ptr<HttpRequest>(new HttpRequest, [hold](HttpRequest* r) { delete r; });
     req_->method = std::string(msg.method_string());
     req_->target = std::string(msg.target());
     req_->peer = peer_;
@@ -459,6 +571,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         return;
       }
       if (!res->stream) {
+        // The handler is done with the request: from here only the session
+        // holds it (and its body's reservation), until the answer is sent.
+        req.reset();
         asio::post(self->server_.io, [self, res] { self->Respond(res, self->version_); });
         return;
       }
@@ -818,6 +933,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     --server_.active;
     req_.reset();
+    body_hold_.reset();
     started_ = {};
   }
 
@@ -836,6 +952,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   std::shared_ptr<HttpRequest> req_;
+  // req_'s body reservation (also held by req_'s deleter).
+  std::shared_ptr<BodyReservation> body_hold_;
+  // The header's or the body's deadline (StartDeadline).
+  asio::steady_timer deadline_;
+  uint64_t deadline_generation_ = 0;
+  bool deadline_armed_ = false;
+  bool deadline_hit_ = false;
   SteadyClock::time_point started_{};
   bool keep_alive_ = false;
   unsigned version_ = 11;
@@ -994,6 +1117,7 @@ void HttpServer::Route(const std::string& method, const std::string& pattern, Ha
 int HttpServer::port() const { return impl_->port; }
 bool HttpServer::tls() const { return impl_->tls.has_value(); }
 size_t HttpServer::active() const { return impl_->active; }
+uint64_t HttpServer::inflight_body_bytes() const { return impl_->inflight_body; }
 size_t HttpServer::connections() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->connections;

@@ -19,7 +19,13 @@
 //     413), checked against a declared Content-Length before any body
 //     byte is read; a Content-Encoding other than identity is refused with
 //     415 and never decoded; a Transfer-Encoding other than chunked: 501;
-//   - at most max_queued requests waiting for a worker: 503.
+//   - at most max_queued requests waiting for a worker: 503;
+//   - at most max_inflight_body_bytes of request bodies held at once, over
+//     every connection: a declared Content-Length is reserved from the
+//     header, a chunked body as it is read; a request that does not fit is
+//     answered 503 (Retry-After) and its connection closed. A request's
+//     bytes are released when the request is freed: after its handler
+//     returned and its answer was sent (or the connection died).
 // A refusal's body is error_body(status, message).
 //
 // Ownership: the server owns its sockets, threads and TLS context.
@@ -47,6 +53,9 @@ struct HttpLimits {
   uint32_t max_header_bytes = 16 * 1024;
   size_t max_header_fields = 64;
   uint64_t max_body_bytes = uint64_t{256} << 20;
+  // Request-body bytes held at once by all requests together (being read,
+  // waiting for a worker, being answered).
+  uint64_t max_inflight_body_bytes = uint64_t{1} << 30;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
   uint64_t body_min_rate = 256 * 1024;  // bytes per second a body may not fall under, on average
@@ -160,6 +169,8 @@ class HttpServer {
   size_t active() const;
   // Connections open right now.
   size_t connections() const;
+  // Request-body bytes reserved right now (HttpLimits::max_inflight_body_bytes).
+  uint64_t inflight_body_bytes() const;
 
   struct Impl;
 

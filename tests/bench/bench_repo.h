@@ -19,9 +19,10 @@ namespace aergo::bench {
 
 // Creates a repository at dir whose genesis `key` signs; exits on failure.
 inline std::unique_ptr<Repository> InitBenchRepo(const char* tool, const std::string& dir,
-                                                 const SecretKey& key, const Clock& clock) {
+                                                 const SecretKey& key, const Clock& clock,
+                                                 const InitParams& params = InitParams{}) {
   if (Status st = CryptoInit(); !st.ok()) Die(tool, st);
-  auto repo = Repository::Init(dir, key, InitParams{}, clock);
+  auto repo = Repository::Init(dir, key, params, clock);
   if (!repo.ok()) Die(tool, repo.status());
   if (Status st = (*repo)->db().Exec("PRAGMA synchronous=OFF"); !st.ok()) Die(tool, st);
   return std::move(*repo);

@@ -12,15 +12,17 @@ using namespace aergo;
 static void Die(const Status& st) { bench::Die("gen_history", st); }
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: gen_history <dir> <blocks>\n");
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "--public")) {
+    std::fprintf(stderr, "usage: gen_history <dir> <blocks> [--public]\n");
     return 2;
   }
   std::string dir = argv[1];
   long blocks = std::atol(argv[2]);
   SystemClock clock;
   SecretKey key = SecretKey::Generate();
-  std::unique_ptr<Repository> repo = bench::InitBenchRepo("gen_history", dir, key, clock);
+  InitParams params;
+  params.is_public = argc == 4;  // readable by anyone (served to anonymous clones)
+  std::unique_ptr<Repository> repo = bench::InitBenchRepo("gen_history", dir, key, clock, params);
   Repository& r = *repo;
   const char* src =
       "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n"
