@@ -292,6 +292,11 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
   std::optional<PoolInfo> pool;
   auto lift = [&]() -> Status {
     AERGO_ASSIGN_OR_RETURN(pool, repo.LiftPool(branch));
+    // Lifted, the state is the pool's base: it must be the head the merge
+    // is computed on (checkout and reconcile keep them equal).
+    if (pool && pool->base != head.block.id)
+      return Failed("the merge pool of branch '" + branch + "' is based on " + ShortId(pool->base) +
+                    ", not on its head " + ShortId(head.block.id) + " (check the branch out again)");
     return Status::Ok();
   };
   AERGO_ASSIGN_OR_RETURN(Computed c, ReplayInTxn(repo, &repo.db(), &repo.engine(), &repo.recorder(),

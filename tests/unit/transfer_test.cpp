@@ -916,6 +916,42 @@ TEST_F(PushPoolTest, MergeReappliesThePoolOnTheMergeBlock) {
   ASSERT_NO_FATAL_FAILURE(CommitSeals(merge, {keep.Id()}));
 }
 
+// The merge's SQLite transaction holds the merge block, the state and the
+// re-applied pool; a crash before the branch ref follows leaves exactly
+// that, and the next open finishes the ref: the pool is neither lost nor
+// applied twice.
+TEST_F(PushPoolTest, AMergeCutBeforeItsRefMovesIsFinishedOnOpen) {
+  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
+  ASSERT_NO_FATAL_FAILURE(DestSubmitOk({Mint(alice_, 5)}));
+  clock_.Advance(1000);
+  auto own = dest_->Commit(admin_, "mint here");
+  ASSERT_TRUE(own.ok()) << own.status().message();
+  Tx keep = Mint(admin_, 7);
+  Tx overdraws = Transfer(alice_, admin_, 100);
+  ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, overdraws}));
+  Status appended;
+  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
+  ASSERT_TRUE(appended.ok()) << appended.message();
+  clock_.Advance(1000);
+  auto out = ReceivePush(*dest_, r.get(), PushRequest{"master", block2_.Id(), {}}, &admin_);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_TRUE(out->merge.has_value() && out->merge->block.has_value());
+  const Hash32 merge = *out->merge->block;
+  r.reset();
+  // The ref back where it was before the merge: as if killed before step 3.
+  ASSERT_TRUE(dest_->git().UpdateRef("refs/heads/master", OidOf(*dest_, own->Id()), OidOf(*dest_, merge),
+                                     "simulated crash").ok());
+  dest_.reset();
+  auto reopened = Repository::Open(dest_dir_.path() + "/.aergo", OpenMode::kWrite, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  dest_ = std::move(*reopened);
+  EXPECT_EQ(DestBranch("master"), merge);
+  EXPECT_EQ(*dest_->PoolCount(), 1u);
+  EXPECT_EQ(DestBalance(alice_), 75);
+  EXPECT_EQ(DestBalance(admin_), 7);
+  ASSERT_NO_FATAL_FAILURE(CommitSeals(merge, {keep.Id()}));
+}
+
 TEST_F(PushPoolTest, ABranchNotCheckedOutKeepsItsPoolToo) {
   ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
   ASSERT_TRUE(dest_->CreateBranch("side", block1_.Id()).ok());
