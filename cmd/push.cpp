@@ -6,6 +6,7 @@
 #include "cmd/util_merge.h"
 #include "cmd/util_sync.h"
 #include "core/json.h"
+#include "core/text.h"
 
 namespace aergo::cli {
 
@@ -23,13 +24,17 @@ std::string PushJson(const std::string& remote, const std::string& url, const Pu
   }
   std::vector<std::string> tags;
   for (const auto& t : o.tags_created) tags.push_back(JsonString(t));
+  std::vector<std::string> dropped;
+  for (const auto& d : o.dropped)
+    dropped.push_back("{\"txid\": " + JsonString(ToHex(d.txid)) + ", \"branch\": " + JsonString(d.branch) +
+                      ", \"error\": " + JsonString(d.error) + "}");
   return "{\"remote\": " + JsonString(remote) + ", \"url\": " + JsonString(url) + ", \"branch\": " +
          JsonString(o.branch) + ", \"old\": " + (o.old_head ? JsonString(ToHex(*o.old_head)) : std::string("null")) +
          ", \"head\": " + JsonString(ToHex(o.head)) + ", \"created\": " + (o.old_head ? "false" : "true") +
          ", \"up_to_date\": " + (o.up_to_date ? "true" : "false") + ", \"fast_forward\": " +
          (o.fast_forward ? "true" : "false") + ", \"merge\": " + merge + ", \"blocks\": " + std::to_string(o.blocks) +
          ", \"txs\": " + std::to_string(o.txs) + ", \"bytes\": " + std::to_string(r.pack_bytes) +
-         ", \"tags_created\": [" + Join(tags, ", ") + "]}\n";
+         ", \"tags_created\": [" + Join(tags, ", ") + "], \"dropped\": [" + Join(dropped, ", ") + "]}\n";
 }
 
 std::string PushText(const std::string& url, const PushReport& r) {
@@ -85,6 +90,12 @@ int CmdPush(Context& ctx, const std::vector<std::string>& args) {
   if (rep->outcome.merge && !rep->outcome.merge->excluded.empty())
     *ctx.err << "aergo: warning: the remote excluded " << rep->outcome.merge->excluded.size() << " of the pushed txs from "
              << rep->outcome.branch << " (its rules refused them; see the report)\n";
+  // Pending txs the remote had accepted from others (its merge pool) that
+  // no longer apply on the pushed head: not an error either, but their
+  // senders' txs are gone, so each is named.
+  for (const auto& d : rep->outcome.dropped)
+    *ctx.err << "aergo: warning: the remote dropped pending tx " << ToHex(d.txid) << " from the merge pool of "
+             << d.branch << ": " << Printable(d.error, 400) << "\n";
   return kExitOk;
 }
 

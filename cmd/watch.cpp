@@ -37,7 +37,8 @@ std::string Str(const nlohmann::json& j, const char* key) {
 }
 
 // One line for an event: "block master 5 <id12> 3 txs",
-// "receipt <txid12> <status> in <block12>", "branch master <old12>..<new12>".
+// "receipt <txid12> <status> in <block12>", "branch master <old12>..<new12>",
+// "gap master <old12>..<new12> (...)", "dropped <txid12> from master: <error>".
 std::string TextLine(const StreamEvent& e, const nlohmann::json& d) {
   if (e.event == "block")
     return "block " + Str(d, "branch") + " " + Str(d, "height") + " " + Short(d, "id", "?") + " " + Str(d, "txs") +
@@ -55,6 +56,11 @@ std::string TextLine(const StreamEvent& e, const nlohmann::json& d) {
     if (t != d.end() && t->is_boolean() && t->get<bool>()) line += " (too many blocks to list)";
     return line;
   }
+  if (e.event == "gap")
+    return "gap " + Str(d, "branch") + " " + Short(d, "from", "(new)") + ".." + Short(d, "to", "(deleted)") +
+           " (blocks not listed: fetch them)";
+  if (e.event == "dropped")
+    return "dropped " + Short(d, "txid", "?") + " from " + Str(d, "branch") + ": " + Str(d, "error");
   return e.event + " " + e.data;
 }
 

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/changes.h"
@@ -56,6 +57,15 @@ struct FoundTx {
 struct Submitted {
   Hash32 txid{};
   CallOutcome outcome;
+};
+
+// A pending tx that left a merge pool because it no longer applies on the
+// block its pool was moved to (Repository::Repool): it failed there, or
+// that block's history already holds it.
+struct DroppedTx {
+  std::string branch;
+  Hash32 txid{};
+  std::string error;
 };
 
 // kInspect: read-only, and a repository whose HEAD or state cannot be
@@ -254,6 +264,27 @@ class Repository {
   Result<uint64_t> ResetPool();
   Result<uint64_t> PoolCount();
 
+  // Re-executes `branch`'s pending txs (its pool was built on `old.base`)
+  // on the checked-out state, which must be the state at `block` without
+  // that pool, and re-bases the pool on `block`; a tx that fails there, or
+  // that `block`'s history already holds (same tx id), is dropped and
+  // recorded (dropped_txs()). Runs in the caller's SQLite transaction, so
+  // the pool's old entries and the new ones are never both or neither
+  // committed. Materialize (checkout, fast-forward, reconcile) calls it
+  // when a branch's pool base differs from the block it moves to; MergeInto
+  // calls it on the merge block.
+  Status Repool(const std::string& branch, const PoolInfo& old, const Hash32& block);
+  // Undoes the changes of the checked-out branch's merge pool on the state
+  // (its entries stay in the pool, to be re-executed by Repool in the same
+  // SQLite transaction); returns the pool, or nullopt if there is none.
+  // Call inside a transaction.
+  Result<std::optional<PoolInfo>> LiftPool(const std::string& branch);
+  // The pending txs dropped so far by Repool in committed operations of
+  // this Repository object, oldest first (a push reports them; the daemon
+  // announces them). TakeDroppedTxs empties the list.
+  std::vector<DroppedTx>& dropped_txs() { return dropped_; }
+  std::vector<DroppedTx> TakeDroppedTxs() { return std::exchange(dropped_, {}); }
+
   // Versioned state (core/repo_state.cpp).
   // The changes block `id` made on its first parent's state.
   Result<ChangeSet> BlockChanges(const Hash32& id);
@@ -303,7 +334,6 @@ class Repository {
   // the record.
   Status RestoreHead();
   Status Materialize(const std::optional<std::string>& branch, const Hash32& block);
-  Status Repool(const std::string& branch, const PoolInfo& old, const Hash32& block);
   // The changes of block `row`, checked to chain from parent_root to its
   // state root.
   Result<ChangeSet> ChangesOf(const BlockRow& row, const Hash32& parent_root);
@@ -337,6 +367,7 @@ class Repository {
   Config config_;
   Hash32 chain_id_{};
   std::optional<ChainParams> chain_params_;
+  std::vector<DroppedTx> dropped_;
 };
 
 

@@ -226,7 +226,7 @@ Status Repository::ReplayInto(Db* db, std::unique_ptr<ContractEngine>* engine,
 }
 
 // Re-executes a branch's pending txs on `block` (its pool was built on
-// another block); those that no longer apply are dropped.
+// another block); those that no longer apply are dropped and recorded.
 Status Repository::Repool(const std::string& branch, const PoolInfo& old, const Hash32& block) {
   AERGO_RETURN_IF_ERROR(CheckEngine());  // else pending txs would be dropped as no longer applying
   AERGO_ASSIGN_OR_RETURN(auto entries, index_->PoolEntries(branch));
@@ -237,21 +237,48 @@ Status Repository::Repool(const std::string& branch, const PoolInfo& old, const 
   AddressCache addresses;
   ChangeRecorder& recorder = *recorder_;
   recorder.Clear();
+  std::vector<DroppedTx> dropped;
   for (const auto& e : entries) {
+    // Already sealed in the new head's history (pushed, or merged in):
+    // never applied twice.
+    Status hist = CheckNotInHistory(block, e.receipt.txid);
+    if (hist.code() == Code::kExists) {
+      dropped.push_back(DroppedTx{branch, e.receipt.txid, hist.message()});
+      continue;
+    }
+    AERGO_RETURN_IF_ERROR(hist);
     recorder.Begin();
     CallOutcome out = ExecuteTx(engine_.get(), db_.get(), e.tx, e.receipt.txid, head.height + 1,
                                 info.time_ms, &addresses);
+    if (sqlite3_get_autocommit(db_.get())) {
+      // SQLite rolled the whole transaction back (a write over the step
+      // budget): nothing of this operation is kept, the pool included.
+      return Failed("pending tx " + ToHex(e.receipt.txid) + " of branch '" + branch +
+                    "' aborted the transaction re-applying the merge pool: " +
+                    (out.error.empty() ? "call aborted its transaction" : out.error) +
+                    " (nothing was changed; commit or reset the merge pool first)");
+    }
     if (!out.ok) {
       recorder.Drop();
+      dropped.push_back(DroppedTx{branch, e.receipt.txid, out.error.substr(0, kMaxErrorBytes)});
       continue;
     }
     AERGO_RETURN_IF_ERROR(recorder.Keep());
     AERGO_RETURN_IF_ERROR(index_->AddPoolEntry(branch, e.tx, e.receipt));
     any = true;
   }
+  dropped_.insert(dropped_.end(), dropped.begin(), dropped.end());
   if (!any) return Status::Ok();
   AERGO_RETURN_IF_ERROR(index_->OpenPool(branch, info));
   return index_->SetPoolChanges(branch, recorder.Take().Encode());
+}
+
+Result<std::optional<PoolInfo>> Repository::LiftPool(const std::string& branch) {
+  AERGO_ASSIGN_OR_RETURN(auto pool, index_->GetPool(branch));
+  if (!pool) return pool;
+  AERGO_ASSIGN_OR_RETURN(ChangeSet pc, PoolChanges(branch));
+  AERGO_RETURN_IF_ERROR(ApplyChanges(db_.get(), engine_.get(), pc.Inverted()));
+  return pool;
 }
 
 // Moves the checked-out state to (branch, block) and records it in meta:
@@ -260,6 +287,14 @@ Status Repository::Repool(const std::string& branch, const PoolInfo& old, const 
 Status Repository::Materialize(const std::optional<std::string>& branch, const Hash32& block) {
   Txn txn(&db_);
   AERGO_RETURN_IF_ERROR(txn.status());
+  // Drops recorded by a Repool that is not committed are forgotten.
+  const size_t dropped_mark = dropped_.size();
+  struct ForgetDrops {
+    std::vector<DroppedTx>* list;
+    size_t mark;
+    bool keep = false;
+    ~ForgetDrops() { if (!keep) list->resize(mark); }
+  } forget{&dropped_, dropped_mark};
   AERGO_ASSIGN_OR_RETURN(auto pos, LiveState());
   // One attempt, in a savepoint: from where the state is, or (rebuild) from
   // the empty state.
@@ -292,6 +327,7 @@ Status Repository::Materialize(const std::optional<std::string>& branch, const H
     return sp.Release();
   };
   Status moved = move(!pos);
+  if (!moved.ok()) dropped_.resize(dropped_mark);
   // A state that is not where meta says (damaged, or changed behind
   // aergo's back) is derived data: rebuild it from the blocks' changes.
   if (!moved.ok() && pos && moved.code() == Code::kCorrupt) {
@@ -301,7 +337,9 @@ Status Repository::Materialize(const std::optional<std::string>& branch, const H
   AERGO_RETURN_IF_ERROR(moved);
   AERGO_RETURN_IF_ERROR(index_->SetMeta("state_branch", branch.value_or("")));
   AERGO_RETURN_IF_ERROR(index_->SetMeta("state_block", ToHex(block)));
-  return txn.Commit();
+  AERGO_RETURN_IF_ERROR(txn.Commit());
+  forget.keep = true;
+  return Status::Ok();
 }
 
 Status Repository::FastForward(const std::string& branch, const Hash32& from, const Hash32& to,

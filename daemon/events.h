@@ -7,13 +7,22 @@
 // right after the daemon's own writes (a push, a block the producer seals)
 // and by the daemon's poll (every 500 ms, only while someone subscribes)
 // for what local commands write. For each branch that moved, in branch
-// name order: one `block` event per new block on its first-parent path,
-// oldest first; after each block, one `receipt` event per tx; then one
-// `branch` event. A move of more than kMaxBlocksPerMove blocks, or whose
-// events pass kMaxMoveBytes, is only its `branch` event, with
-// "truncated": true. A branch seen for the first time is only its
-// `branch` event (old null); a deleted one is a `branch` event with new
-// null.
+// name order: one `block` event per block new to the subscriber — every
+// block reachable from the new head (through all parents: merged-in
+// blocks too) that is not reachable from a head the subscriber could see
+// before the batch, nor from a head announced to it earlier in the batch —
+// oldest first (by height, then id); after each block, one `receipt` event
+// per tx; then one `branch` event. A branch seen for the first time
+// announces its new blocks the same way (old null); a deleted one is a
+// `branch` event with new null. A move of more than kMaxBlocksPerMove new
+// blocks, whose events pass kMaxMoveBytes, or whose search passes
+// kMaxMoveWalk blocks, sends no block events: a `gap` event (branch,
+// from: the old head, to: the new head) tells the subscriber what to
+// re-fetch, then the `branch` event with "truncated": true.
+//
+// After a push, `dropped` events name the pending txs the push dropped
+// from a merge pool (merge/receive.h): {"branch","error","txid"}, after
+// the branch events, to the subscribers that may read that branch.
 //
 // Access (daemon/access.h): the repository role is checked at subscription
 // (refused like refs) and again for each batch of events (a revoked
@@ -44,6 +53,9 @@ namespace aergo {
 
 inline constexpr size_t kMaxBlocksPerMove = 1000;
 inline constexpr size_t kMaxMoveBytes = 512 * 1024;
+// Blocks a move's search for new blocks may visit (the known heads are
+// walked down to the new blocks' heights).
+inline constexpr size_t kMaxMoveWalk = 50000;
 
 struct BranchState {
   Hash32 head{};
@@ -76,9 +88,11 @@ class EventHub {
   size_t subscribers();
 
   // Compares the repository's branch heads with the last seen and pushes
-  // the events of what changed. Call with the repository open (any mode),
-  // so the heads cannot move meanwhile. Does nothing without subscribers.
-  Status Check(Repository& repo);
+  // the events of what changed, then one `dropped` event per entry of
+  // `dropped` (pending txs a push dropped). Call with the repository open
+  // (any mode), so the heads cannot move meanwhile. Does nothing without
+  // subscribers.
+  Status Check(Repository& repo, const std::vector<DroppedTx>& dropped = {});
 
   // Ends every subscription (End()).
   void EndAll();
@@ -92,11 +106,11 @@ class EventHub {
     std::string branch;
     bool is_private = false;
     std::optional<Hash32> old_head, new_head;
-    std::string text;  // its events
   };
   void PruneLocked();
-  Result<Move> BuildMove(Repository& repo, const std::string& branch, const std::optional<BranchState>& old_state,
-                         const std::optional<BranchState>& new_state);
+  // The events of move `m` for a subscriber that knows the blocks
+  // reachable from `known` (and, after the call, from m's new head).
+  Result<std::string> MoveText(Repository& repo, const Move& m, std::vector<Hash32>* known);
 
   const std::string name_;
   const std::string branch_;

@@ -390,7 +390,7 @@ Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(BlockFilter may_name, NameableBlocks(*repo, call.caller));
   AERGO_ASSIGN_OR_RETURN(PushOutcome outcome,
                          ReceivePush(*repo, pack.get(), body.request, served->key.get(), may_name));
-  NotifyChanged(*served, *repo);
+  NotifyChanged(*served, *repo, outcome.dropped);
   res.body = EncodePushOutcome(outcome);
   return Status::Ok();
   });
@@ -414,10 +414,10 @@ Status Daemon::Events(const HttpRequest& req, HttpResponse& res, Call& call) {
   });
 }
 
-void Daemon::NotifyChanged(const ServedRepo& served, Repository& repo) {
+void Daemon::NotifyChanged(const ServedRepo& served, Repository& repo, const std::vector<DroppedTx>& dropped) {
   Status st;
   try {
-    st = hubs_.at(served.name)->Check(repo);
+    st = hubs_.at(served.name)->Check(repo, dropped);
   } catch (const std::exception& e) {
     st = IoError(std::string("internal error: ") + e.what());
   }

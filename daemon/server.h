@@ -169,7 +169,8 @@ class Daemon {
   Status Events(const HttpRequest& req, HttpResponse& res, Call& call);
   // After a write of the daemon's own (push, a sealed block), with the
   // repository still open: the event hub compares branch heads now.
-  void NotifyChanged(const ServedRepo& served, Repository& repo);
+  // dropped: pending txs a push dropped (`dropped` events).
+  void NotifyChanged(const ServedRepo& served, Repository& repo, const std::vector<DroppedTx>& dropped = {});
   // Every 500 ms until Stop(): compares the heads of every repository that
   // has subscribers (one shared-lock open each), for local commands' writes.
   void WatchRefs();

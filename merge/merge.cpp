@@ -1,6 +1,7 @@
 #include "merge/merge.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -207,12 +208,14 @@ Result<Computed> Replay(Repository& repo, sqlite3* db, ContractEngine* engine, C
 // `txn` goes away).
 Result<Computed> ReplayInTxn(Repository& repo, Db* db, ContractEngine* engine, ChangeRecorder* recorder,
                              const BlockRow& target, const BlockRow& source, const Walk& walk,
-                             const std::string& resolver, std::unique_ptr<Txn>* txn) {
+                             const std::string& resolver, std::unique_ptr<Txn>* txn,
+                             const std::function<Status()>& prepare = {}) {
   std::map<Hash32, Poisoned> poisoned;
   for (;;) {
     txn->reset();
     *txn = std::make_unique<Txn>(db);
     AERGO_RETURN_IF_ERROR((*txn)->status());
+    if (prepare) AERGO_RETURN_IF_ERROR(prepare());
     bool restart = false;
     AERGO_ASSIGN_OR_RETURN(Computed c, Replay(repo, db->get(), engine, recorder, target, source, walk,
                                               resolver, &poisoned, &restart));
@@ -250,7 +253,7 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
   AERGO_ASSIGN_OR_RETURN(std::string branch, repo.CheckedOutBranch("check out the branch to merge into"));
   AERGO_ASSIGN_OR_RETURN(Head head, repo.CurrentHead());
   AERGO_ASSIGN_OR_RETURN(uint64_t pending, repo.PoolCount());
-  if (pending > 0)
+  if (pending > 0 && !options.keep_pool)
     return Denied("the merge pool of branch '" + branch + "' holds " + std::to_string(pending) +
                   " pending tx(s): commit or reset them before merging");
   AERGO_ASSIGN_OR_RETURN(BlockRow src, repo.BlockInfo(source));
@@ -284,8 +287,21 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
   if (!options.preview && key == nullptr) return Invalid("a merge block needs a signing key");
   AERGO_ASSIGN_OR_RETURN(report.resolver, repo.BranchResolver(branch));
   std::unique_ptr<Txn> txn;
+  // Pending txs: taken off the state (kept in the pool) at the start of
+  // the transaction, re-executed on the merge block at its end.
+  std::optional<PoolInfo> pool;
+  auto lift = [&]() -> Status {
+    AERGO_ASSIGN_OR_RETURN(pool, repo.LiftPool(branch));
+    // Lifted, the state is the pool's base: it must be the head the merge
+    // is computed on (checkout and reconcile keep them equal).
+    if (pool && pool->base != head.block.id)
+      return Failed("the merge pool of branch '" + branch + "' is based on " + ShortId(pool->base) +
+                    ", not on its head " + ShortId(head.block.id) + " (check the branch out again)");
+    return Status::Ok();
+  };
   AERGO_ASSIGN_OR_RETURN(Computed c, ReplayInTxn(repo, &repo.db(), &repo.engine(), &repo.recorder(),
-                                                 head.block, src, walk, report.resolver, &txn));
+                                                 head.block, src, walk, report.resolver, &txn,
+                                                 pending > 0 ? std::function<Status()>(lift) : nullptr));
   Report(c, &report);
   if (options.preview) return report;  // ~Txn rolls the replay back
 
@@ -316,8 +332,19 @@ Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const Secr
   // 1. objects  2. index + state (the replay's open transaction)  3. ref
   AERGO_ASSIGN_OR_RETURN(Oid oid, repo.git().WriteBlock(block, {head.block.oid, src.oid}));
   AERGO_RETURN_IF_ERROR(repo.index().PutBlock(block, oid, &ids));
+  const size_t dropped_mark = repo.dropped_txs().size();
+  if (pool) {
+    Status repooled = repo.Repool(branch, *pool, block.Id());
+    if (!repooled.ok()) {
+      repo.dropped_txs().resize(dropped_mark);
+      return repooled;
+    }
+  }
   AERGO_RETURN_IF_ERROR(repo.index().SetMeta("state_block", ToHex(block.Id())));
-  AERGO_RETURN_IF_ERROR(txn->Commit());
+  if (Status st = txn->Commit(); !st.ok()) {
+    repo.dropped_txs().resize(dropped_mark);
+    return st;
+  }
   AERGO_RETURN_IF_ERROR(repo.git().UpdateRef("refs/heads/" + branch, oid, head.block.oid,
                                              "merge: " + message.substr(0, message.find('\n'))));
   report.block = block.Id();

@@ -61,11 +61,19 @@ struct MergeOptions {
   std::string message;   // empty: "merge <source> into <branch>"
   std::string source_name;  // for the default message
   bool preview = false;  // compute everything, write nothing
+  // Merge even though the branch's merge pool holds pending txs (a push
+  // into a branch that takes submissions): the merge runs on the head's
+  // state without them, and in the same SQLite transaction that writes the
+  // merge block they are re-executed on it (Repository::Repool); those
+  // that fail there, or that the merge block's history already holds, are
+  // dropped (Repository::dropped_txs()). A fast-forward re-applies them
+  // the same way. False: such a merge is refused.
+  bool keep_pool = false;
 };
 
 // Merges block `source` into the checked-out branch, signed by key (may be
-// null for a preview or a fast-forward). Refuses a detached HEAD and a
-// branch whose merge pool holds pending txs.
+// null for a preview or a fast-forward). Refuses a detached HEAD and,
+// unless options.keep_pool, a branch whose merge pool holds pending txs.
 Result<MergeReport> MergeInto(Repository& repo, const Hash32& source, const SecretKey* key,
                               const MergeOptions& options);
 

@@ -98,23 +98,22 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
     AERGO_ASSIGN_OR_RETURN(bool contained, is_ancestor(request.block, *out.old_head));
     AERGO_ASSIGN_OR_RETURN(bool ff, is_ancestor(*out.old_head, request.block));
     action = contained ? Action::kUpToDate : ff ? Action::kFastForward : Action::kMerge;
-    if (action == Action::kFastForward || action == Action::kMerge) {
-      AERGO_ASSIGN_OR_RETURN(uint64_t pending, repo.index().PoolCount(branch));
-      if (pending > 0)
-        return Denied("branch '" + branch + "' has " + std::to_string(pending) +
-                      " pending txs in its merge pool here; they must be committed first");
-    }
     if (action == Action::kMerge && key == nullptr)
       return Denied("branch '" + branch + "' has moved on here and needs a merge, but no signing key is "
                     "configured to seal it (the daemon's --key, or the pusher's key for a repository on a local path)");
   }
 
-  // 3. Store and index the blocks, then move the refs.
+  // 3. Store and index the blocks, then move the refs. Pending txs in the
+  // branch's merge pool are re-applied on its new head, in the SQLite
+  // transaction that moves the state there (Repository::Repool); those
+  // that no longer apply are dropped and reported in out.dropped.
   if (pack) AERGO_RETURN_IF_ERROR(StorePack(repo, pack, incoming));
   out.blocks = incoming.blocks.size();
   out.txs = incoming.txs;
   AERGO_ASSIGN_OR_RETURN(Head head, repo.CurrentHead());
   bool checked_out = head.branch && *head.branch == branch;
+  AERGO_ASSIGN_OR_RETURN(uint64_t pending, repo.index().PoolCount(branch));
+  const size_t dropped_mark = repo.dropped_txs().size();
   switch (action) {
     case Action::kCreate:
       AERGO_RETURN_IF_ERROR(repo.CreateBranch(branch, request.block, "", request.is_private));
@@ -129,6 +128,13 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
       out.head = request.block;
       if (checked_out) {
         AERGO_RETURN_IF_ERROR(repo.FastForward(branch, *out.old_head, request.block, "push: fast-forward"));
+      } else if (pending > 0) {
+        // The pool follows the branch now, on the branch's state (a crash
+        // in between: Reconcile moves the state and the pool, then HEAD
+        // back).
+        AERGO_RETURN_IF_ERROR(repo.WithBranchCheckedOut(branch, [&] {
+          return repo.FastForward(branch, *out.old_head, request.block, "push: fast-forward");
+        }));
       } else {
         AERGO_ASSIGN_OR_RETURN(BlockRow from, repo.BlockInfo(*out.old_head));
         AERGO_ASSIGN_OR_RETURN(BlockRow to, repo.BlockInfo(request.block));
@@ -141,6 +147,7 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
       // WithBranchCheckedOut).
       MergeOptions options;
       options.source_name = "pushed block " + ShortId(request.block);
+      options.keep_pool = true;
       Result<MergeReport> merged = Failed("the merge did not run");
       AERGO_RETURN_IF_ERROR(repo.WithBranchCheckedOut(branch, [&] {
         merged = MergeInto(repo, request.block, key, options);
@@ -155,6 +162,10 @@ Result<PushOutcome> ReceivePush(Repository& repo, PackReceiver* pack, const Push
   for (const auto& [name, id] : new_tags) {
     AERGO_RETURN_IF_ERROR(repo.CreateTag(name, id));
     out.tags_created.push_back(name);
+  }
+  auto& dropped = repo.dropped_txs();
+  if (dropped.size() > dropped_mark) {
+    out.dropped.assign(dropped.begin() + static_cast<std::ptrdiff_t>(dropped_mark), dropped.end());
   }
   return out;
 }

@@ -11,8 +11,18 @@
 //     by `key`, as if the branch's owner had typed `aergo merge`.
 // Tags in the request are created where missing. Everything that can refuse
 // the push is checked before anything is written — bad blocks, a tag that
-// exists at another block, pending txs in the branch's merge pool, a merge
-// with no key — so a refused push changes nothing here.
+// exists at another block, a merge with no key — so a refused push changes
+// nothing here.
+//
+// Pending txs in the branch's merge pool (submissions to a served branch)
+// do not stop a push: on a fast-forward or a merge they are re-executed on
+// the new head in the SQLite transaction that moves the branch's state
+// there (Repository::Repool; a branch not checked out is checked out for
+// it, WithBranchCheckedOut). Those that fail there, or that the new head's
+// history already holds (same tx id: never applied twice), are dropped and
+// listed in PushOutcome::dropped. The merge itself is computed on the
+// head's state without them, so a pushed merge block is the same whatever
+// was pending here.
 //
 // Ownership: borrows the repository (opened for writing) and the pack.
 #pragma once
@@ -47,6 +57,9 @@ struct PushOutcome {
   std::optional<MergeReport> merge;  // set when the branch merged
   std::vector<std::string> tags_created;
   uint64_t blocks = 0, txs = 0;  // verified and indexed
+  // Pending txs of this repository's merge pools that the push dropped
+  // (they fail on the new head, or it already holds them), with why.
+  std::vector<DroppedTx> dropped;
 };
 
 // pack: the received pack (PackReceiver::Append done), or null if the

@@ -79,6 +79,28 @@ Result<std::vector<MergedTx>> TxListFrom(const json& j, const char* key) {
   return out;
 }
 
+json DroppedList(const std::vector<DroppedTx>& txs) {
+  json a = json::array();
+  for (const auto& t : txs) a.push_back({{"branch", t.branch}, {"error", t.error}, {"txid", ToHex(t.txid)}});
+  return a;
+}
+
+// Absent (an older daemon): none.
+Result<std::vector<DroppedTx>> DroppedFrom(const json& j) {
+  std::vector<DroppedTx> out;
+  auto it = j.find("dropped");
+  if (it == j.end() || it->is_null()) return out;
+  if (!it->is_array()) return Invalid("malformed push answer: 'dropped' must be a list");
+  for (const auto& e : *it) {
+    if (!e.is_object()) return Invalid("malformed push answer: dropped entries must be objects");
+    DroppedTx t;
+    AERGO_ASSIGN_OR_RETURN(t.branch, Str(e, "branch", "push answer"));
+    AERGO_ASSIGN_OR_RETURN(t.txid, IdAt(e, "txid", "push answer"));
+    AERGO_ASSIGN_OR_RETURN(t.error, Str(e, "error", "push answer"));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -173,7 +195,8 @@ std::string EncodePushOutcome(const PushOutcome& o) {
             {"fast_forward", o.fast_forward},
             {"blocks", o.blocks},
             {"txs", o.txs},
-            {"tags_created", o.tags_created}};
+            {"tags_created", o.tags_created},
+            {"dropped", DroppedList(o.dropped)}};
   if (o.merge && !o.merge->fast_forward && !o.merge->up_to_date) {
     json applied = json::array();
     for (const auto& t : o.merge->applied) applied.push_back(ToHex(t));
@@ -206,6 +229,7 @@ Result<PushOutcome> DecodePushOutcome(std::string_view text) {
   if (auto it = j.find("tags_created"); it != j.end() && it->is_array())
     for (const auto& t : *it)
       if (t.is_string()) o.tags_created.push_back(t.get<std::string>());
+  AERGO_ASSIGN_OR_RETURN(o.dropped, DroppedFrom(j));
   if (auto it = j.find("merge"); it != j.end() && it->is_object()) {
     const json& m = *it;
     MergeReport r;

@@ -4,7 +4,10 @@
 // poll path), in order; private-branch events only to readers of that
 // branch; 200 subscribers do not slow a clone; a subscriber that never
 // reads is dropped and the daemon's memory stays bounded; SIGTERM ends the
-// streams at once; `aergo watch --count 3 --json`.
+// streams at once; `aergo watch --count 3 --json`; the blocks of a new
+// branch and the merged-in blocks of a merge are announced once each; a
+// move too big to list is a `gap` event; a push onto a branch with pending
+// submissions succeeds and announces the txs it dropped.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -17,6 +20,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <set>
 #include <thread>
 
 #include "tests/cli/harness.h"
@@ -224,6 +228,8 @@ TEST(EventsTest, PrivateBranchEventsOnlyReachItsReaders) {
   s.MustIn("adev", {"push", "origin:secret"});
   ASSERT_TRUE(alice->WaitFor("\"new\":\"" + secret_head + "\"")) << alice->Body();
   EXPECT_TRUE(Has(alice->Body(), "event: block\ndata: {\"branch\":\"secret\"")) << alice->Body();
+  // Both pushes' blocks, the first one creating the branch.
+  EXPECT_EQ(Count(alice->Body(), "event: block\ndata: {\"branch\":\"secret\""), 2u) << alice->Body();
 
   // A public move afterwards: once a subscriber has it, it would have had
   // the private ones before it.
@@ -348,6 +354,180 @@ TEST(EventsTest, WatchPrintsEventsAsJsonLines) {
   RunResult e = ended.get();
   EXPECT_EQ(e.code, 1) << e.err;
   EXPECT_TRUE(Has(e.err, "the event stream of " + s.Url() + " ended")) << e.err;
+}
+
+
+// The new txid of `call ... --remote origin` (its output: "<txid> ok").
+std::string RemoteCall(EventScene& s, const std::string& dev, const std::vector<std::string>& fn_args) {
+  std::vector<std::string> args = {"call", "token"};
+  args.insert(args.end(), fn_args.begin(), fn_args.end());
+  args.insert(args.end(), {"--remote", "origin"});
+  RunResult r = s.In(dev, args);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Has(r.out, " ok")) << r.out;
+  return r.out.substr(0, 64);
+}
+
+// Commits in work/adev (signed by alice); returns the block id.
+std::string DevCommit(EventScene& s, const std::string& msg) {
+  RunResult r = s.In("adev", {"commit", "-m", msg, "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  return JStr(r.out, "block");
+}
+
+// The ids of the `block` events so far, in order.
+std::vector<std::string> BlockIds(const Subscriber& sub) {
+  std::vector<std::string> out;
+  for (const auto& [name, data] : sub.Events())
+    if (name == "block") out.push_back(DStr(data, "id"));
+  return out;
+}
+
+TEST(EventsTest, NewBranchAndMergedInBlocksAreAnnouncedOnce) {
+  EventScene s(true);
+  auto sub = s.Subscribe("alice");
+  ASSERT_EQ(s.Clone("adev", "alice").code, 0);
+  // A new branch with two blocks of its own.
+  s.MustIn("adev", {"branch", "feature"});
+  s.MustIn("adev", {"checkout", "feature"});
+  s.MustIn("adev", {"call", "token", "mint", s.alice, "1"});
+  std::string f1 = DevCommit(s, "f1");
+  s.MustIn("adev", {"call", "token", "mint", s.alice, "2"});
+  std::string f2 = DevCommit(s, "f2");
+  s.MustIn("adev", {"push", "origin:feature"});
+  ASSERT_TRUE(sub->WaitFor("\"new\":\"" + f2 + "\"")) << sub->Body();
+  EXPECT_EQ(BlockIds(*sub), (std::vector<std::string>{f1, f2})) << sub->Body();
+  EXPECT_TRUE(Has(sub->Body(), "{\"branch\":\"feature\",\"new\":\"" + f2 + "\",\"old\":null,\"truncated\":false}"))
+      << sub->Body();
+
+  // Master merges an unpushed topic branch (two blocks) locally: the push
+  // brings master's own block, the topic's blocks (second parents) and the
+  // merge block; feature's blocks, already announced, are not again.
+  s.MustIn("adev", {"checkout", "master"});
+  s.MustIn("adev", {"branch", "topic"});
+  s.MustIn("adev", {"call", "token", "mint", s.alice, "3"});
+  std::string m1 = DevCommit(s, "m1");
+  s.MustIn("adev", {"checkout", "topic"});
+  s.MustIn("adev", {"call", "token", "mint", s.alice, "4"});
+  std::string t1 = DevCommit(s, "t1");
+  s.MustIn("adev", {"call", "token", "mint", s.alice, "5"});
+  std::string t2 = DevCommit(s, "t2");
+  s.MustIn("adev", {"checkout", "master"});
+  s.MustIn("adev", {"merge", "topic"});
+  s.MustIn("adev", {"merge", "feature"});
+  std::string merged = JStr(s.In("adev", {"status", "--json"}).out, "head");
+  s.MustIn("adev", {"push", "origin:master"});
+  ASSERT_TRUE(sub->WaitFor("\"new\":\"" + merged + "\"")) << sub->Body();
+  std::vector<std::string> ids = BlockIds(*sub);
+  ASSERT_EQ(ids.size(), 2u + 5u) << sub->Body();  // m1, t1, t2, merge of topic, merge of feature
+  std::vector<std::string> master_ids(ids.begin() + 2, ids.end());
+  // Oldest first: heights m1 = t1 < t2 < the merges.
+  EXPECT_EQ(std::set<std::string>(master_ids.begin(), master_ids.begin() + 2), (std::set<std::string>{m1, t1}));
+  EXPECT_EQ(master_ids[2], t2);
+  EXPECT_EQ(master_ids[4], merged);
+  EXPECT_EQ(Count(sub->Body(), "\"id\":\"" + f1 + "\""), 1u);
+  EXPECT_EQ(Count(sub->Body(), "event: gap\n"), 0u);
+}
+
+TEST(EventsTest, AMoveTooBigToListIsAGap) {
+  EventScene s(true);
+  auto sub = s.Subscribe("");
+  ASSERT_EQ(s.Clone("adev", "alice").code, 0);
+  // Three blocks of 600 txs: about 768 KiB of events in one move.
+  std::string batch;
+  for (int i = 0; i < 600; ++i) batch += "token mint " + s.alice + " 1\n";
+  s.sb.Write("batch.txt", batch);
+  for (int round = 0; round < 3; ++round) {
+    s.MustIn("adev", {"call", "--batch", s.sb.work() + "/batch.txt"});
+    s.MustIn("adev", {"commit", "-m", "round " + std::to_string(round)});
+  }
+  std::string head = JStr(s.In("adev", {"status", "--json"}).out, "head");
+  s.MustIn("adev", {"push", "origin:master"});
+  ASSERT_TRUE(sub->WaitFor("\"new\":\"" + head + "\"", std::chrono::seconds(30))) << sub->Body().size();
+  auto ev = sub->Events();
+  ASSERT_EQ(ev.size(), 2u) << sub->Body().substr(0, 2000);
+  EXPECT_EQ(ev[0].first, "gap");
+  EXPECT_EQ(ev[0].second, "{\"branch\":\"master\",\"from\":\"" + s.funded + "\",\"to\":\"" + head + "\"}");
+  EXPECT_EQ(ev[1].first, "branch");
+  EXPECT_TRUE(Has(ev[1].second, "\"truncated\":true")) << ev[1].second;
+  // `aergo watch` prints it.
+  auto watch = std::async(std::launch::async, [&] {
+    return s.sb.Run({"watch", s.Url(), "--count", "2"}, s.sb.root());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  for (int round = 0; round < 3; ++round) {
+    s.MustIn("adev", {"call", "--batch", s.sb.work() + "/batch.txt"});
+    s.MustIn("adev", {"commit", "-m", "again " + std::to_string(round)});
+  }
+  s.MustIn("adev", {"push", "origin:master"});
+  ASSERT_EQ(watch.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  RunResult w = watch.get();
+  EXPECT_EQ(w.code, 0) << w.err;
+  auto lines = Lines(w.out);
+  ASSERT_EQ(lines.size(), 2u) << w.out;
+  EXPECT_EQ(lines[0], "gap master " + head.substr(0, 12) + ".." +
+                          JStr(s.In("adev", {"status", "--json"}).out, "head").substr(0, 12) +
+                          " (blocks not listed: fetch them)");
+  EXPECT_TRUE(Has(lines[1], "(too many blocks to list)")) << lines[1];
+}
+
+TEST(EventsTest, PushesSucceedOverPendingSubmissionsAndAnnounceDrops) {
+  EventScene s(true);  // the daemon seals merges with the origin's user.key (alice)
+  auto sub = s.Subscribe("alice");
+  ASSERT_EQ(s.Clone("adev", "alice").code, 0);
+  // Fast-forward. Pending on the daemon: a mint (survives) and a transfer
+  // that overdraws once the pushed transfer is in.
+  std::string keep1 = RemoteCall(s, "adev", {"mint", s.bob, "7"});
+  std::string over1 = RemoteCall(s, "adev", {"transfer", s.bob, "90"});  // 100 - 90 on the daemon
+  ASSERT_EQ(s.Pool(), 2);
+  s.MustIn("adev", {"call", "token", "mint", s.bob, "1"});
+  s.MustIn("adev", {"call", "token", "transfer", s.bob, "20"});  // alice 80
+  s.MustIn("adev", {"commit", "-m", "pushed"});
+  std::string pushed = JStr(s.In("adev", {"status", "--json"}).out, "head");
+  RunResult ff = s.In("adev", {"push", "origin:master"});
+  ASSERT_EQ(ff.code, 0) << ff.err;
+  EXPECT_TRUE(Has(ff.out, "(fast-forward)")) << ff.out;
+  EXPECT_TRUE(Has(ff.err, "aergo: warning: the remote dropped pending tx " + over1 +
+                              " from the merge pool of master: CHECK constraint failed: balance >= 0\n"))
+      << ff.err;
+  EXPECT_FALSE(Has(ff.err, keep1)) << ff.err;
+  EXPECT_EQ(s.Head(), pushed);
+  EXPECT_EQ(s.Pool(), 1);
+  ASSERT_TRUE(sub->WaitFor("event: dropped\n")) << sub->Body();
+  EXPECT_TRUE(Has(sub->Body(), "event: dropped\ndata: {\"branch\":\"master\",\"error\":\"CHECK constraint failed: "
+                               "balance >= 0\",\"txid\":\"" + over1 + "\"}\n\n"))
+      << sub->Body();
+  // The survivor is sealed by the next commit on the new head.
+  std::string upstream = s.Commit("upstream");
+  EXPECT_EQ(s.Pool(), 0);
+  EXPECT_EQ(s.Bal()[s.bob], 1 + 20 + 7);
+  RunResult shown = s.Run({"show", keep1, "--json"});
+  EXPECT_TRUE(Has(shown.out, upstream)) << shown.out;
+
+  // A merge: the daemon's master moved on (upstream), the clone pushes a
+  // block of its own; pending: an overdraft-to-be and a mint.
+  std::string over2 = RemoteCall(s, "adev", {"transfer", s.bob, "60"});  // 80 - 60 on the daemon
+  std::string keep2 = RemoteCall(s, "adev", {"mint", s.bob, "5"});
+  s.MustIn("adev", {"call", "token", "transfer", s.bob, "30"});  // applied by the merge: alice 50
+  s.MustIn("adev", {"commit", "-m", "pushed again"});
+  RunResult mg = s.In("adev", {"push", "origin:master"});
+  ASSERT_EQ(mg.code, 0) << mg.err;
+  EXPECT_TRUE(Has(mg.out, "the remote merged the pushed txs")) << mg.out;
+  EXPECT_TRUE(Has(mg.err, "aergo: warning: the remote dropped pending tx " + over2 + " from the merge pool of master: "))
+      << mg.err;
+  EXPECT_FALSE(Has(mg.err, keep2)) << mg.err;
+  EXPECT_EQ(s.Pool(), 1);
+  ASSERT_TRUE(sub->WaitFor("\"txid\":\"" + over2 + "\"")) << sub->Body();
+  auto bal = s.Bal();
+  EXPECT_EQ(bal[s.alice], 50);
+  EXPECT_EQ(bal[s.bob], 28 + 30 + 5);
+  std::string merged = s.Head();
+  std::string sealed = s.Commit("after the merge");
+  RunResult block = s.Run({"show", sealed, "--json"});
+  EXPECT_TRUE(Has(block.out, merged)) << block.out;  // its parent
+  EXPECT_TRUE(Has(block.out, keep2)) << block.out;
+  EXPECT_EQ(s.Pool(), 0);
+  s.ExpectFsckClean();
 }
 
 }  // namespace

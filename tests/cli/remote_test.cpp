@@ -174,24 +174,27 @@ TEST(Remote, FetchUpdatesTrackingRefsAndTagsOnly) {
   EXPECT_EQ(JRaw(again.out, "branches"), "[]");
 }
 
-TEST(Remote, RefusedPushChangesNothingOnTheRemote) {
+TEST(Remote, PushMergesOverAPendingTxOnTheRemote) {
   RemoteScene s;
   s.Clone("dev");
-  // The remote's tag v2 and the developer's v2 name different blocks.
   s.Call({"mint", s.alice, "1"});
   s.Commit("upstream");
-  s.Must({"tag", "v2"});
   s.MustIn("dev", {"call", "token", "mint", s.alice, "2"});
   s.MustIn("dev", {"commit", "-m", "dev"});
-  s.MustIn("dev", {"tag", "v2"});
-  // A pending tx on the remote's branch blocks a merge there.
-  s.Call({"mint", s.alice, "4"});
-  std::string snap = s.Snapshot();
+  // A pending tx on the remote's branch does not block a merge there: it
+  // stays pending, on the merge block.
+  std::string pending = s.Call({"mint", s.alice, "4"});
   RunResult p = s.In("dev", {"push"});
-  EXPECT_EQ(p.code, 1);
-  EXPECT_TRUE(Has(p.err, "pending txs")) << p.err;
-  EXPECT_EQ(s.Snapshot(), snap);
+  EXPECT_EQ(p.code, 0) << p.err;
+  EXPECT_TRUE(Has(p.out, "the remote merged the pushed txs")) << p.out;
+  EXPECT_EQ(p.err, "");
   EXPECT_EQ(s.Pool(), 1);
+  EXPECT_EQ(s.Bal()[s.alice], 100 + 1 + 2 + 4);
+  std::string merged = s.Head();
+  std::string sealed = s.Commit("pending sealed");
+  RunResult shown = s.Run({"show", sealed, "--json"});
+  EXPECT_TRUE(Has(shown.out, merged)) << shown.out;
+  EXPECT_TRUE(Has(shown.out, pending)) << shown.out;
   s.ExpectFsckClean();
 }
 

@@ -812,25 +812,179 @@ TEST_F(TransferTest, PushCreatesAMissingBranchThenFastForwardsIt) {
   EXPECT_EQ(head->block.id, repo_->chain_id());
 }
 
-TEST_F(TransferTest, PushOntoABranchWithPendingTxsChangesNothing) {
-  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
-  auto sub = dest_->Submit({dest_->MakeTx(TxKind::kCall, admin_, "token", "mint",
-                                          {Value::Text(Addr(admin_)), Value::Integer(7)}, "")});
-  ASSERT_TRUE(sub.ok() && (*sub)[0].outcome.ok);
-  uint64_t before = DestBlockCount();
-  {
-    Status appended;
-    auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
-    ASSERT_TRUE(appended.ok()) << appended.message();
-    auto out = ReceivePush(*dest_, r.get(), PushRequest{"master", block2_.Id(), {}}, &admin_);
-    ASSERT_FALSE(out.ok());
-    EXPECT_EQ(out.status().code(), Code::kDenied) << out.status().message();
-    EXPECT_TRUE(Has(out.status().message(), "pending")) << out.status().message();
+// Pending txs (submissions to the receiving repository) do not stop a
+// push: they are re-executed on the new head; those that now fail, or
+// that the pushed blocks already hold, are dropped and reported.
+class PushPoolTest : public TransferTest {
+ protected:
+  // Submits to dest_'s checked-out branch; every tx must be accepted.
+  void DestSubmitOk(const std::vector<Tx>& txs) {
+    auto sub = dest_->Submit(txs);
+    ASSERT_TRUE(sub.ok()) << sub.status().message();
+    for (const auto& x : *sub) ASSERT_TRUE(x.outcome.ok) << x.outcome.error;
   }
-  EXPECT_EQ(DestBranch("master"), block1_.Id());
-  EXPECT_EQ(DestBlockCount(), before);
+  Tx Transfer(const SecretKey& from, const SecretKey& to, int64_t n) {
+    return Call(from, "transfer", {Value::Text(Addr(to)), Value::Integer(n)});
+  }
+  static const DroppedTx* FindDropped(const std::vector<DroppedTx>& d, const Hash32& txid) {
+    for (const auto& x : d)
+      if (x.txid == txid) return &x;
+    return nullptr;
+  }
+  // The pushed blocks hold `in_history` (bob's open of block2), and
+  // `overdraws` fails on the new head: both dropped, with why.
+  void ExpectDropped(const PushOutcome& out, const std::string& branch, const Tx& in_history, const Tx& overdraws) {
+    ASSERT_EQ(out.dropped.size(), 2u);
+    const DroppedTx* h = FindDropped(out.dropped, in_history.Id());
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(h->branch, branch);
+    EXPECT_TRUE(Has(h->error, "already in this branch's history")) << h->error;
+    const DroppedTx* o = FindDropped(out.dropped, overdraws.Id());
+    ASSERT_NE(o, nullptr);
+    EXPECT_EQ(o->branch, branch);
+    EXPECT_TRUE(Has(o->error, "CHECK constraint failed")) << o->error;
+  }
+  // Seals the pool of the checked-out branch: exactly `txs`, on `parent`.
+  void CommitSeals(const Hash32& parent, const std::vector<Hash32>& txs) {
+    clock_.Advance(1000);
+    auto b = dest_->Commit(admin_, "after the push");
+    ASSERT_TRUE(b.ok()) << b.status().message();
+    EXPECT_EQ(b->header.parents, std::vector<Hash32>{parent});
+    EXPECT_EQ(b->TxIds(), txs);
+  }
+};
+
+TEST_F(PushPoolTest, FastForwardReappliesThePoolOnTheNewHead) {
+  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());  // alice 100
+  Tx keep = Mint(admin_, 7);
+  Tx in_history = block2_.txs[0];             // bob opens his account: block2 holds it
+  Tx overdraws = Transfer(alice_, admin_, 80);  // fine on 100, not after block2's 30 to bob
+  ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, in_history, overdraws}));
+  Status appended;
+  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
+  ASSERT_TRUE(appended.ok()) << appended.message();
+  auto out = ReceivePush(*dest_, r.get(), PushRequest{"master", block2_.Id(), {}}, nullptr);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_TRUE(out->fast_forward);
+  EXPECT_EQ(DestBranch("master"), block2_.Id());
+  ASSERT_NO_FATAL_FAILURE(ExpectDropped(*out, "master", in_history, overdraws));
   EXPECT_EQ(*dest_->PoolCount(), 1u);
-  EXPECT_TRUE(Quarantines().empty());
+  EXPECT_EQ(DestBalance(alice_), 70);  // block2, then the surviving mint
+  EXPECT_EQ(DestBalance(bob_), 30);
+  EXPECT_EQ(DestBalance(admin_), 7);
+  // The pool survives a reopen as it is, then seals on the new head.
+  dest_.reset();
+  auto reopened = Repository::Open(dest_dir_.path() + "/.aergo", OpenMode::kWrite, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  dest_ = std::move(*reopened);
+  EXPECT_EQ(*dest_->PoolCount(), 1u);
+  ASSERT_NO_FATAL_FAILURE(CommitSeals(block2_.Id(), {keep.Id()}));
+  EXPECT_EQ(DestBalance(admin_), 7);
+}
+
+TEST_F(PushPoolTest, MergeReappliesThePoolOnTheMergeBlock) {
+  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
+  ASSERT_NO_FATAL_FAILURE(DestSubmitOk({Mint(alice_, 5)}));  // alice 105, a block only here
+  clock_.Advance(1000);
+  auto own = dest_->Commit(admin_, "mint here");
+  ASSERT_TRUE(own.ok()) << own.status().message();
+  Tx keep = Mint(admin_, 7);
+  Tx in_history = block2_.txs[0];
+  Tx overdraws = Transfer(alice_, admin_, 100);  // 105 - 100 here; 75 - 100 after the merge
+  ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, in_history, overdraws}));
+  Status appended;
+  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
+  ASSERT_TRUE(appended.ok()) << appended.message();
+  clock_.Advance(1000);
+  auto out = ReceivePush(*dest_, r.get(), PushRequest{"master", block2_.Id(), {}}, &admin_);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_TRUE(out->merge.has_value() && out->merge->block.has_value());
+  const Hash32 merge = *out->merge->block;
+  EXPECT_EQ(DestBranch("master"), merge);
+  // The merge is computed without the pending txs: both of block2's apply.
+  EXPECT_EQ(out->merge->applied.size(), 2u);
+  EXPECT_TRUE(out->merge->excluded.empty());
+  ASSERT_NO_FATAL_FAILURE(ExpectDropped(*out, "master", in_history, overdraws));
+  EXPECT_EQ(*dest_->PoolCount(), 1u);
+  EXPECT_EQ(DestBalance(alice_), 75);
+  EXPECT_EQ(DestBalance(bob_), 30);
+  EXPECT_EQ(DestBalance(admin_), 7);
+  // Anyone recomputing the merge block from its parents agrees.
+  auto verified = VerifyMerge(*dest_, merge);
+  ASSERT_TRUE(verified.ok()) << verified.status().message();
+  EXPECT_TRUE(verified->differences.empty());
+  ASSERT_NO_FATAL_FAILURE(CommitSeals(merge, {keep.Id()}));
+}
+
+// The merge's SQLite transaction holds the merge block, the state and the
+// re-applied pool; a crash before the branch ref follows leaves exactly
+// that, and the next open finishes the ref: the pool is neither lost nor
+// applied twice.
+TEST_F(PushPoolTest, AMergeCutBeforeItsRefMovesIsFinishedOnOpen) {
+  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
+  ASSERT_NO_FATAL_FAILURE(DestSubmitOk({Mint(alice_, 5)}));
+  clock_.Advance(1000);
+  auto own = dest_->Commit(admin_, "mint here");
+  ASSERT_TRUE(own.ok()) << own.status().message();
+  Tx keep = Mint(admin_, 7);
+  Tx overdraws = Transfer(alice_, admin_, 100);
+  ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, overdraws}));
+  Status appended;
+  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
+  ASSERT_TRUE(appended.ok()) << appended.message();
+  clock_.Advance(1000);
+  auto out = ReceivePush(*dest_, r.get(), PushRequest{"master", block2_.Id(), {}}, &admin_);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_TRUE(out->merge.has_value() && out->merge->block.has_value());
+  const Hash32 merge = *out->merge->block;
+  r.reset();
+  // The ref back where it was before the merge: as if killed before step 3.
+  ASSERT_TRUE(dest_->git().UpdateRef("refs/heads/master", OidOf(*dest_, own->Id()), OidOf(*dest_, merge),
+                                     "simulated crash").ok());
+  dest_.reset();
+  auto reopened = Repository::Open(dest_dir_.path() + "/.aergo", OpenMode::kWrite, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  dest_ = std::move(*reopened);
+  EXPECT_EQ(DestBranch("master"), merge);
+  EXPECT_EQ(*dest_->PoolCount(), 1u);
+  EXPECT_EQ(DestBalance(alice_), 75);
+  EXPECT_EQ(DestBalance(admin_), 7);
+  ASSERT_NO_FATAL_FAILURE(CommitSeals(merge, {keep.Id()}));
+}
+
+TEST_F(PushPoolTest, ABranchNotCheckedOutKeepsItsPoolToo) {
+  ASSERT_NO_FATAL_FAILURE(DeliverBlock1());
+  ASSERT_TRUE(dest_->CreateBranch("side", block1_.Id()).ok());
+  ASSERT_TRUE(dest_->Checkout("side").ok());
+  Tx keep = Mint(admin_, 7);
+  Tx in_history = block2_.txs[0];
+  Tx overdraws = Transfer(alice_, admin_, 80);
+  ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, in_history, overdraws}));
+  ASSERT_TRUE(dest_->Checkout("master").ok());
+  Status appended;
+  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
+  ASSERT_TRUE(appended.ok()) << appended.message();
+  auto out = ReceivePush(*dest_, r.get(), PushRequest{"side", block2_.Id(), {}}, nullptr);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_TRUE(out->fast_forward);
+  EXPECT_EQ(DestBranch("side"), block2_.Id());
+  ASSERT_NO_FATAL_FAILURE(ExpectDropped(*out, "side", in_history, overdraws));
+  // HEAD is back on master, its state untouched.
+  auto head = dest_->CurrentHead();
+  ASSERT_TRUE(head.ok()) << head.status().message();
+  EXPECT_EQ(*head->branch, "master");
+  EXPECT_EQ(head->block.id, block1_.Id());
+  EXPECT_EQ(DestBalance(alice_), 100);
+  EXPECT_EQ(DestBalance(admin_), -1);
+  // Side's pool now sits on block2, with the mint alone.
+  auto pool = dest_->index().GetPool("side");
+  ASSERT_TRUE(pool.ok() && pool->has_value());
+  EXPECT_EQ((*pool)->base, block2_.Id());
+  ASSERT_TRUE(dest_->Checkout("side").ok());
+  EXPECT_EQ(*dest_->PoolCount(), 1u);
+  EXPECT_EQ(DestBalance(admin_), 7);
+  EXPECT_EQ(DestBalance(alice_), 70);
+  ASSERT_NO_FATAL_FAILURE(CommitSeals(block2_.Id(), {keep.Id()}));
 }
 
 TEST_F(TransferTest, PushMergesABranchThatIsNotCheckedOut) {
@@ -843,6 +997,9 @@ TEST_F(TransferTest, PushMergesABranchThatIsNotCheckedOut) {
   clock_.Advance(1000);
   auto own = dest_->Commit(admin_, "side mints");
   ASSERT_TRUE(own.ok()) << own.status().message();
+  // A pending tx on side: re-applied on the merge block.
+  auto pending = dest_->Submit({Mint(admin_, 3)});
+  ASSERT_TRUE(pending.ok() && (*pending)[0].outcome.ok);
   ASSERT_TRUE(dest_->Checkout("master").ok());
 
   Status appended;
@@ -864,6 +1021,11 @@ TEST_F(TransferTest, PushMergesABranchThatIsNotCheckedOut) {
   EXPECT_EQ(head->block.id, block1_.Id());
   EXPECT_EQ(DestBalance(alice_), 100);
   EXPECT_EQ(DestBalance(admin_), -1);
+  EXPECT_TRUE(out->dropped.empty());
+  ASSERT_TRUE(dest_->Checkout("side").ok());
+  EXPECT_EQ(*dest_->PoolCount(), 1u);
+  EXPECT_EQ(DestBalance(admin_), 10);  // 7 sealed on side, 3 pending
+  EXPECT_EQ(DestBalance(alice_), 70);
 }
 
 TEST_F(TransferTest, PushWithATagNamingAnotherBlockChangesNothing) {

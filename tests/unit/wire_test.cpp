@@ -212,6 +212,13 @@ TEST(WireTest, PushOutcomeRoundTripWithAMerge) {
   EXPECT_EQ(r.resolved[0].resolver, "merges.resolve");
 }
 
+// `json` with its "dropped":[...] member replaced by `with`.
+std::string ReplaceDropped(const std::string& json, const std::string& with) {
+  size_t a = json.find("\"dropped\":");
+  size_t b = json.find(']', a);
+  return json.substr(0, a) + with + json.substr(b + 1);
+}
+
 TEST(WireTest, PushOutcomeRoundTripWithoutAMerge) {
   PushOutcome created;  // a new branch: no old head
   created.branch = "feature";
@@ -229,11 +236,27 @@ TEST(WireTest, PushOutcomeRoundTripWithoutAMerge) {
   ff.old_head = H(1);
   ff.head = H(2);
   ff.fast_forward = true;
-  auto f = DecodePushOutcome(EncodePushOutcome(ff));
+  ff.dropped = {DroppedTx{"master", H(5), "CHECK constraint failed: balance >= 0"}};
+  std::string ff_json = EncodePushOutcome(ff);
+  EXPECT_NE(ff_json.find("\"dropped\":[{\"branch\":\"master\",\"error\":\"CHECK constraint failed: balance >= 0\","
+                         "\"txid\":\"" + ToHex(H(5)) + "\"}]"),
+            std::string::npos)
+      << ff_json;
+  auto f = DecodePushOutcome(ff_json);
   ASSERT_TRUE(f.ok()) << f.status().message();
   EXPECT_TRUE(f->fast_forward);
   EXPECT_FALSE(f->up_to_date);
   EXPECT_FALSE(f->merge.has_value());
+  ASSERT_EQ(f->dropped.size(), 1u);
+  EXPECT_EQ(f->dropped[0].branch, "master");
+  EXPECT_EQ(f->dropped[0].txid, H(5));
+  EXPECT_EQ(f->dropped[0].error, "CHECK constraint failed: balance >= 0");
+  // An older server's answer has no "dropped": none.
+  std::string old_server = ReplaceDropped(ff_json, "\"other\":0");
+  auto o = DecodePushOutcome(old_server);
+  ASSERT_TRUE(o.ok()) << o.status().message() << " " << old_server;
+  EXPECT_TRUE(o->dropped.empty());
+  EXPECT_FALSE(DecodePushOutcome(ReplaceDropped(ff_json, "\"dropped\":3")).ok());
 
   PushOutcome up;
   up.branch = "master";
