@@ -40,6 +40,9 @@ Status RepoHandles::Write(const std::function<Status(Repository&)>& fn) {
     writer_.reset();
     return st;
   }
+  // What the write reported of the txs it dropped was taken by fn (a
+  // push's outcome); the writer lives on, so its record must not grow.
+  writer_->TakeDroppedTxs();
   // Housekeeping failures are not the write's: the next write retries.
   (void)writer_->TrimLog();
   return st;
