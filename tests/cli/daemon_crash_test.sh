@@ -13,7 +13,8 @@
 #      side has moved on, so the daemon merges the pushed head into side,
 #      a branch that is not checked out there (issue 13, finding 4);
 #   c  commits on master and pushes it (a merge into the checked-out
-#      branch, or a 403 while submitted txs are pending).
+#      branch; txs submitted there and still pending are re-applied on its
+#      new head, and those that now fail are dropped and reported).
 # Then the daemon is killed with SIGKILL: in one round of three at 0-1.5 s;
 # in one at 0-700 ms after a client began a push of side; in one as soon as
 # the origin's HEAD file is seen naming another branch than master (the
