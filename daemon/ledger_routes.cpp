@@ -30,6 +30,16 @@ Result<bool> ServedIsCheckedOut(Repository& repo, const ServedRepo& served) {
   return head.branch && *head.branch == served.branch;
 }
 
+// On a snapshot reader: whether the live state in the snapshot is the
+// served branch's. Asked of the index, not of HEAD: HEAD is read as it is
+// now, and a push that merges into another branch checks that branch out
+// for a while (Repository::WithBranchCheckedOut), so a snapshot taken then
+// holds that branch's state while HEAD already names the served one again.
+Result<bool> ServedIsLive(Repository& repo, const ServedRepo& served) {
+  AERGO_ASSIGN_OR_RETURN(auto pos, repo.LiveState());
+  return pos && pos->branch && *pos->branch == served.branch;
+}
+
 // Ok if the caller may read the served branch. Else NotFound, as for the
 // revision HEAD when the caller may not see it (daemon/access.h).
 Status CheckServedReadable(Repository& repo, const ServedRepo& served, const std::optional<std::string>& caller,
@@ -157,7 +167,7 @@ Status Daemon::Query(const HttpRequest& req, HttpResponse& res, Call& call) {
     // The served branch's state: live (with its pool) while it is checked
     // out, else its head's. Never another branch the server checked out.
     AERGO_RETURN_IF_ERROR(CheckServedReadable(*repo, *served, call.caller, &roles_));
-    AERGO_ASSIGN_OR_RETURN(bool live, ServedIsCheckedOut(*repo, *served));
+    AERGO_ASSIGN_OR_RETURN(bool live, ServedIsLive(*repo, *served));
     if (!live) {
       AERGO_ASSIGN_OR_RETURN(auto head, repo->BranchHead(served->branch));
       if (!head) return NotFound(served->name + " serves branch '" + served->branch + "', which no longer exists");

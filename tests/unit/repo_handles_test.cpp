@@ -160,6 +160,33 @@ TEST_F(RepoHandlesTest, ARefNewerThanTheSnapshotIsReadAgainOnANewOne) {
   EXPECT_EQ(runs, 2);
 }
 
+// Why the daemon asks a snapshot's LiveState, not HEAD, which branch its
+// live state is (daemon/ledger_routes.cpp ServedIsLive): HEAD is read as
+// it is now, the state as of the snapshot.
+TEST_F(RepoHandlesTest, ASnapshotsLiveStateStaysItsOwnWhileHeadMoves) {
+  {
+    auto other = Repository::Open(aergo_dir_, OpenMode::kWrite, clock_);
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE((*other)->CreateBranch("side", block1_.Id()).ok());
+    ASSERT_TRUE((*other)->Checkout("side").ok());
+  }
+  Status st = handles_->Read([&](const RepoHandles::Reader& repo) -> Status {
+    {
+      auto other = Repository::Open(aergo_dir_, OpenMode::kWrite, clock_);
+      EXPECT_TRUE(other.ok());
+      if (other.ok()) {
+        EXPECT_TRUE((*other)->Checkout("master").ok());
+      }
+    }
+    auto head = repo->CurrentHead();
+    EXPECT_TRUE(head.ok() && head->branch && *head->branch == "master");
+    auto pos = repo->LiveState();
+    EXPECT_TRUE(pos.ok() && *pos && (*pos)->branch && *(*pos)->branch == "side");
+    return Status::Ok();
+  });
+  EXPECT_TRUE(st.ok()) << st.message();
+}
+
 TEST_F(RepoHandlesTest, PoliciesRefuseTheWrongMode) {
   OpenOptions o;
   o.lock = LockPolicy::kSnapshot;
