@@ -238,7 +238,8 @@ int CmdDaemon(Context& ctx, const std::vector<std::string>& args) {
            {"max-body-bytes", 9, [&](uint64_t n) { options.limits.max_body_bytes = n; }},
            {"max-inflight-body-bytes", 12, [&](uint64_t n) { options.limits.max_inflight_body_bytes = n; }},
            {"header-timeout", 9, [&](uint64_t n) { options.limits.header_timeout = std::chrono::milliseconds(n); }},
-           {"idle-timeout", 9, [&](uint64_t n) { options.limits.idle_timeout = std::chrono::milliseconds(n); }}}) {
+           {"idle-timeout", 9, [&](uint64_t n) { options.limits.idle_timeout = std::chrono::milliseconds(n); }},
+           {"submit-budget", 9, [&](uint64_t n) { options.submit_budget_ms = n; }}}) {
     if (!vm->count(flag)) continue;
     std::string n = str(flag);
     if (n.empty() || n.size() > digits || n.find_first_not_of("0123456789") != std::string::npos ||

@@ -386,5 +386,16 @@ TEST(HttpLimits, TheBodyBudgetFlagIsChecked) {
       << bad.err;
 }
 
+TEST(HttpLimits, TheSubmitBudgetFlagIsChecked) {
+  PubScene s;
+  for (const char* value : {"0", "soon", "1000000000"}) {
+    RunResult r = s.sb.Run({"daemon", "--listen", "127.0.0.1:0", "--submit-budget", value, "pub"});
+    EXPECT_EQ(r.code, 2) << value;
+    EXPECT_TRUE(Has(r.err, std::string("invalid --submit-budget '") + value +
+                               "': a whole number from 1 to 999999999"))
+        << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace aergo::clitest
