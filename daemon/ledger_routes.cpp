@@ -73,13 +73,10 @@ Status Daemon::SubmitTxs(const HttpRequest& req, HttpResponse& res, Call& call) 
 std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
                                                  const std::vector<const SubmitEntry*>& batch) {
   std::vector<SubmitResult> results(batch.size());
-  auto fail_all = [&](const Status& st) {
-    for (auto& r : results) r.status = st;
-    return results;
-  };
   Status written = handles_.at(served.name)->Write(
       [&](Repository& repo) { return RunSubmitBatchOn(repo, served, batch, results); });
-  if (!written.ok()) return fail_all(written);
+  if (!written.ok())
+    for (auto& r : results) r.status = written;
   return results;
 }
 
@@ -134,24 +131,24 @@ Status Daemon::RunSubmitBatchOn(Repository& repo, const ServedRepo& served,
 Status Daemon::GetTx(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
-  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
-  std::string id = Segment(req);
-  if (!Repository::IsTxIdPrefix(id)) return Invalid("invalid tx id '" + id + "': expected 7 to 64 hex digits");
-  // Matched only among the txs the caller can see (daemon/access.h).
-  AERGO_ASSIGN_OR_RETURN(FoundTx found, FindVisibleTx(*repo, call.caller, served->name, served->branch, id, &roles_));
-  res.body = EncodeTxAnswer(found);
-  return Status::Ok();
+    AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+    std::string id = Segment(req);
+    if (!Repository::IsTxIdPrefix(id)) return Invalid("invalid tx id '" + id + "': expected 7 to 64 hex digits");
+    // Matched only among the txs the caller can see (daemon/access.h).
+    AERGO_ASSIGN_OR_RETURN(FoundTx found, FindVisibleTx(*repo, call.caller, served->name, served->branch, id, &roles_));
+    res.body = EncodeTxAnswer(found);
+    return Status::Ok();
   });
 }
 
 Status Daemon::GetBlock(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
-  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
-  AERGO_ASSIGN_OR_RETURN(Hash32 id, ResolveReadable(*repo, served->name, call.caller, Segment(req)));
-  AERGO_ASSIGN_OR_RETURN(Block block, repo->ReadBlock(id));
-  res.body = EncodeBlockAnswer(block);
-  return Status::Ok();
+    AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+    AERGO_ASSIGN_OR_RETURN(Hash32 id, ResolveReadable(*repo, served->name, call.caller, Segment(req)));
+    AERGO_ASSIGN_OR_RETURN(Block block, repo->ReadBlock(id));
+    res.body = EncodeBlockAnswer(block);
+    return Status::Ok();
   });
 }
 
@@ -159,28 +156,28 @@ Status Daemon::Query(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   AERGO_ASSIGN_OR_RETURN(QueryRequest q, DecodeQueryRequest(req.body));
   return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
-  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
-  std::optional<Hash32> at;
-  if (q.at) {
-    AERGO_ASSIGN_OR_RETURN(at, ResolveReadable(*repo, served->name, call.caller, *q.at));
-  } else {
-    // The served branch's state: live (with its pool) while it is checked
-    // out, else its head's. Never another branch the server checked out.
-    AERGO_RETURN_IF_ERROR(CheckServedReadable(*repo, *served, call.caller, &roles_));
-    AERGO_ASSIGN_OR_RETURN(bool live, ServedIsLive(*repo, *served));
-    if (!live) {
-      AERGO_ASSIGN_OR_RETURN(auto head, repo->BranchHead(served->branch));
-      if (!head) return NotFound(served->name + " serves branch '" + served->branch + "', which no longer exists");
-      at = *head;
+    AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+    std::optional<Hash32> at;
+    if (q.at) {
+      AERGO_ASSIGN_OR_RETURN(at, ResolveReadable(*repo, served->name, call.caller, *q.at));
+    } else {
+      // The served branch's state: live (with its pool) while it is checked
+      // out, else its head's. Never another branch the server checked out.
+      AERGO_RETURN_IF_ERROR(CheckServedReadable(*repo, *served, call.caller, &roles_));
+      AERGO_ASSIGN_OR_RETURN(bool live, ServedIsLive(*repo, *served));
+      if (!live) {
+        AERGO_ASSIGN_OR_RETURN(auto head, repo->BranchHead(served->branch));
+        if (!head) return NotFound(served->name + " serves branch '" + served->branch + "', which no longer exists");
+        at = *head;
+      }
     }
-  }
-  const QueryLimits& limits = call.caller ? options_.query_limits : options_.anonymous_query_limits;
-  auto result = repo->Query(q.sql, at, &limits);
-  // A query over a bound is the caller's to fix: 400, not 500.
-  if (result.status().code() == Code::kFailed) return Invalid(result.status().message());
-  AERGO_RETURN_IF_ERROR(result.status());
-  res.body = EncodeQueryAnswer(*result);
-  return Status::Ok();
+    const QueryLimits& limits = call.caller ? options_.query_limits : options_.anonymous_query_limits;
+    auto result = repo->Query(q.sql, at, &limits);
+    // A query over a bound is the caller's to fix: 400, not 500.
+    if (result.status().code() == Code::kFailed) return Invalid(result.status().message());
+    AERGO_RETURN_IF_ERROR(result.status());
+    res.body = EncodeQueryAnswer(*result);
+    return Status::Ok();
   });
 }
 

@@ -281,71 +281,71 @@ Status Daemon::Health(const HttpRequest&, HttpResponse& res, Call&) {
 Status Daemon::Refs(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
-  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
-  // Only what this caller may read (daemon/access.h): readable branches,
-  // private ones flagged, and the tags reachable from them.
-  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller, &roles_));
-  RemoteRefs refs;
-  refs.chain_id = repo->chain_id();
-  refs.head = scope.CanReadBranch(served->branch) ? served->branch : "";
-  refs.is_public = IsPublic(*repo);
-  refs.branches = scope.branches();
-  refs.private_branches = scope.private_branches();
-  AERGO_ASSIGN_OR_RETURN(refs.tags, scope.VisibleTags());
-  res.body = EncodeRefs(refs);
-  return Status::Ok();
+    AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+    // Only what this caller may read (daemon/access.h): readable branches,
+    // private ones flagged, and the tags reachable from them.
+    AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller, &roles_));
+    RemoteRefs refs;
+    refs.chain_id = repo->chain_id();
+    refs.head = scope.CanReadBranch(served->branch) ? served->branch : "";
+    refs.is_public = IsPublic(*repo);
+    refs.branches = scope.branches();
+    refs.private_branches = scope.private_branches();
+    AERGO_ASSIGN_OR_RETURN(refs.tags, scope.VisibleTags());
+    res.body = EncodeRefs(refs);
+    return Status::Ok();
   });
 }
 
 Status Daemon::Fetch(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
-  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
-  AERGO_ASSIGN_OR_RETURN(FetchRequest request, DecodeFetchRequest(req.body));
-  // A want the caller may not read (daemon/access.h) is answered as an
-  // unknown block, so its existence does not leak.
-  AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller, &roles_));
-  std::vector<Oid> wants, haves;
-  for (const auto& id : request.wants) {
-    AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
-    bool readable = false;
-    if (row) {
-      AERGO_ASSIGN_OR_RETURN(readable, scope.Readable(id));
+    AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+    AERGO_ASSIGN_OR_RETURN(FetchRequest request, DecodeFetchRequest(req.body));
+    // A want the caller may not read (daemon/access.h) is answered as an
+    // unknown block, so its existence does not leak.
+    AERGO_ASSIGN_OR_RETURN(ReadScope scope, ReadScope::Compute(*repo, call.caller, &roles_));
+    std::vector<Oid> wants, haves;
+    for (const auto& id : request.wants) {
+      AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
+      bool readable = false;
+      if (row) {
+        AERGO_ASSIGN_OR_RETURN(readable, scope.Readable(id));
+      }
+      if (!readable) return NotFound("block " + ToHex(id) + " not found in " + served->name);
+      wants.push_back(row->oid);
     }
-    if (!readable) return NotFound("block " + ToHex(id) + " not found in " + served->name);
-    wants.push_back(row->oid);
-  }
-  for (const auto& id : request.haves) {
-    AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
-    if (row) haves.push_back(row->oid);  // blocks this side lacks say nothing
-  }
-  // The producer runs after this returns, on the same worker, while the
-  // event loop sends what it writes: it keeps the reader until the pack is
-  // sent, but reads only objects, which never change: the snapshot ends
-  // now, so a slow client does not hold back the index's log.
-  repo->EndSnapshot();
-  std::shared_ptr<Repository> held = repo;
-  std::string name = served->name;
-  res.content_type = kPack;
-  res.stream = [this, held, wants, haves, name](HttpStream& out) {
-    Status st;
-    try {
-      auto stats = WritePack(held->git(), wants, haves, [&out](const void* data, size_t size) {
-        return size == 0 || out.Write(data, size);
-      });
-      st = stats.status();
-    } catch (const std::exception& e) {
-      st = IoError(std::string("internal error: ") + e.what());
+    for (const auto& id : request.haves) {
+      AERGO_ASSIGN_OR_RETURN(auto row, repo->index().GetBlock(id));
+      if (row) haves.push_back(row->oid);  // blocks this side lacks say nothing
     }
-    if (!st.ok()) {
-      // Too late for an error status: the connection is cut, and the
-      // client sees a truncated pack.
-      Log("aergo daemon: sending a pack of " + name + " stopped: " + st.message());
-      return false;
-    }
-    return true;
-  };
-  return Status::Ok();
+    // The producer runs after this returns, on the same worker, while the
+    // event loop sends what it writes: it keeps the reader until the pack is
+    // sent, but reads only objects, which never change: the snapshot ends
+    // now, so a slow client does not hold back the index's log.
+    repo->EndSnapshot();
+    std::shared_ptr<Repository> held = repo;
+    std::string name = served->name;
+    res.content_type = kPack;
+    res.stream = [this, held, wants, haves, name](HttpStream& out) {
+      Status st;
+      try {
+        auto stats = WritePack(held->git(), wants, haves, [&out](const void* data, size_t size) {
+          return size == 0 || out.Write(data, size);
+        });
+        st = stats.status();
+      } catch (const std::exception& e) {
+        st = IoError(std::string("internal error: ") + e.what());
+      }
+      if (!st.ok()) {
+        // Too late for an error status: the connection is cut, and the
+        // client sees a truncated pack.
+        Log("aergo daemon: sending a pack of " + name + " stopped: " + st.message());
+        return false;
+      }
+      return true;
+    };
+    return Status::Ok();
   });
 }
 
@@ -360,57 +360,57 @@ Status Daemon::Push(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_RETURN_IF_ERROR(Read(*served, res, [&](const RepoHandles::Reader& repo) {
     return Authorize(*repo, *served, call, Role::kWrite);
   }));
-  return handles_.at(served->name)->Write([&](Repository& writer) -> Status {
-  Repository* repo = &writer;
-  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kWrite));
-  // An existing private branch also needs write in its own directory
-  // (daemon/access.h); checked before any pushed byte is looked at.
-  if (Repository::IsValidRefName(body.request.branch)) {
-    const std::string& branch = body.request.branch;
-    AERGO_ASSIGN_OR_RETURN(auto existing, repo->BranchHead(branch));
-    AERGO_ASSIGN_OR_RETURN(BranchPolicy policy, repo->index().GetBranchPolicy(branch));
-    if (existing && policy.is_private) {
-      std::string caller = call.caller.value_or("");  // set: Authorize refused anonymous pushes
-      AERGO_ASSIGN_OR_RETURN(Role has, BranchRole(*repo, branch, *existing, caller, &roles_));
-      if (has < Role::kWrite) {
-        call.http_status = 403;
-        call.role = RoleName(Role::kWrite);
-        return Denied(caller + " lacks the write role on private branch '" + branch + "' of " + served->name +
-                      " (it has " + (has == Role::kNone ? "no role" : RoleName(has)) +
-                      " in that branch's directory)");
+  return handles_.at(served->name)->Write([&](Repository& repo) -> Status {
+    AERGO_RETURN_IF_ERROR(Authorize(repo, *served, call, Role::kWrite));
+    // An existing private branch also needs write in its own directory
+    // (daemon/access.h); checked before any pushed byte is looked at.
+    if (Repository::IsValidRefName(body.request.branch)) {
+      const std::string& branch = body.request.branch;
+      AERGO_ASSIGN_OR_RETURN(auto existing, repo.BranchHead(branch));
+      AERGO_ASSIGN_OR_RETURN(BranchPolicy policy, repo.index().GetBranchPolicy(branch));
+      if (existing && policy.is_private) {
+        std::string caller = call.caller.value_or("");  // set: Authorize refused anonymous pushes
+        AERGO_ASSIGN_OR_RETURN(Role has, BranchRole(repo, branch, *existing, caller, &roles_));
+        if (has < Role::kWrite) {
+          call.http_status = 403;
+          call.role = RoleName(Role::kWrite);
+          return Denied(caller + " lacks the write role on private branch '" + branch + "' of " + served->name +
+                        " (it has " + (has == Role::kNone ? "no role" : RoleName(has)) +
+                        " in that branch's directory)");
+        }
       }
     }
-  }
-  std::unique_ptr<PackReceiver> pack;  // destroyed before repo, whose object store it borrows
-  if (!body.pack.empty()) {
-    AERGO_ASSIGN_OR_RETURN(pack, ReceiverFor(*repo, options_.limits.max_body_bytes));  // the chain's bounds from the first byte
-    AERGO_RETURN_IF_ERROR(pack->Append(body.pack.data(), body.pack.size()));
-  }
-  // The push may name only blocks the caller can read (daemon/access.h).
-  AERGO_ASSIGN_OR_RETURN(BlockFilter may_name, NameableBlocks(*repo, call.caller));
-  AERGO_ASSIGN_OR_RETURN(PushOutcome outcome,
-                         ReceivePush(*repo, pack.get(), body.request, served->key.get(), may_name));
-  NotifyChanged(*served, *repo, outcome.dropped);
-  res.body = EncodePushOutcome(outcome);
-  return Status::Ok();
+    std::unique_ptr<PackReceiver> pack;  // borrows repo's object store; gone before the write ends
+    if (!body.pack.empty()) {
+      // The chain's bounds from the first byte.
+      AERGO_ASSIGN_OR_RETURN(pack, ReceiverFor(repo, options_.limits.max_body_bytes));
+      AERGO_RETURN_IF_ERROR(pack->Append(body.pack.data(), body.pack.size()));
+    }
+    // The push may name only blocks the caller can read (daemon/access.h).
+    AERGO_ASSIGN_OR_RETURN(BlockFilter may_name, NameableBlocks(repo, call.caller));
+    AERGO_ASSIGN_OR_RETURN(PushOutcome outcome,
+                           ReceivePush(repo, pack.get(), body.request, served->key.get(), may_name));
+    NotifyChanged(*served, repo, outcome.dropped);
+    res.body = EncodePushOutcome(outcome);
+    return Status::Ok();
   });
 }
 
 Status Daemon::Events(const HttpRequest& req, HttpResponse& res, Call& call) {
   AERGO_ASSIGN_OR_RETURN(const ServedRepo* served, Find(req));
   return Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
-  AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
-  // The heads as this request sees them: the hub's reference if no one
-  // else subscribes, so that what changes after this request is sent.
-  AERGO_ASSIGN_OR_RETURN(BranchHeads heads, ReadBranchHeads(*repo));
-  EventHub* hub = hubs_.at(served->name).get();
-  res.content_type = "text/event-stream";
-  res.headers.emplace_back("Cache-Control", "no-store");
-  res.headers.emplace_back("X-Accel-Buffering", "no");
-  res.subscribe = [hub, caller = call.caller, heads = std::move(heads)](std::shared_ptr<HttpPushStream> s) mutable {
-    hub->Subscribe(std::move(caller), std::move(s), std::move(heads));
-  };
-  return Status::Ok();
+    AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kRead));
+    // The heads as this request sees them: the hub's reference if no one
+    // else subscribes, so that what changes after this request is sent.
+    AERGO_ASSIGN_OR_RETURN(BranchHeads heads, ReadBranchHeads(*repo));
+    EventHub* hub = hubs_.at(served->name).get();
+    res.content_type = "text/event-stream";
+    res.headers.emplace_back("Cache-Control", "no-store");
+    res.headers.emplace_back("X-Accel-Buffering", "no");
+    res.subscribe = [hub, caller = call.caller, heads = std::move(heads)](std::shared_ptr<HttpPushStream> s) mutable {
+      hub->Subscribe(std::move(caller), std::move(s), std::move(heads));
+    };
+    return Status::Ok();
   });
 }
 

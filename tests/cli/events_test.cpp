@@ -132,6 +132,15 @@ struct EventScene : OriginScene {
   explicit EventScene(bool is_public, const std::vector<std::string>& extra = {}) : OriginScene(is_public) {
     EXPECT_TRUE(Start(extra)) << (daemon ? daemon->Err() : "");
   }
+  // Commits one mint at a time ("<message> <i>", up to 60, 300 ms apart)
+  // until `done` is ready.
+  template <class T>
+  void CommitUntil(std::future<T>& done, const std::string& message) {
+    for (int i = 0; i < 60 && done.wait_for(std::chrono::milliseconds(300)) != std::future_status::ready; ++i) {
+      Call({"mint", alice, "1"});
+      Commit(message + " " + std::to_string(i));
+    }
+  }
   std::unique_ptr<Subscriber> Subscribe(const std::string& key, int rcvbuf = 0) {
     auto s = std::make_unique<Subscriber>(Port(), "/repo/events", Auth(key, "GET", "/repo/events", ""), rcvbuf);
     EXPECT_TRUE(s->ok());
@@ -308,10 +317,7 @@ TEST(EventsTest, WatchPrintsEventsAsJsonLines) {
   auto watch = std::async(std::launch::async, [&] {
     return s.sb.Run({"watch", "--count", "3", "--json"}, s.Dev("dev"), OriginScene::As("alice"));
   });
-  for (int i = 0; i < 60 && watch.wait_for(std::chrono::milliseconds(300)) != std::future_status::ready; ++i) {
-    s.Call({"mint", s.alice, "1"});
-    s.Commit("tick " + std::to_string(i));
-  }
+  s.CommitUntil(watch, "tick");
   ASSERT_EQ(watch.wait_for(std::chrono::seconds(20)), std::future_status::ready);
   RunResult r = watch.get();
   EXPECT_EQ(r.code, 0) << r.err;
@@ -328,10 +334,7 @@ TEST(EventsTest, WatchPrintsEventsAsJsonLines) {
   auto text = std::async(std::launch::async, [&] {
     return s.sb.Run({"watch", s.Url(), "--count", "3", "--branch", "master"}, s.sb.root());
   });
-  for (int i = 0; i < 60 && text.wait_for(std::chrono::milliseconds(300)) != std::future_status::ready; ++i) {
-    s.Call({"mint", s.alice, "1"});
-    s.Commit("tock " + std::to_string(i));
-  }
+  s.CommitUntil(text, "tock");
   ASSERT_EQ(text.wait_for(std::chrono::seconds(20)), std::future_status::ready);
   RunResult t = text.get();
   EXPECT_EQ(t.code, 0) << t.err;

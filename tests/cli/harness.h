@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "tests/http_conn.h"
 
 namespace aergo::clitest {
 
@@ -151,36 +152,8 @@ long long JNum(const std::string& json, const std::string& key, size_t from = 0)
 // --- A daemon and raw HTTP to it (tests/cli/daemon_test.cpp,
 // tests/cli/http_remote_test.cpp) ---
 
-struct HttpReply {
-  int status = 0;  // 0: no answer
-  std::string headers, body;
-};
-
-// One HTTP/1.1 connection to 127.0.0.1:port (kept alive between requests;
-// reads and writes time out after 10 s).
-class Conn {
- public:
-  explicit Conn(int port);
-  ~Conn();
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
-
-  bool Send(const std::string& data);
-  // Sends one request (a POST with Content-Length) and reads its answer.
-  HttpReply Request(const std::string& method, const std::string& target, const std::string& body = "",
-                    const std::string& extra_headers = "");
-  // Reads one response: headers, then a Content-Length or chunked body.
-  HttpReply Read();
-  // Whether the peer closes the connection within `wait` (bytes it sends
-  // meanwhile are kept for Read).
-  bool ClosedWithin(std::chrono::milliseconds wait);
-
- private:
-  bool Fill();
-  int fd_ = -1;
-  bool ok_ = false;
-  std::string buf_;
-};
+using testcommon::Conn;
+using testcommon::HttpReply;
 
 // One request on a new connection.
 HttpReply Http(int port, const std::string& method, const std::string& target, const std::string& body = "",

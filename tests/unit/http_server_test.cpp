@@ -3,11 +3,7 @@
 // request-body budget — and that the budget's accounting returns to zero.
 #include "daemon/http_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -16,70 +12,15 @@
 #include <string>
 #include <thread>
 
+#include "tests/http_conn.h"
+
 namespace aergo {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct Reply {
-  int status = 0;
-  std::string headers, body;
-};
-
-// One raw connection to 127.0.0.1:port; reads time out after 10 s.
-class RawConn {
- public:
-  explicit RawConn(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{10, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~RawConn() { close(fd_); }
-  bool Send(const std::string& data) {
-    for (size_t off = 0; ok_ && off < data.size();) {
-      ssize_t n = send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return ok_;
-  }
-  // One answer with a Content-Length body (all this server's plain answers).
-  Reply Read() {
-    Reply r;
-    size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
-      if (!Fill()) return r;
-    r.headers = buf_.substr(0, end);
-    buf_.erase(0, end + 4);
-    if (r.headers.size() < 12) return r;
-    r.status = std::stoi(r.headers.substr(9, 3));
-    size_t at = r.headers.find("Content-Length: ");
-    size_t length = at == std::string::npos ? 0 : std::stoul(r.headers.substr(at + 16));
-    while (buf_.size() < length)
-      if (!Fill()) return r;
-    r.body = buf_.substr(0, length);
-    buf_.erase(0, length);
-    return r;
-  }
-
- private:
-  bool Fill() {
-    char tmp[65536];
-    ssize_t n = recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<size_t>(n));
-    return true;
-  }
-  int fd_ = -1;
-  bool ok_ = false;
-  std::string buf_;
-};
+using testcommon::Conn;
+using Reply = testcommon::HttpReply;
 
 bool Has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
@@ -150,17 +91,17 @@ TEST(HttpServer, AFullWorkerQueueIsAnswered503) {
   s.Start();
   int port = s.server->port();
 
-  RawConn running(port);
+  Conn running(port);
   ASSERT_TRUE(running.Send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(Eventually([&] { return gate.entered == 1; }));
-  RawConn waiting1(port), waiting2(port);
+  Conn waiting1(port), waiting2(port);
   ASSERT_TRUE(waiting1.Send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(waiting2.Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
   // Read, dispatched and queued: three requests being answered.
   ASSERT_TRUE(Eventually([&] { return s.server->active() == 3; })) << s.server->active();
 
   auto start = std::chrono::steady_clock::now();
-  RawConn over(port);
+  Conn over(port);
   ASSERT_TRUE(over.Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
   Reply busy = over.Read();
   auto took = std::chrono::steady_clock::now() - start;
@@ -178,7 +119,7 @@ TEST(HttpServer, AFullWorkerQueueIsAnswered503) {
   EXPECT_EQ(waiting1.Read().status, 200);
   EXPECT_EQ(waiting2.Read().status, 200);
   // The queue has room again.
-  RawConn after(port);
+  Conn after(port);
   ASSERT_TRUE(after.Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_EQ(after.Read().status, 200);
 }
@@ -216,19 +157,19 @@ TEST(HttpServer, TheBodyBudgetIsHeldUntilTheAnswerAndGivenBack) {
   };
 
   // Received whole and in its handler: still reserved.
-  RawConn held(port);
+  Conn held(port);
   ASSERT_TRUE(held.Send(post("/hold", kSize) + body));
   ASSERT_TRUE(Eventually([&] { return seen == kSize; }));
   EXPECT_EQ(s.server->inflight_body_bytes(), kSize);
 
-  RawConn refused(port);
+  Conn refused(port);
   ASSERT_TRUE(refused.Send(post("/echo", kSize)));
   Reply r = refused.Read();
   EXPECT_EQ(r.status, 503) << r.headers;
   EXPECT_EQ(r.body, "{\"error\":\"the server is receiving too many request bodies; retry\"}");
   EXPECT_TRUE(Has(r.headers, "Retry-After: 1")) << r.headers;
   // What fits still goes through.
-  RawConn small(port);
+  Conn small(port);
   ASSERT_TRUE(small.Send(post("/echo", 1000) + std::string(1000, 's')));
   Reply ok = small.Read();
   EXPECT_EQ(ok.status, 200);
@@ -236,7 +177,7 @@ TEST(HttpServer, TheBodyBudgetIsHeldUntilTheAnswerAndGivenBack) {
 
   // A client that declares a body and goes away half-way gives it back too.
   {
-    RawConn gone(port);
+    Conn gone(port);
     ASSERT_TRUE(gone.Send(post("/echo", 200000) + std::string(1000, 'g')));
     ASSERT_TRUE(Eventually([&] { return s.server->inflight_body_bytes() == kSize + 200000; }));
   }
@@ -250,11 +191,11 @@ TEST(HttpServer, TheBodyBudgetIsHeldUntilTheAnswerAndGivenBack) {
   EXPECT_TRUE(Eventually([&] { return s.server->inflight_body_bytes() == 0; })) << s.server->inflight_body_bytes();
 
   // Chunked: refused when what arrived passes the budget.
-  RawConn big(port);
+  Conn big(port);
   ASSERT_TRUE(big.Send(post("/hold2", kSize) + body));
   ASSERT_TRUE(Eventually([&] { return gate2.entered == 1; }));
   EXPECT_EQ(s.server->inflight_body_bytes(), kSize);
-  RawConn chunked(port);
+  Conn chunked(port);
   ASSERT_TRUE(chunked.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
   std::string piece = "8000\r\n" + std::string(0x8000, 'c') + "\r\n";
   for (int i = 0; i < 10; ++i)
@@ -288,7 +229,7 @@ TEST(HttpServer, AStalledBodyIsAnswered408) {
   s.Start();
   int port = s.server->port();
   for (bool chunked : {false, true}) {
-    RawConn stalled(port);
+    Conn stalled(port);
     auto start = std::chrono::steady_clock::now();
     ASSERT_TRUE(stalled.Send(chunked ? "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123"
                                      : "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789"));
@@ -302,7 +243,7 @@ TEST(HttpServer, AStalledBodyIsAnswered408) {
   }
   EXPECT_TRUE(Eventually([&] { return s.server->inflight_body_bytes() == 0; })) << s.server->inflight_body_bytes();
   // Service goes on.
-  RawConn fine(port);
+  Conn fine(port);
   ASSERT_TRUE(fine.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"));
   Reply ok = fine.Read();
   EXPECT_EQ(ok.status, 200);

@@ -826,6 +826,14 @@ class PushPoolTest : public TransferTest {
   Tx Transfer(const SecretKey& from, const SecretKey& to, int64_t n) {
     return Call(from, "transfer", {Value::Text(Addr(to)), Value::Integer(n)});
   }
+  // Pushes block2 (whose parent block1 dest_ has) to `branch` of dest_;
+  // key signs a merge if one is needed.
+  Result<PushOutcome> PushBlock2(const std::string& branch, const SecretKey* key) {
+    Status appended;
+    auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
+    if (!appended.ok()) return appended;
+    return ReceivePush(*dest_, r.get(), PushRequest{branch, block2_.Id(), {}}, key);
+  }
   static const DroppedTx* FindDropped(const std::vector<DroppedTx>& d, const Hash32& txid) {
     for (const auto& x : d)
       if (x.txid == txid) return &x;
@@ -860,10 +868,7 @@ TEST_F(PushPoolTest, FastForwardReappliesThePoolOnTheNewHead) {
   Tx in_history = block2_.txs[0];             // bob opens his account: block2 holds it
   Tx overdraws = Transfer(alice_, admin_, 80);  // fine on 100, not after block2's 30 to bob
   ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, in_history, overdraws}));
-  Status appended;
-  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
-  ASSERT_TRUE(appended.ok()) << appended.message();
-  auto out = ReceivePush(*dest_, r.get(), PushRequest{"master", block2_.Id(), {}}, nullptr);
+  auto out = PushBlock2("master", nullptr);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_TRUE(out->fast_forward);
   EXPECT_EQ(DestBranch("master"), block2_.Id());
@@ -892,11 +897,8 @@ TEST_F(PushPoolTest, MergeReappliesThePoolOnTheMergeBlock) {
   Tx in_history = block2_.txs[0];
   Tx overdraws = Transfer(alice_, admin_, 100);  // 105 - 100 here; 75 - 100 after the merge
   ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, in_history, overdraws}));
-  Status appended;
-  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
-  ASSERT_TRUE(appended.ok()) << appended.message();
   clock_.Advance(1000);
-  auto out = ReceivePush(*dest_, r.get(), PushRequest{"master", block2_.Id(), {}}, &admin_);
+  auto out = PushBlock2("master", &admin_);
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_TRUE(out->merge.has_value() && out->merge->block.has_value());
   const Hash32 merge = *out->merge->block;
@@ -929,15 +931,11 @@ TEST_F(PushPoolTest, AMergeCutBeforeItsRefMovesIsFinishedOnOpen) {
   Tx keep = Mint(admin_, 7);
   Tx overdraws = Transfer(alice_, admin_, 100);
   ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, overdraws}));
-  Status appended;
-  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
-  ASSERT_TRUE(appended.ok()) << appended.message();
   clock_.Advance(1000);
-  auto out = ReceivePush(*dest_, r.get(), PushRequest{"master", block2_.Id(), {}}, &admin_);
+  auto out = PushBlock2("master", &admin_);
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_TRUE(out->merge.has_value() && out->merge->block.has_value());
   const Hash32 merge = *out->merge->block;
-  r.reset();
   // The ref back where it was before the merge: as if killed before step 3.
   ASSERT_TRUE(dest_->git().UpdateRef("refs/heads/master", OidOf(*dest_, own->Id()), OidOf(*dest_, merge),
                                      "simulated crash").ok());
@@ -961,10 +959,7 @@ TEST_F(PushPoolTest, ABranchNotCheckedOutKeepsItsPoolToo) {
   Tx overdraws = Transfer(alice_, admin_, 80);
   ASSERT_NO_FATAL_FAILURE(DestSubmitOk({keep, in_history, overdraws}));
   ASSERT_TRUE(dest_->Checkout("master").ok());
-  Status appended;
-  auto r = Receive(Pack({SrcOid(block2_.Id())}, {SrcOid(block1_.Id())}), &appended);
-  ASSERT_TRUE(appended.ok()) << appended.message();
-  auto out = ReceivePush(*dest_, r.get(), PushRequest{"side", block2_.Id(), {}}, nullptr);
+  auto out = PushBlock2("side", nullptr);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_TRUE(out->fast_forward);
   EXPECT_EQ(DestBranch("side"), block2_.Id());
