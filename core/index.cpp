@@ -16,22 +16,25 @@ CREATE TABLE IF NOT EXISTS tx_blocks(
   txid BLOB NOT NULL, block BLOB NOT NULL, pos INTEGER NOT NULL,
   PRIMARY KEY(txid, block)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pools(branch TEXT PRIMARY KEY, base TEXT NOT NULL,
-  time_ms INTEGER NOT NULL) WITHOUT ROWID;
+  time_ms INTEGER NOT NULL, txs INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pool(branch TEXT NOT NULL, seq INTEGER NOT NULL,
   txid TEXT NOT NULL, tx BLOB NOT NULL, receipt BLOB NOT NULL,
   PRIMARY KEY(branch, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pool_txid ON pool(txid);
 CREATE TABLE IF NOT EXISTS changes(block BLOB PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pool_changes(branch TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pool_batches(branch TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY(branch, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS branch_policies(branch TEXT PRIMARY KEY, resolver TEXT NOT NULL,
   private INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 )sql";
 
 enum Slot {
   kPutBlock, kPutTx, kGetBlock, kGetBlockByOid, kFindBlocks, kFindTxs, kBlocksWithTx, kGetMeta,
-  kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolCount, kPoolSize, kPoolHasTx, kAddPool, kClearPool,
+  kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolSize, kPoolHasTx, kAddPool, kClearPool,
   kClearPools, kMaxSeq, kCount, kAll, kOtherPools, kClearAllPool, kPutChanges, kGetChanges, kGetPoolChanges,
   kSetPoolChanges, kClearPoolChanges, kCountChanges, kGetPolicy, kSetPolicy, kClearPolicy, kPrivateBranches, kBlockLinks,
+  kGetPoolBatches, kAddPoolBatch, kClearPoolBatches, kCountPoolEntry, kPoolSizeScan, kSlotCount,
 };
 
 // Resets a cached statement when a reader returns, so no statement stays
@@ -52,6 +55,8 @@ std::optional<Hash32> ParseHash(const std::string& hex) {
 }
 
 Status Index::Init() { return db_->Exec(kSchema); }
+
+static_assert(kSlotCount <= Index::kStatementSlots, "Index keeps a slot per statement");
 
 Result<Stmt*> Index::Cached(int slot, const char* sql) {
   if (!cache_[slot]) {
@@ -336,7 +341,10 @@ Result<std::optional<PoolInfo>> Index::GetPool(const std::string& branch) {
 }
 
 Status Index::OpenPool(const std::string& branch, const PoolInfo& info) {
-  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kOpenPool, "INSERT OR REPLACE INTO pools VALUES(?,?,?)"));
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kOpenPool,
+                                          "INSERT OR REPLACE INTO pools VALUES(?1,?2,?3,"
+                                          "(SELECT count(*) FROM pool WHERE branch=?1),"
+                                          "(SELECT coalesce(sum(length(tx)), 0) FROM pool WHERE branch=?1))"));
   s->Bind(1, branch).Bind(2, ToHex(info.base)).Bind(3, static_cast<int64_t>(info.time_ms));
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool");
@@ -365,19 +373,23 @@ Result<std::vector<PoolEntry>> Index::PoolEntries(const std::string& branch) {
 }
 
 Result<uint64_t> Index::PoolCount(const std::string& branch) {
-  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kPoolCount, "SELECT count(*) FROM pool WHERE branch=?"));
-  ResetOnExit guard_s{s};
-  s->Bind(1, branch);
-  if (s->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
-  return static_cast<uint64_t>(s->Int(0));
+  AERGO_ASSIGN_OR_RETURN(PoolSize size, PoolSizeOf(branch));
+  return size.txs;
 }
 
 Result<PoolSize> Index::PoolSizeOf(const std::string& branch) {
-  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kPoolSize, "SELECT count(*), coalesce(sum(length(tx)), 0) FROM pool WHERE branch=?"));
+  Stmt* s;
+  if (has_pool_counters_) {
+    AERGO_ASSIGN_OR_RETURN(s, Cached(kPoolSize, "SELECT coalesce(sum(txs), 0), coalesce(sum(bytes), 0) FROM pools WHERE branch=?"));
+  } else {
+    AERGO_ASSIGN_OR_RETURN(s, Cached(kPoolSizeScan, "SELECT count(*), coalesce(sum(length(tx)), 0) FROM pool WHERE branch=?"));
+  }
   ResetOnExit guard_s{s};
   s->Bind(1, branch);
   if (s->Step() != SQLITE_ROW) return IoError("read merge pool: " + db_->Error());
-  return PoolSize{static_cast<uint64_t>(s->Int(0)), static_cast<uint64_t>(s->Int(1))};
+  int64_t txs = s->Int(0), bytes = s->Int(1);
+  if (txs < 0 || bytes < 0) return Corrupt("merge pool of branch '" + branch + "' has negative counters");
+  return PoolSize{static_cast<uint64_t>(txs), static_cast<uint64_t>(bytes)};
 }
 
 Result<bool> Index::PoolHasTx(const std::string& branch, const Hash32& txid) {
@@ -402,6 +414,13 @@ Status Index::AddPoolEntry(const std::string& branch, const Tx& tx, const Receip
   s->Bind(1, branch).Bind(2, seq).Bind(3, ToHex(receipt.txid));
   s->BindBlob(4, txb.data(), txb.size()).BindBlob(5, rcb.data(), rcb.size());
   int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool");
+  // Counted in the pool record once it exists (OpenPool counts the
+  // entries added before).
+  AERGO_ASSIGN_OR_RETURN(Stmt * c, Cached(kCountPoolEntry, "UPDATE pools SET txs=txs+1, bytes=bytes+? WHERE branch=?"));
+  ResetOnExit guard_c{c};
+  c->Bind(1, static_cast<int64_t>(txb.size())).Bind(2, branch);
+  rc = c->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool");
   return Status::Ok();
 }
@@ -435,6 +454,16 @@ Status Index::ClearPool(const std::string& branch) {
   c->Bind(1, branch);
   rc = c->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "clear merge pool");
+  return ClearPoolBatches(branch);
+}
+
+Status Index::ClearPoolBatches(const std::string& branch) {
+  if (!has_pool_counters_) return Status::Ok();
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kClearPoolBatches, "DELETE FROM pool_batches WHERE branch=?"));
+  ResetOnExit guard_s{s};
+  s->Bind(1, branch);
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "clear merge pool changes");
   return Status::Ok();
 }
 
@@ -467,25 +496,67 @@ Result<uint64_t> Index::ChangesCount() {
   return static_cast<uint64_t>(s->Int(0));
 }
 
-Result<std::optional<Bytes>> Index::GetPoolChanges(const std::string& branch) {
-  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetPoolChanges, "SELECT data FROM pool_changes WHERE branch=?"));
+Result<std::vector<Bytes>> Index::GetPoolChanges(const std::string& branch) {
+  std::vector<Bytes> out;
+  {
+    AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetPoolChanges, "SELECT data FROM pool_changes WHERE branch=?"));
+    ResetOnExit guard_s{s};
+    s->Bind(1, branch);
+    int rc = s->Step();
+    if (rc == SQLITE_ROW) out.push_back(s->Blob(0));
+    else if (rc != SQLITE_DONE) return db_->StepError(rc, "read merge pool changes");
+  }
+  if (!has_pool_counters_) return out;
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kGetPoolBatches, "SELECT data FROM pool_batches WHERE branch=? ORDER BY seq"));
   ResetOnExit guard_s{s};
   s->Bind(1, branch);
-  int rc = s->Step();
-  if (rc == SQLITE_DONE) return std::optional<Bytes>();
-  if (rc != SQLITE_ROW) return db_->StepError(rc, "read merge pool changes");
-  std::optional<Bytes> out(s->Blob(0));
-  s->Reset();
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) out.push_back(s->Blob(0));
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "read merge pool changes");
   return out;
 }
 
 Status Index::SetPoolChanges(const std::string& branch, const Bytes& changes) {
+  AERGO_RETURN_IF_ERROR(ClearPoolBatches(branch));
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kSetPoolChanges, "INSERT OR REPLACE INTO pool_changes VALUES(?,?)"));
+  ResetOnExit guard_s{s};
   static const uint8_t kNone = 0;
   s->Bind(1, branch).BindBlob(2, changes.empty() ? &kNone : changes.data(), changes.size());
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool changes");
   return Status::Ok();
+}
+
+Status Index::AppendPoolChanges(const std::string& branch, const Bytes& changes) {
+  if (!has_pool_counters_) return Invalid("merge pool changes cannot be appended in a read-only index");
+  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kAddPoolBatch,
+                                          "INSERT INTO pool_batches VALUES(?1, (SELECT coalesce(max(seq), -1) + 1 "
+                                          "FROM pool_batches WHERE branch=?1), ?2)"));
+  ResetOnExit guard_s{s};
+  static const uint8_t kNone = 0;
+  s->Bind(1, branch).BindBlob(2, changes.empty() ? &kNone : changes.data(), changes.size());
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool changes");
+  return Status::Ok();
+}
+
+Status Index::AddPoolCounters() {
+  bool has_txs = false;
+  {
+    AERGO_ASSIGN_OR_RETURN(Stmt cols, db_->Prepare("SELECT 1 FROM pragma_table_info('pools') WHERE name='txs'"));
+    int rc = cols.Step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_->StepError(rc, "read the index schema");
+    has_txs = rc == SQLITE_ROW;
+  }
+  if (!has_txs) {
+    AERGO_RETURN_IF_ERROR(db_->Exec("ALTER TABLE pools ADD COLUMN txs INTEGER NOT NULL DEFAULT 0;"
+                                    "ALTER TABLE pools ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;"));
+  }
+  return db_->Exec(
+      "UPDATE pools SET txs = (SELECT count(*) FROM pool WHERE pool.branch = pools.branch),"
+      " bytes = (SELECT coalesce(sum(length(tx)), 0) FROM pool WHERE pool.branch = pools.branch);"
+      "CREATE TABLE IF NOT EXISTS pool_batches(branch TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,"
+      " PRIMARY KEY(branch, seq)) WITHOUT ROWID;");
 }
 
 }  // namespace aergo

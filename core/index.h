@@ -61,6 +61,8 @@ struct BranchPolicy {
 class Index {
  public:
   explicit Index(Db* db) : db_(db) {}
+  // Prepared statements kept per index: at least the slots of index.cpp.
+  static constexpr size_t kStatementSlots = 48;
 
   // Creates the schema if absent.
   Status Init();
@@ -87,8 +89,11 @@ class Index {
   Status SetMeta(const std::string& key, const std::string& value);
 
   Result<std::optional<PoolInfo>> GetPool(const std::string& branch);
+  // Records the pool (base, time) and counts the entries it holds; entries
+  // added later are counted as they come (AddPoolEntry).
   Status OpenPool(const std::string& branch, const PoolInfo& info);
   Result<std::vector<PoolEntry>> PoolEntries(const std::string& branch);
+  // From the pool record's counters: no scan of the entries.
   Result<uint64_t> PoolCount(const std::string& branch);
   Result<PoolSize> PoolSizeOf(const std::string& branch);
   Result<bool> PoolHasTx(const std::string& branch, const Hash32& txid);
@@ -101,9 +106,15 @@ class Index {
   Status PutChanges(const Hash32& block, const Bytes& changes);
   Result<std::optional<Bytes>> GetChanges(const Hash32& block);
   Result<uint64_t> ChangesCount();
-  // The net changes a branch's merge pool made on its base (encoded ChangeSet).
-  Result<std::optional<Bytes>> GetPoolChanges(const std::string& branch);
+  // The changes a branch's merge pool made on its base, in parts (encoded
+  // ChangeSets, in the order they were made): the net changes last set,
+  // then those each later submission appended. Empty when none.
+  Result<std::vector<Bytes>> GetPoolChanges(const std::string& branch);
+  // Replaces every part with `changes`.
   Status SetPoolChanges(const std::string& branch, const Bytes& changes);
+  // Adds one part: what one submission changed after the others (so a
+  // submission writes its own changes, not the whole pool's again).
+  Status AppendPoolChanges(const std::string& branch, const Bytes& changes);
 
   // A branch's local settings (table branch_policies): its resolver and
   // its private flag. A branch without a record has the default policy
@@ -121,12 +132,20 @@ class Index {
   // existing record reads as not private). The caller runs it once, in the
   // transaction that marks the format.
   Status AddPrivateColumn();
+  // Format 4 -> 5: adds the pool counters (computed from the entries) and
+  // the table of appended pool changes. The caller runs it once, in the
+  // transaction that marks the format.
+  Status AddPoolCounters();
   // A format-2 index opened read-only has no policy table: every branch
   // reads as automatic and not private.
   void set_no_branch_policies() { has_branch_policies_ = false; }
   // A format-3 index opened read-only has no private column: every branch
   // reads as not private.
   void set_no_private_column() { has_private_column_ = false; }
+  // An index of format 4 or older opened read-only has neither pool
+  // counters nor appended pool changes: pools are counted by scanning
+  // their entries, and their changes are the one part set.
+  void set_no_pool_counters() { has_pool_counters_ = false; }
 
   // Resets every cached statement so none holds a read open (DROP TABLE
   // needs that).
@@ -137,10 +156,12 @@ class Index {
  private:
   Result<Stmt*> Cached(int slot, const char* sql);
   Result<BlockRow> ReadRow(Stmt* s);
+  Status ClearPoolBatches(const std::string& branch);
   Db* db_;
-  Stmt cache_[40];
+  Stmt cache_[kStatementSlots];
   bool has_branch_policies_ = true;
   bool has_private_column_ = true;
+  bool has_pool_counters_ = true;
 };
 
 // Parses 64 hex digits; nullopt otherwise.

@@ -31,8 +31,11 @@ constexpr const char* kTags = "refs/tags/";
 // the flag, and its daemon would serve such branches to everyone). A
 // format-2 repository without merge blocks and any format-3 repository
 // read the same (no branch is private), and are marked 4 when opened for
-// writing.
-constexpr const char* kFormat = "4";
+// writing. 5: merge pools keep counters and take each submission's changes
+// as a part of their own (pools.txs/bytes, pool_batches), so a submission
+// does not rewrite the whole pool's changes; format 4 is migrated when
+// opened for writing and read as it is.
+constexpr const char* kFormat = "5";
 
 // writer: a 64 MiB page cache and memory-mapped reads, for large commits
 // and replays that otherwise spend their time copying pages through
@@ -309,23 +312,40 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return repo->db_.StepError(rc, "read block index");
     if (rc == SQLITE_DONE) {
+      // Format 2 -> 4: the tables formats 3 and 4 added.
       if (mode == OpenMode::kWrite) {
-        AERGO_RETURN_IF_ERROR(repo->index_->Init());  // adds the tables formats 3 and 4 added
-        AERGO_RETURN_IF_ERROR(repo->index_->SetMeta("format", kFormat));
+        Txn txn(&repo->db_);
+        AERGO_RETURN_IF_ERROR(txn.status());
+        AERGO_RETURN_IF_ERROR(repo->index_->Init());
+        AERGO_RETURN_IF_ERROR(repo->index_->SetMeta("format", "4"));
+        AERGO_RETURN_IF_ERROR(txn.Commit());
       } else {
         repo->index_->set_no_branch_policies();
       }
-      format = kFormat;
+      format = "4";
     }
   } else if (format && *format == "3") {
     if (mode == OpenMode::kWrite) {
       Txn txn(&repo->db_);
       AERGO_RETURN_IF_ERROR(txn.status());
       AERGO_RETURN_IF_ERROR(repo->index_->AddPrivateColumn());
-      AERGO_RETURN_IF_ERROR(repo->index_->SetMeta("format", kFormat));
+      AERGO_RETURN_IF_ERROR(repo->index_->SetMeta("format", "4"));
       AERGO_RETURN_IF_ERROR(txn.Commit());
     } else {
       repo->index_->set_no_private_column();
+    }
+    format = "4";
+  }
+  if (format && *format == "4") {
+    // Format 4 -> 5: pool counters and appended pool changes.
+    if (mode == OpenMode::kWrite) {
+      Txn txn(&repo->db_);
+      AERGO_RETURN_IF_ERROR(txn.status());
+      AERGO_RETURN_IF_ERROR(repo->index_->AddPoolCounters());
+      AERGO_RETURN_IF_ERROR(repo->index_->SetMeta("format", kFormat));
+      AERGO_RETURN_IF_ERROR(txn.Commit());
+    } else {
+      repo->index_->set_no_pool_counters();
     }
     format = kFormat;
   }
@@ -874,38 +894,55 @@ Status Repository::CheckNotInHistory(const Hash32& head, const Hash32& txid) {
   return Status::Ok();
 }
 
+Result<std::vector<CheckedTx>> Repository::Precheck(const std::vector<Tx>& txs) {
+  AERGO_ASSIGN_OR_RETURN(ChainParams params, chain_params());
+  std::vector<CheckedTx> out(txs.size());
+  // Signature verification dominates a large batch: on every core.
+  ParallelFor(txs.size(), 0, [&](size_t i) {
+    CheckedTx& c = out[i];
+    c.tx_ = txs[i];
+    c.id_ = c.tx_.Id();
+    c.chain_id_ = chain_id_;
+    const Tx& tx = c.tx_;
+    size_t size = TxEncodedSize(tx);
+    c.refusal_.clear();
+    if (tx.kind == TxKind::kGenesis) c.refusal_ = "a genesis tx cannot be submitted";
+    else if (tx.chain_id != chain_id_) c.refusal_ = "tx belongs to another chain";
+    else if (static_cast<int64_t>(size) > params.max_tx_bytes)
+      c.refusal_ = "tx is " + std::to_string(size) + " bytes, over the chain's max_tx_bytes (" +
+                   std::to_string(params.max_tx_bytes) + ")";
+    else if (auto round = Tx::Decode(tx.Encode()); !round.ok()) c.refusal_ = round.status().message();
+    else if (!tx.VerifySignature()) c.refusal_ = "tx signature is invalid";
+  });
+  return out;
+}
+
 Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs, uint64_t time_budget_ms) {
+  AERGO_ASSIGN_OR_RETURN(std::vector<CheckedTx> checked, Precheck(txs));
+  return Submit(checked, time_budget_ms);
+}
+
+Result<std::vector<Submitted>> Repository::Submit(const std::vector<CheckedTx>& checked, uint64_t time_budget_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(time_budget_ms);
   AERGO_RETURN_IF_ERROR(CheckEngine());
   AERGO_ASSIGN_OR_RETURN(Head head, CurrentHead());
   if (!head.branch) return DetachedError(head);
   const std::string& branch = *head.branch;
-
-  // Checks that need no state, done once, on every core (signature
-  // verification dominates a large batch).
   AERGO_ASSIGN_OR_RETURN(ChainParams params, chain_params());
-  std::vector<Submitted> out(txs.size());
-  ParallelFor(txs.size(), 0, [&](size_t i) {
-    const Tx& tx = txs[i];
-    out[i].txid = tx.Id();
-    std::string why;
-    size_t size = TxEncodedSize(tx);
-    if (tx.kind == TxKind::kGenesis) why = "a genesis tx cannot be submitted";
-    else if (tx.chain_id != chain_id_) why = "tx belongs to another chain";
-    else if (static_cast<int64_t>(size) > params.max_tx_bytes)
-      why = "tx is " + std::to_string(size) + " bytes, over the chain's max_tx_bytes (" +
-            std::to_string(params.max_tx_bytes) + ")";
-    else if (auto round = Tx::Decode(tx.Encode()); !round.ok()) why = round.status().message();
-    else if (!tx.VerifySignature()) why = "tx signature is invalid";
-    out[i].outcome = CallOutcome{false, why, 0};
-  });
-  std::vector<bool> precheck_failed(txs.size());
-  for (size_t i = 0; i < txs.size(); ++i) precheck_failed[i] = !out[i].outcome.error.empty();
+  std::vector<Submitted> out(checked.size());
+  std::vector<bool> precheck_failed(checked.size());
+  for (size_t i = 0; i < checked.size(); ++i) {
+    if (checked[i].chain_id_ != chain_id_)
+      return Invalid("txs checked for chain " + ToHex(checked[i].chain_id_) + " submitted to chain " + ToHex(chain_id_));
+    out[i].txid = checked[i].id_;
+    out[i].outcome = CallOutcome{false, checked[i].refusal_, 0};
+    precheck_failed[i] = !checked[i].refusal_.empty();
+  }
 
   // SQLite rolls back the whole transaction when a write statement is
   // interrupted (a call over its step budget). Then the batch restarts with
   // that tx marked failed; the others re-execute deterministically.
-  std::vector<std::optional<CallOutcome>> poisoned(txs.size());
+  std::vector<std::optional<CallOutcome>> poisoned(checked.size());
   ChangeRecorder& recorder = *recorder_;
   for (;;) {
     recorder.Clear();
@@ -920,12 +957,13 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs, ui
     AddressCache addresses;
     // The pool must stay one block: within the chain's block bounds.
     AERGO_ASSIGN_OR_RETURN(PoolSize pool_size, index_->PoolSizeOf(branch));
-    for (size_t i = 0; i < txs.size() && !restart; ++i) {
+    for (size_t i = 0; i < checked.size() && !restart; ++i) {
       Submitted& s = out[i];
       if (precheck_failed[i]) continue;
       if (poisoned[i]) { s.outcome = *poisoned[i]; continue; }
       auto fail = [&](std::string why) { s.outcome = CallOutcome{false, std::move(why), 0}; };
-      int64_t size = static_cast<int64_t>(TxEncodedSize(txs[i]));
+      const Tx& tx = checked[i].tx_;
+      int64_t size = static_cast<int64_t>(TxEncodedSize(tx));
       if (static_cast<int64_t>(pool_size.txs) + 1 > params.max_block_txs) {
         fail("the merge pool of branch '" + branch + "' is full: " + std::to_string(pool_size.txs) +
              " txs, the chain's max_block_txs; commit first");
@@ -948,7 +986,7 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs, ui
       if (hist.code() == Code::kExists) { fail(hist.message()); continue; }
       AERGO_RETURN_IF_ERROR(hist);
       recorder.Begin();
-      s.outcome = ExecuteTx(engine_.get(), db_.get(), txs[i], s.txid, head.block.height + 1,
+      s.outcome = ExecuteTx(engine_.get(), db_.get(), tx, s.txid, head.block.height + 1,
                             info.time_ms, &addresses);
       if (sqlite3_get_autocommit(db_.get())) {  // the transaction is gone
         CallOutcome failed = s.outcome;
@@ -964,19 +1002,15 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<Tx>& txs, ui
       }
       AERGO_RETURN_IF_ERROR(recorder.Keep());
       AERGO_RETURN_IF_ERROR(
-          index_->AddPoolEntry(branch, txs[i], Receipt{s.txid, ReceiptStatus::kApplied, "", ""}));
+          index_->AddPoolEntry(branch, tx, Receipt{s.txid, ReceiptStatus::kApplied, "", ""}));
       ++kept;
       pool_size.txs += 1;
       pool_size.bytes += static_cast<uint64_t>(size);
     }
     if (restart) continue;  // ~Txn rolls back whatever is left
-    if (kept > 0) {
-      // The pool's net changes on its base, extended by this batch's.
-      AERGO_ASSIGN_OR_RETURN(ChangeSet pool_changes, PoolChanges(branch));
-      AERGO_RETURN_IF_ERROR(pool_changes.Then(recorder.Take()));
-      pool_changes.Normalize();
-      AERGO_RETURN_IF_ERROR(index_->SetPoolChanges(branch, pool_changes.Encode()));
-    }
+    // This batch's changes, after the pool's (written alone: the pool's
+    // are not read, nor written again).
+    if (kept > 0) AERGO_RETURN_IF_ERROR(index_->AppendPoolChanges(branch, recorder.Take().Encode()));
     if (new_pool && kept > 0) AERGO_RETURN_IF_ERROR(index_->OpenPool(branch, info));
     AERGO_RETURN_IF_ERROR(txn.Commit());
     return out;
@@ -1046,8 +1080,8 @@ Result<Block> Repository::Commit(const SecretKey& key, const std::string& messag
   for (const auto& rc : block.receipts) tx_ids.push_back(rc.txid);
   h.tx_root = MerkleRoot(tx_ids);
   h.receipt_root = block.ComputeReceiptRoot();
-  AERGO_ASSIGN_OR_RETURN(auto pool_changes, index_->GetPoolChanges(branch));
-  block.changes = pool_changes ? std::move(*pool_changes) : ChangeSet().Encode();
+  AERGO_ASSIGN_OR_RETURN(ChangeSet pool_changes, PoolChanges(branch));
+  block.changes = pool_changes.Encode();
   h.state_root = ChainStateRoot(head.block.state_root, block.changes);
   h.message = message;
   AERGO_ASSIGN_OR_RETURN(ChainParams params, chain_params());

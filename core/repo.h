@@ -59,6 +59,29 @@ struct Submitted {
   CallOutcome outcome;
 };
 
+// A tx after the checks that need no state (Repository::Precheck): its id,
+// and why it is refused ("" if it passed: it is of this chain, within the
+// chain's tx size, canonically encoded, not a genesis tx, and its
+// signature verifies). Made only by Precheck, so Submit can trust it and
+// leave the signature unverified a second time (one made any other way is
+// refused as unchecked). Immutable: safe to hand between threads.
+class CheckedTx {
+ public:
+  CheckedTx() = default;
+  // A tx not checked (yet): Submit refuses it.
+  explicit CheckedTx(Tx tx) : tx_(std::move(tx)), id_(tx_.Id()) {}
+  const Tx& tx() const { return tx_; }
+  const Hash32& id() const { return id_; }
+  const std::string& refusal() const { return refusal_; }
+
+ private:
+  friend class Repository;
+  Tx tx_;
+  Hash32 id_{};
+  Hash32 chain_id_{};
+  std::string refusal_ = "tx was not checked";
+};
+
 // A pending tx that left a merge pool because it no longer applies on the
 // block its pool was moved to (Repository::Repool): it failed there, or
 // that block's history already holds it.
@@ -255,6 +278,11 @@ class Repository {
   // yet executed fail "not executed: ... time budget" and are not kept
   // (each tx is bounded alone by the chain's step budget).
   Result<std::vector<Submitted>> Submit(const std::vector<Tx>& txs, uint64_t time_budget_ms = 0);
+  // Submit in two steps: the checks that need no state (signatures), which
+  // callers may run on any thread and on any open of the repository, and
+  // then the execution, which takes only txs this chain's Precheck made.
+  Result<std::vector<CheckedTx>> Precheck(const std::vector<Tx>& txs);
+  Result<std::vector<Submitted>> Submit(const std::vector<CheckedTx>& txs, uint64_t time_budget_ms = 0);
   // Ok if Commit would have something to seal: an attached HEAD and a
   // non-empty merge pool (checked before asking for a key).
   Status CheckCommittable();

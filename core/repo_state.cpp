@@ -54,9 +54,22 @@ Result<ChangeSet> Repository::ChangesOf(const BlockRow& row, const Hash32& paren
 }
 
 Result<ChangeSet> Repository::PoolChanges(const std::string& branch) {
-  AERGO_ASSIGN_OR_RETURN(auto bytes, index_->GetPoolChanges(branch));
-  if (!bytes) return ChangeSet();
-  return ChangeSet::Decode(*bytes, "merge pool changes of branch '" + branch + "'");
+  AERGO_ASSIGN_OR_RETURN(std::vector<Bytes> parts, index_->GetPoolChanges(branch));
+  // Each part extends the ones before, normalized after each as one
+  // rewrite of the whole would have been.
+  ChangeSet net;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string what = "merge pool changes of branch '" + branch + "' (part " + std::to_string(i + 1) + ")";
+    AERGO_ASSIGN_OR_RETURN(ChangeSet part, ChangeSet::Decode(parts[i], what));
+    if (i == 0) {
+      net = std::move(part);
+      continue;
+    }
+    Status chained = net.Then(part);
+    if (!chained.ok()) return Corrupt(what + ": " + chained.message());
+    net.Normalize();
+  }
+  return net;
 }
 
 Result<ChangeSet> Repository::ChangesBetween(const std::optional<Hash32>& from, const Hash32& to) {

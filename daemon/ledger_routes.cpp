@@ -56,11 +56,15 @@ Status Daemon::SubmitTxs(const HttpRequest& req, HttpResponse& res, Call& call) 
   AERGO_RETURN_IF_ERROR(RefuseAnonymousWrite(*served, call));  // before any lock
   AERGO_ASSIGN_OR_RETURN(std::vector<Tx> txs, DecodeTxSubmission(req.body));
   // The role on a snapshot, before the batch takes the lock (which checks
-  // it again: it may change meanwhile).
-  AERGO_RETURN_IF_ERROR(Read(*served, res, [&](const RepoHandles::Reader& repo) {
-    return Authorize(*repo, *served, call, Role::kWrite);
+  // it again: it may change meanwhile); the signatures here too, so that
+  // the batch, which runs one at a time, does not verify them.
+  std::vector<CheckedTx> checked;
+  AERGO_RETURN_IF_ERROR(Read(*served, res, [&](const RepoHandles::Reader& repo) -> Status {
+    AERGO_RETURN_IF_ERROR(Authorize(*repo, *served, call, Role::kWrite));
+    AERGO_ASSIGN_OR_RETURN(checked, repo->Precheck(txs));
+    return Status::Ok();
   }));
-  SubmitResult result = submit_queues_.at(served->name)->Submit(SubmitEntry{call.caller, std::move(txs)});
+  SubmitResult result = submit_queues_.at(served->name)->Submit(SubmitEntry{call.caller, std::move(checked)});
   if (result.lacks_role) {
     call.http_status = call.caller ? 403 : 401;
     call.role = RoleName(Role::kWrite);
@@ -99,7 +103,7 @@ Status Daemon::RunSubmitBatchOn(Repository& repo, const ServedRepo& served,
   const std::string* branch = &served.branch;
   // Roles first, once per caller; then every allowed tx in one Submit.
   std::map<std::optional<std::string>, Status> access;
-  std::vector<Tx> txs;
+  std::vector<CheckedTx> txs;
   std::vector<std::pair<size_t, size_t>> spans(batch.size());  // [first, count) into txs
   for (size_t i = 0; i < batch.size(); ++i) {
     auto it = access.find(batch[i]->caller);

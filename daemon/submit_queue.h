@@ -31,11 +31,12 @@
 
 namespace aergo {
 
-// One request's txs, with who sent them (a verified request signer, or
+// One request's txs, checked already (signatures: Repository::Precheck, on
+// the request's thread), with who sent them (a verified request signer, or
 // none), so the batch can check each caller's role.
 struct SubmitEntry {
   std::optional<std::string> caller;
-  std::vector<Tx> txs;
+  std::vector<CheckedTx> txs;
 };
 
 // The result of one entry: its txs' outcomes, or why the entry was refused

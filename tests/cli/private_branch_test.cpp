@@ -205,7 +205,7 @@ TEST(CliPrivateBranch, LocalPathRemotesAdvertiseEverythingWithTheFlag) {
 }
 
 // A repository an older aergo left (format 3: branch_policies without the
-// private column) opens for reading as it is, and is migrated to format 4
+// private column) opens for reading as it is, and is migrated to format 5
 // by the first command that writes; its policies are kept.
 TEST(CliPrivateBranch, FormatThreeRepositoryStillOpens) {
   TokenSandbox s;
@@ -233,7 +233,7 @@ TEST(CliPrivateBranch, FormatThreeRepositoryStillOpens) {
   EXPECT_EQ(Count(list.out, "\"private\": false"), 2u) << list.out;
   EXPECT_EQ(format(), "3");
   s.Must({"branch", "hidden", "--private"});
-  EXPECT_EQ(format(), "4");
+  EXPECT_EQ(format(), "5");
   EXPECT_TRUE(Has(s.Out({"branch"}), "  hidden  ")) << s.Out({"branch"});
   EXPECT_TRUE(Has(s.Out({"branch"}), "(private)\n")) << s.Out({"branch"});
   s.ExpectFsckClean();

@@ -718,24 +718,24 @@ TEST(CliStateFormat, OtherFormatIsRefused) {
        {std::vector<std::string>{"status"}, {"query", kBalances}, {"checkout", "side"}}) {
     RunResult r = s.Run(cmd);
     EXPECT_EQ(r.code, 1) << Joined(cmd) << r.out;
-    EXPECT_TRUE(Has(r.err, "has format 1; this aergo reads format 4 only")) << r.err;
+    EXPECT_TRUE(Has(r.err, "has format 1; this aergo reads format 5 only")) << r.err;
   }
-  ASSERT_EQ(Sqlite(s.Db(), "UPDATE meta SET value = '4' WHERE key = 'format'"), 1);
+  ASSERT_EQ(Sqlite(s.Db(), "UPDATE meta SET value = '5' WHERE key = 'format'"), 1);
   EXPECT_EQ(s.Head(), s.m3);
   s.Must({"fsck"});
 }
 
 // Format 2 differs from 3 only in merge block headers (and 3 from 4 only
 // in the private flag of branch_policies): a format-2 repository without
-// merge blocks is read as it is and marked 4 by the first command that
-// writes.
+// merge blocks is read as it is and marked 5 (format 4, then the
+// migration to 5) by the first command that writes.
 TEST(CliStateFormat, FormatTwoWithoutMergesIsUpgraded) {
   Scene s;
   ASSERT_EQ(Sqlite(s.Db(), "UPDATE meta SET value = '2' WHERE key = 'format'"), 1);
   s.Must({"status"});
   EXPECT_EQ(SqliteText(s.Db(), "SELECT value FROM meta WHERE key = 'format'"), "2");
   s.Must({"checkout", "side"});
-  EXPECT_EQ(SqliteText(s.Db(), "SELECT value FROM meta WHERE key = 'format'"), "4");
+  EXPECT_EQ(SqliteText(s.Db(), "SELECT value FROM meta WHERE key = 'format'"), "5");
   s.Must({"fsck"});
 }
 

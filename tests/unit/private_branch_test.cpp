@@ -180,11 +180,11 @@ TEST_F(PrivateBranchTest, FlagAndResolverAreKeptTogether) {
 
 // A format-3 repository (branch_policies without the private column)
 // still opens: read-only as it is, with no branch private; for writing it
-// is migrated to format 4, its policies kept.
+// is migrated to format 5, its policies kept.
 TEST_F(PrivateBranchTest, FormatThreeOpensAndIsMigrated) {
   BuildHistory();
   ASSERT_TRUE(repo_->CreateBranch("side", block1_.Id()).ok());
-  EXPECT_EQ(Format(), "4");
+  EXPECT_EQ(Format(), "5");
   ASSERT_NO_FATAL_FAILURE(RawSql(
       "DROP TABLE branch_policies;"
       "CREATE TABLE branch_policies(branch TEXT PRIMARY KEY, resolver TEXT NOT NULL) WITHOUT ROWID;"
@@ -200,7 +200,7 @@ TEST_F(PrivateBranchTest, FormatThreeOpensAndIsMigrated) {
   EXPECT_EQ(scope->branches().size(), 2u);
 
   Reopen(OpenMode::kWrite);
-  EXPECT_EQ(Format(), "4");
+  EXPECT_EQ(Format(), "5");
   EXPECT_FALSE(IsPrivate("side"));
   EXPECT_EQ(*repo_->BranchResolver("side"), "merges.record");
   ASSERT_TRUE(repo_->CreateBranch("hidden", block2_.Id(), "", true).ok());
@@ -209,10 +209,10 @@ TEST_F(PrivateBranchTest, FormatThreeOpensAndIsMigrated) {
   EXPECT_TRUE(IsPrivate("hidden"));
 
   // Another format is still refused.
-  ASSERT_NO_FATAL_FAILURE(RawSql("UPDATE meta SET value = '5' WHERE key = 'format'"));
+  ASSERT_NO_FATAL_FAILURE(RawSql("UPDATE meta SET value = '6' WHERE key = 'format'"));
   auto r = Repository::Open(aergo_dir_, OpenMode::kRead, clock_);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("has format 5; this aergo reads format 4 only"), std::string::npos)
+  EXPECT_NE(r.status().message().find("has format 6; this aergo reads format 5 only"), std::string::npos)
       << r.status().message();
 }
 

@@ -732,5 +732,92 @@ TEST_F(RepoTest, SubmitStopsExecutingWhenItsTimeBudgetIsSpent) {
   for (const auto& s : *again) EXPECT_TRUE(s.outcome.ok) << s.outcome.error;
 }
 
+// A pool built by many submissions holds the changes one submission of the
+// same txs makes, to the byte: rows changed again, rows changed back to
+// what they were (no change left), a row created and deleted. Its counters
+// match its entries.
+TEST_F(RepoTest, PoolBuiltInManySubmissionsEqualsOne) {
+  BuildHistory();
+  auto to = [&](const SecretKey& k) { return Value::Text(Addr(k)); };
+  std::vector<Tx> txs = {
+      Call(admin_, "mint", {to(alice_), Value::Integer(5)}),
+      Call(alice_, "transfer", {to(bob_), Value::Integer(7)}),
+      Call(bob_, "transfer", {to(alice_), Value::Integer(7)}),  // both balances back
+      Call(admin_, "mint", {to(alice_), Value::Integer(1)}),
+      Call(admin_, "mint", {to(alice_), Value::Integer(2)}),
+  };
+  std::string one_by_one;
+  for (const Tx& tx : txs) ASSERT_NO_FATAL_FAILURE(SubmitOk({tx}));
+  {
+    auto pc = repo_->PoolChanges("master");
+    ASSERT_TRUE(pc.ok()) << pc.status().message();
+    one_by_one = ToHex(pc->Encode());
+    auto size = repo_->index().PoolSizeOf("master");
+    ASSERT_TRUE(size.ok());
+    EXPECT_EQ(size->txs, txs.size());
+    uint64_t bytes = 0;
+    for (const Tx& tx : txs) bytes += tx.Encode().size();
+    EXPECT_EQ(size->bytes, bytes);
+  }
+  ASSERT_TRUE(repo_->ResetPool().ok());
+  EXPECT_EQ(*repo_->PoolCount(), 0u);
+  ASSERT_NO_FATAL_FAILURE(SubmitOk(txs));
+  auto pc = repo_->PoolChanges("master");
+  ASSERT_TRUE(pc.ok()) << pc.status().message();
+  EXPECT_EQ(ToHex(pc->Encode()), one_by_one);
+  // And the block sealed from it carries those bytes and replays.
+  Block b = CommitOk("five");
+  EXPECT_EQ(ToHex(b.changes), one_by_one);
+  EXPECT_EQ(ReplayDigest(b.Id()), LiveDigest());
+}
+
+// A repository of format 4 (pools without counters, a pool's changes in one
+// row) with a pending pool: read as it is; opened for writing, it is
+// migrated to format 5 and its pool counted, extended and sealed as if it
+// had always been format 5.
+TEST_F(RepoTest, FormatFourPoolIsReadAndMigrated) {
+  BuildHistory();
+  auto to = [&](const SecretKey& k) { return Value::Text(Addr(k)); };
+  ASSERT_NO_FATAL_FAILURE(SubmitOk({Call(admin_, "mint", {to(alice_), Value::Integer(5)})}));
+  ASSERT_NO_FATAL_FAILURE(SubmitOk({Call(alice_, "transfer", {to(bob_), Value::Integer(2)})}));
+  auto pc = repo_->PoolChanges("master");
+  ASSERT_TRUE(pc.ok());
+  const std::string net = ToHex(pc->Encode());
+  repo_.reset();
+  {
+    auto db = Db::Open(aergo_dir_ + "/ledger.db", true);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    Status st = db->Exec(
+        "ALTER TABLE pools DROP COLUMN txs; ALTER TABLE pools DROP COLUMN bytes; DROP TABLE pool_batches;"
+        "INSERT OR REPLACE INTO pool_changes VALUES('master', x'" + net + "');"
+        "UPDATE meta SET value = '4' WHERE key = 'format';");
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  auto format = [&] {
+    auto f = repo_->index().GetMeta("format");
+    return f.ok() && *f ? **f : "?";
+  };
+  {
+    auto r = Repository::Open(aergo_dir_, OpenMode::kRead, clock_);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    repo_ = std::move(*r);
+    EXPECT_EQ(format(), "4");
+    EXPECT_EQ(*repo_->PoolCount(), 2u);
+    auto read = repo_->PoolChanges("master");
+    ASSERT_TRUE(read.ok()) << read.status().message();
+    EXPECT_EQ(ToHex(read->Encode()), net);
+  }
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_EQ(format(), "5");
+  EXPECT_EQ(*repo_->PoolCount(), 2u);
+  ASSERT_NO_FATAL_FAILURE(SubmitOk({Call(admin_, "mint", {to(bob_), Value::Integer(1)})}));
+  EXPECT_EQ(*repo_->PoolCount(), 3u);
+  Block b = CommitOk("after the migration");
+  EXPECT_EQ(b.txs.size(), 3u);
+  EXPECT_EQ(ReplayDigest(b.Id()), LiveDigest());
+  EXPECT_EQ(Balance(alice_), 100 - 30 + 5 - 2);
+  EXPECT_EQ(Balance(bob_), 30 + 2 + 1);
+}
+
 }  // namespace
 }  // namespace aergo

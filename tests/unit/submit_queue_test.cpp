@@ -33,7 +33,7 @@ SubmitEntry Entry(const std::string& name, size_t n, uint64_t base = 0) {
   for (size_t i = 0; i < n; ++i) {
     Tx tx;
     tx.time_ms = base + i;
-    e.txs.push_back(tx);
+    e.txs.emplace_back(tx);
   }
   return e;
 }
@@ -44,7 +44,8 @@ SubmitEntry Entry(const std::string& name, size_t n, uint64_t base = 0) {
 SubmitResult Echo(const SubmitEntry& e) {
   SubmitResult r;
   r.branch = e.caller.value_or("<anonymous>");
-  for (const Tx& tx : e.txs) {
+  for (const CheckedTx& checked : e.txs) {
+    const Tx& tx = checked.tx();
     Submitted s;
     for (int b = 0; b < 8; ++b) s.txid[b] = static_cast<uint8_t>(tx.time_ms >> (8 * (7 - b)));
     s.outcome.ok = tx.time_ms % 2 == 0;
