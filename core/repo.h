@@ -125,6 +125,10 @@ struct OpenOptions {
   // (core/lock.h); negative: wait forever.
   int lock_timeout_ms = kDefaultLockTimeoutMs;
   LockPolicy lock = LockPolicy::kTake;
+  // kWrite: false leaves each commit unsynced (atomic and in order, but a
+  // power failure may lose the last ones) for a caller that makes its
+  // commits durable in groups before acknowledging them (core/log_sync.h).
+  bool sync_commits = true;
 };
 
 class Repository {

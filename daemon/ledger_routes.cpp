@@ -77,7 +77,8 @@ Status Daemon::SubmitTxs(const HttpRequest& req, HttpResponse& res, Call& call) 
 std::vector<SubmitResult> Daemon::RunSubmitBatch(const ServedRepo& served,
                                                  const std::vector<const SubmitEntry*>& batch) {
   std::vector<SubmitResult> results(batch.size());
-  Status written = handles_.at(served.name)->Write(
+  // Synced by the queue, after the next batch has started.
+  Status written = handles_.at(served.name)->WriteUnsynced(
       [&](Repository& repo) { return RunSubmitBatchOn(repo, served, batch, results); });
   if (!written.ok())
     for (auto& r : results) r.status = written;

@@ -5,7 +5,11 @@
 namespace aergo {
 
 RepoHandles::RepoHandles(std::string aergo_dir, const Clock& clock, OpenOptions options, size_t max_idle_readers)
-    : aergo_dir_(std::move(aergo_dir)), clock_(clock), options_(options), max_idle_readers_(max_idle_readers) {}
+    : aergo_dir_(std::move(aergo_dir)),
+      clock_(clock),
+      options_(options),
+      max_idle_readers_(max_idle_readers),
+      log_sync_(aergo_dir_) {}
 
 RepoHandles::~RepoHandles() = default;
 
@@ -17,6 +21,14 @@ Result<std::unique_ptr<RepoHandles>> RepoHandles::Open(const std::string& aergo_
 }
 
 Status RepoHandles::Write(const std::function<Status(Repository&)>& fn) {
+  Status st = WriteUnsynced(fn);
+  Status synced = Sync();  // also after a failure: fn may have committed part of its work
+  return st.ok() ? synced : st;
+}
+
+Status RepoHandles::Sync() { return log_sync_.Sync(); }
+
+Status RepoHandles::WriteUnsynced(const std::function<Status(Repository&)>& fn) {
   std::lock_guard<std::mutex> guard(write_mu_);
   AERGO_ASSIGN_OR_RETURN(RepoLock lock,
                          RepoLock::Acquire(aergo_dir_ + "/lock", RepoLock::Mode::kExclusive, options_.lock_timeout_ms));
@@ -27,15 +39,18 @@ Status RepoHandles::Write(const std::function<Status(Repository&)>& fn) {
   if (!writer_) {
     OpenOptions o = options_;
     o.lock = LockPolicy::kHeldByCaller;
+    o.sync_commits = false;
     AERGO_ASSIGN_OR_RETURN(writer_, Repository::Open(aergo_dir_, OpenMode::kWrite, clock_, o));
   }
   Status st;
   try {
     st = fn(*writer_);
   } catch (...) {
+    log_sync_.Committed();
     writer_.reset();
     throw;
   }
+  log_sync_.Committed();
   if (!st.ok()) {
     writer_.reset();
     return st;
@@ -43,8 +58,10 @@ Status RepoHandles::Write(const std::function<Status(Repository&)>& fn) {
   // What the write reported of the txs it dropped was taken by fn (a
   // push's outcome); the writer lives on, so its record must not grow.
   writer_->TakeDroppedTxs();
-  // Housekeeping failures are not the write's: the next write retries.
-  (void)writer_->TrimLog();
+  // The write-ahead log is left to SQLite's automatic checkpoints, which
+  // reuse it from its start once copied back: no truncation per write, so
+  // a commit overwrites blocks the log already has and its sync writes no
+  // file size.
   return st;
 }
 

@@ -10,6 +10,14 @@
 // left (Repository::Open reconciles). A write that fails or throws drops
 // the writer too: its caches may describe a rolled-back transaction.
 //
+// Durability: the writer's commits are not synced one by one
+// (OpenOptions::sync_commits = false); Write returns once its commits are
+// on disk, synced together with those of any write that ran meanwhile
+// (core/log_sync.h). A caller that acknowledges a write only later may
+// run it with WriteUnsynced, let the next write start, and Sync before it
+// answers: the disk's latency is then not spent one write at a time.
+// Readers may see a commit before it is synced.
+//
 // Reads run on snapshot readers (LockPolicy::kSnapshot): open Repositories
 // kept in a pool, each lent to one request at a time on a fresh SQLite
 // snapshot. A read never waits for the writer or for the lock, and the
@@ -29,6 +37,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/log_sync.h"
 #include "core/repo.h"
 #include "core/status.h"
 
@@ -46,9 +55,15 @@ class RepoHandles {
   RepoHandles(const RepoHandles&) = delete;
   RepoHandles& operator=(const RepoHandles&) = delete;
 
-  // Runs fn on the writer under the exclusive lock. Busy if another
-  // process holds the lock past the lock timeout.
+  // Runs fn on the writer under the exclusive lock, then makes what it
+  // committed durable. Busy if another process holds the lock past the
+  // lock timeout.
   Status Write(const std::function<Status(Repository&)>& fn);
+  // Write without the sync: what fn committed is durable only once a
+  // later Sync returns.
+  Status WriteUnsynced(const std::function<Status(Repository&)>& fn);
+  // Returns once everything written before the call is durable.
+  Status Sync();
 
   // A reader on a fresh snapshot; back in the pool (snapshot ended) when
   // the last copy is destroyed. fn may keep a copy past its return (a
@@ -70,6 +85,7 @@ class RepoHandles {
 
   std::mutex write_mu_;  // one write at a time; guards writer_
   std::unique_ptr<Repository> writer_;
+  LogSync log_sync_;
 
   std::mutex readers_mu_;  // guards idle_
   std::vector<std::unique_ptr<Repository>> idle_;

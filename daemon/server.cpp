@@ -171,8 +171,10 @@ void Daemon::Install() {
   for (const auto& r : options_.repos) {
     const ServedRepo* served = &r;
     hubs_[r.name] = std::make_unique<EventHub>(r.name, r.branch, &roles_);
+    RepoHandles* handles = handles_.at(r.name).get();
     submit_queues_[r.name] = std::make_unique<SubmitQueue>(
-        [this, served](const std::vector<const SubmitEntry*>& batch) { return RunSubmitBatch(*served, batch); });
+        [this, served](const std::vector<const SubmitEntry*>& batch) { return RunSubmitBatch(*served, batch); },
+        [handles] { return handles->Sync(); });
   }
 }
 

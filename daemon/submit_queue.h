@@ -12,6 +12,11 @@
 // request in it with the same Status. Order within a batch follows
 // arrival, so a client's sequential submissions keep their order.
 //
+// Durability: `run` commits without syncing; once it returns, the next
+// batch may start, and the leader calls `sync` (which makes every commit
+// so far durable, RepoHandles::Sync) before any request of its batch is
+// answered. A sync that fails fails every request of the batch.
+//
 // Ownership: owns the queued requests; borrows nothing. Thread-safety:
 // Submit may be called from any number of threads.
 #pragma once
@@ -52,7 +57,8 @@ class SubmitQueue {
  public:
   // Runs one batch: one result per entry, in order.
   using BatchRunner = std::function<std::vector<SubmitResult>(const std::vector<const SubmitEntry*>&)>;
-  explicit SubmitQueue(BatchRunner run) : run_(std::move(run)) {}
+  using Syncer = std::function<Status()>;
+  SubmitQueue(BatchRunner run, Syncer sync) : run_(std::move(run)), sync_(std::move(sync)) {}
 
   // Blocks until the entry's batch has run.
   SubmitResult Submit(SubmitEntry entry);
@@ -60,13 +66,15 @@ class SubmitQueue {
  private:
   struct Pending {
     SubmitEntry entry;
+    bool taken = false;  // in a batch (no longer queued)
     std::optional<SubmitResult> result;
   };
   BatchRunner run_;
+  Syncer sync_;
   std::mutex mu_;
   std::condition_variable done_;
   std::deque<std::shared_ptr<Pending>> queue_;
-  bool running_ = false;
+  bool running_ = false;  // a batch is executing (its sync may still be under way after)
 };
 
 }  // namespace aergo

@@ -55,6 +55,9 @@ SubmitResult Echo(const SubmitEntry& e) {
   return r;
 }
 
+// A syncer for runners whose commits need none.
+Status NoSync() { return Status::Ok(); }
+
 uint64_t TimeOf(const Submitted& s) {
   uint64_t t = 0;
   for (int b = 0; b < 8; ++b) t = (t << 8) | s.txid[b];
@@ -79,7 +82,7 @@ TEST(SubmitQueue, OneCallerGetsItsResults) {
     std::vector<SubmitResult> out;
     for (const auto* e : batch) out.push_back(Echo(*e));
     return out;
-  });
+  }, NoSync);
   ExpectEcho(q.Submit(Entry("alice", 3, 10)), "alice", 3, 10);
   ExpectEcho(q.Submit(Entry("bob", 1, 7)), "bob", 1, 7);
   SubmitResult anon = q.Submit(SubmitEntry{std::nullopt, {}});
@@ -99,7 +102,7 @@ TEST(SubmitQueue, ConcurrentCallersEachGetTheirOwnResults) {
     for (const auto* e : batch) out.push_back(Echo(*e));
     std::this_thread::sleep_for(1ms);  // let others queue up meanwhile
     return out;
-  });
+  }, NoSync);
   constexpr int kThreads = 12, kEach = 25;
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
@@ -157,7 +160,7 @@ void RunGroupCommit(bool fail_first) {
     std::vector<SubmitResult> out;
     for (const auto* e : batch) out.push_back(Echo(*e));
     return out;
-  });
+  }, NoSync);
 
   SubmitResult leader_result;
   std::thread leader([&] { leader_result = q.Submit(Entry("leader", 2, 0)); });
@@ -222,7 +225,7 @@ TEST(SubmitQueue, AThrowingRunnerFailsEveryEntryOfItsBatchAndTheQueueGoesOn) {
     std::vector<SubmitResult> out;
     for (const auto* e : batch) out.push_back(Echo(*e));
     return out;
-  });
+  }, NoSync);
   SubmitResult bad = q.Submit(Entry("boom", 3, 0));
   EXPECT_FALSE(bad.status.ok());
   EXPECT_EQ(bad.status.code(), Code::kIo);
@@ -245,7 +248,7 @@ TEST(SubmitQueue, ARunnerThatLosesResultsFailsItsBatch) {
     if (run == 0) out.pop_back();
     if (run == 1) out.push_back(Echo(*batch[0]));
     return out;
-  });
+  }, NoSync);
   for (const char* name : {"short", "long"}) {
     SubmitResult r = q.Submit(Entry(name, 2, 0));
     EXPECT_EQ(r.status.code(), Code::kIo) << name;
@@ -281,7 +284,7 @@ TEST(SubmitQueue, PerEntryRefusalsReachOnlyTheirCaller) {
       }
     }
     return out;
-  });
+  }, NoSync);
   SubmitResult first, mallory, carol;
   std::thread t0([&] { first = q.Submit(Entry("first", 1, 2)); });
   {
@@ -305,6 +308,82 @@ TEST(SubmitQueue, PerEntryRefusalsReachOnlyTheirCaller) {
   EXPECT_TRUE(mallory.submitted.empty());
   ExpectEcho(carol, "carol", 2, 20);
   EXPECT_FALSE(carol.lacks_role);
+}
+
+// The batch after one runs while that one is being synced, and no caller
+// of a batch is answered before its sync returns.
+TEST(SubmitQueue, TheNextBatchRunsWhileOneIsSynced) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int syncs_started = 0;
+  bool release_first_sync = false;
+  std::vector<std::string> ran;
+  SubmitQueue q(
+      [&](const std::vector<const SubmitEntry*>& batch) {
+        std::vector<SubmitResult> out;
+        std::lock_guard<std::mutex> lock(mu);
+        for (const auto* e : batch) {
+          ran.push_back(e->caller.value_or(""));
+          out.push_back(Echo(*e));
+        }
+        cv.notify_all();
+        return out;
+      },
+      [&] {
+        std::unique_lock<std::mutex> lock(mu);
+        if (++syncs_started == 1) {
+          cv.notify_all();
+          cv.wait(lock, [&] { return release_first_sync; });
+        }
+        return Status::Ok();
+      });
+  std::atomic<bool> first_answered{false};
+  SubmitResult first;
+  std::thread t1([&] {
+    first = q.Submit(Entry("first", 1, 0));
+    first_answered = true;
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return syncs_started == 1; }));
+  }
+  // The first batch is being synced: a second caller's batch runs now, and
+  // is synced and answered (its sync does not wait for the first).
+  SubmitResult second = q.Submit(Entry("second", 2, 10));
+  ExpectEcho(second, "second", 2, 10);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(ran, (std::vector<std::string>{"first", "second"}));
+  }
+  EXPECT_FALSE(first_answered.load()) << "answered before its sync returned";
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release_first_sync = true;
+  }
+  cv.notify_all();
+  t1.join();
+  ExpectEcho(first, "first", 1, 0);
+}
+
+// A sync that fails fails every caller of its batch, saying their txs may
+// have been kept; the queue goes on.
+TEST(SubmitQueue, AFailedSyncFailsItsBatch) {
+  int syncs = 0;
+  SubmitQueue q(
+      [&](const std::vector<const SubmitEntry*>& batch) {
+        std::vector<SubmitResult> out;
+        for (const auto* e : batch) out.push_back(Echo(*e));
+        return out;
+      },
+      [&] { return ++syncs == 1 ? IoError("fdatasync: Input/output error") : Status::Ok(); });
+  SubmitResult failed = q.Submit(Entry("alice", 2, 0));
+  EXPECT_EQ(failed.status.code(), Code::kIo);
+  EXPECT_NE(failed.status.message().find("syncing them to disk failed (fdatasync: Input/output error): they may or "
+                                         "may not be kept"),
+            std::string::npos)
+      << failed.status.message();
+  EXPECT_TRUE(failed.submitted.empty());
+  ExpectEcho(q.Submit(Entry("bob", 1, 4)), "bob", 1, 4);
 }
 
 }  // namespace
