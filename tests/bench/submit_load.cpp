@@ -5,8 +5,11 @@
 // next. The txs are built and signed before the clock starts.
 // Usage: aergo_bench_submit_load <aergo-dir> <key name> <repo URL> <clients> <txs per client> [<per request>]
 // Prints one line: clients txs seconds tx_per_s median_ms p90_ms p99_ms failed
-// (latencies are per request; failed counts requests with a failed tx).
+// client_cpu_us (latencies are per request; failed counts requests with a
+// failed tx; client_cpu_us is this process's CPU time, user and system,
+// per request while the clock ran: what the load itself costs the machine).
 #include <curl/curl.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -80,6 +83,12 @@ int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   std::vector<std::vector<double>> latencies(clients);
   std::vector<int> failed(clients, 0);
+  auto cpu_now = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+  };
+  const double cpu_start = cpu_now();
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c)
@@ -120,6 +129,7 @@ int main(int argc, char** argv) {
     });
   for (auto& t : threads) t.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu_us = cpu_now() - cpu_start;
   std::vector<double> all;
   int bad = 0;
   for (int c = 0; c < clients; ++c) {
@@ -128,7 +138,9 @@ int main(int argc, char** argv) {
   }
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) { return all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
-  std::printf("%d %d %.3f %.0f %.2f %.2f %.2f %d\n", clients, clients * per, secs, clients * per / secs, pct(0.5),
-              pct(0.9), pct(0.99), bad);
+  size_t requests = 0;
+  for (const auto& b : bodies) requests += b.size();
+  std::printf("%d %d %.3f %.0f %.2f %.2f %.2f %d %.0f\n", clients, clients * per, secs, clients * per / secs, pct(0.5),
+              pct(0.9), pct(0.99), bad, cpu_us / static_cast<double>(requests));
   return bad == 0 ? 0 : 1;
 }
