@@ -516,15 +516,22 @@ Result<std::vector<Bytes>> Index::GetPoolChanges(const std::string& branch) {
   return out;
 }
 
+namespace {
+// Runs s, a write of (branch, changes) to a table of pool changes.
+Status WritePoolChanges(Db* db, Stmt* s, const std::string& branch, const Bytes& changes) {
+  ResetOnExit guard_s{s};
+  static const uint8_t kNone = 0;  // a zero-length blob, not NULL, when there are no bytes
+  s->Bind(1, branch).BindBlob(2, changes.empty() ? &kNone : changes.data(), changes.size());
+  int rc = s->Step();
+  if (rc != SQLITE_DONE) return db->StepError(rc, "write merge pool changes");
+  return Status::Ok();
+}
+}  // namespace
+
 Status Index::SetPoolChanges(const std::string& branch, const Bytes& changes) {
   AERGO_RETURN_IF_ERROR(ClearPoolBatches(branch));
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kSetPoolChanges, "INSERT OR REPLACE INTO pool_changes VALUES(?,?)"));
-  ResetOnExit guard_s{s};
-  static const uint8_t kNone = 0;
-  s->Bind(1, branch).BindBlob(2, changes.empty() ? &kNone : changes.data(), changes.size());
-  int rc = s->Step();
-  if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool changes");
-  return Status::Ok();
+  return WritePoolChanges(db_, s, branch, changes);
 }
 
 Status Index::AppendPoolChanges(const std::string& branch, const Bytes& changes) {
@@ -532,12 +539,7 @@ Status Index::AppendPoolChanges(const std::string& branch, const Bytes& changes)
   AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kAddPoolBatch,
                                           "INSERT INTO pool_batches VALUES(?1, (SELECT coalesce(max(seq), -1) + 1 "
                                           "FROM pool_batches WHERE branch=?1), ?2)"));
-  ResetOnExit guard_s{s};
-  static const uint8_t kNone = 0;
-  s->Bind(1, branch).BindBlob(2, changes.empty() ? &kNone : changes.data(), changes.size());
-  int rc = s->Step();
-  if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool changes");
-  return Status::Ok();
+  return WritePoolChanges(db_, s, branch, changes);
 }
 
 Status Index::AddPoolCounters() {
