@@ -934,7 +934,9 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<CheckedTx>& 
   std::vector<Submitted> out(checked.size());
   std::vector<bool> precheck_failed(checked.size());
   for (size_t i = 0; i < checked.size(); ++i) {
-    if (checked[i].chain_id_ != chain_id_)
+    // One that passed another chain's checks is a caller's mistake; one not
+    // checked carries its refusal.
+    if (checked[i].refusal_.empty() && checked[i].chain_id_ != chain_id_)
       return Invalid("txs checked for chain " + ToHex(checked[i].chain_id_) + " submitted to chain " + ToHex(chain_id_));
     out[i].txid = checked[i].id_;
     out[i].outcome = CallOutcome{false, checked[i].refusal_, 0};

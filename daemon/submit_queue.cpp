@@ -48,6 +48,8 @@ SubmitResult SubmitQueue::Submit(SubmitEntry entry) {
     durable = sync_();
   } catch (const std::exception& e) {
     durable = IoError(std::string("internal error syncing: ") + e.what());
+  } catch (...) {
+    durable = IoError("internal error syncing");
   }
   if (!durable.ok())
     results = FailAll(batch.size(), IoError("the submitted txs were executed, but syncing them to disk failed (" +

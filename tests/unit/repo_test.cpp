@@ -819,5 +819,25 @@ TEST_F(RepoTest, FormatFourPoolIsReadAndMigrated) {
   EXPECT_EQ(Balance(bob_), 30 + 2 + 1);
 }
 
+// Submit takes only txs this chain's Precheck passed: an unchecked one is
+// refused alone, with the others executed.
+TEST_F(RepoTest, SubmitRefusesATxThatWasNotChecked) {
+  BuildHistory();
+  Tx mint = Call(admin_, "mint", {Value::Text(Addr(alice_)), Value::Integer(1)});
+  auto checked = repo_->Precheck({mint});
+  ASSERT_TRUE(checked.ok()) << checked.status().message();
+  ASSERT_EQ(checked->size(), 1u);
+  EXPECT_EQ((*checked)[0].refusal(), "");
+  std::vector<CheckedTx> txs = {CheckedTx(Call(admin_, "mint", {Value::Text(Addr(bob_)), Value::Integer(2)})),
+                                (*checked)[0]};
+  auto r = repo_->Submit(txs);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_FALSE((*r)[0].outcome.ok);
+  EXPECT_EQ((*r)[0].outcome.error, "tx was not checked");
+  EXPECT_TRUE((*r)[1].outcome.ok) << (*r)[1].outcome.error;
+  EXPECT_EQ(*repo_->PoolCount(), 1u);
+}
+
 }  // namespace
 }  // namespace aergo
