@@ -10,21 +10,32 @@ std::vector<SubmitResult> FailAll(size_t n, const Status& why) {
 }
 }  // namespace
 
+// A caller who does not lead sleeps on its entry's state alone (a futex:
+// std::atomic::wait), never on mu_, and is woken once: to lead the next
+// batch, or with its result. A wake-up costs a context switch; none is
+// spent on a caller who would only sleep again.
 SubmitResult SubmitQueue::Submit(SubmitEntry entry) {
   auto mine = std::make_shared<Pending>();
   mine->entry = std::move(entry);
-  std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(mine);
-  // Wait until the entry is answered, or no batch runs and, still queued,
-  // we lead.
-  done_.wait(lock, [&] { return mine->result.has_value() || (!running_ && !mine->taken); });
-  if (mine->result) return std::move(*mine->result);
-
-  running_ = true;
-  std::vector<std::shared_ptr<Pending>> batch(queue_.begin(), queue_.end());
-  queue_.clear();
-  for (const auto& p : batch) p->taken = true;
-  lock.unlock();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    queue_.push_back(mine);
+    if (running_) {
+      lock.unlock();
+      mine->state.wait(Pending::kWaiting, std::memory_order_acquire);
+      while (mine->state.load(std::memory_order_acquire) == Pending::kWaiting)  // spurious wake-up
+        mine->state.wait(Pending::kWaiting, std::memory_order_acquire);
+      if (mine->state.load(std::memory_order_acquire) == Pending::kAnswered) return std::move(*mine->result);
+      lock.lock();  // kLead: handed the lead (running_ stayed true)
+    }
+    running_ = true;
+  }
+  std::vector<std::shared_ptr<Pending>> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.assign(queue_.begin(), queue_.end());
+    queue_.clear();
+  }
   std::vector<const SubmitEntry*> entries;
   for (const auto& p : batch) entries.push_back(&p->entry);
   std::vector<SubmitResult> results;
@@ -38,11 +49,18 @@ SubmitResult SubmitQueue::Submit(SubmitEntry entry) {
   if (results.size() != batch.size())
     results = FailAll(batch.size(), IoError("internal error: a submission batch lost its results"));
 
-  // The next batch may execute while this one is made durable.
-  lock.lock();
-  running_ = false;
-  done_.notify_all();
-  lock.unlock();
+  // The next batch may execute while this one is made durable: the lead
+  // goes to the first caller queued meanwhile, if any.
+  std::shared_ptr<Pending> next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.empty()) running_ = false;
+    else next = queue_.front();
+  }
+  if (next) {
+    next->state.store(Pending::kLead, std::memory_order_release);
+    next->state.notify_one();
+  }
   Status durable;
   try {
     durable = sync_();
@@ -54,10 +72,17 @@ SubmitResult SubmitQueue::Submit(SubmitEntry entry) {
   if (!durable.ok())
     results = FailAll(batch.size(), IoError("the submitted txs were executed, but syncing them to disk failed (" +
                                             durable.message() + "): they may or may not be kept"));
-  lock.lock();
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
-  done_.notify_all();
-  return std::move(*mine->result);
+  SubmitResult own;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i] == mine) {
+      own = std::move(results[i]);
+      continue;
+    }
+    batch[i]->result = std::move(results[i]);
+    batch[i]->state.store(Pending::kAnswered, std::memory_order_release);
+    batch[i]->state.notify_one();
+  }
+  return own;
 }
 
 }  // namespace aergo

@@ -6,8 +6,8 @@
 // and each pay the whole cost. Instead, the first request to arrive while
 // none is running becomes the leader: it takes every request queued so far
 // (its own included) and runs them as one batch through `run`; requests
-// arriving meanwhile wait and form the next batch, which the leader (or the
-// next arrival) runs after. Each request gets back the results of its own
+// arriving meanwhile wait and form the next batch, whose first request the
+// leader wakes to lead it once its own batch has executed. Each request gets back the results of its own
 // txs, in its order; a batch that fails as a whole (Busy, I/O) fails every
 // request in it with the same Status. Order within a batch follows
 // arrival, so a client's sequential submissions keep their order.
@@ -21,7 +21,8 @@
 // Submit may be called from any number of threads.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -65,16 +66,18 @@ class SubmitQueue {
 
  private:
   struct Pending {
+    enum : uint32_t { kWaiting, kLead, kAnswered };
     SubmitEntry entry;
-    bool taken = false;  // in a batch (no longer queued)
-    std::optional<SubmitResult> result;
+    std::optional<SubmitResult> result;  // written before state becomes kAnswered
+    std::atomic<uint32_t> state{kWaiting};  // its caller sleeps on it
   };
   BatchRunner run_;
   Syncer sync_;
   std::mutex mu_;
-  std::condition_variable done_;
+  // Both under mu_. running_: a batch is executing, or the lead was handed
+  // to a queued caller not yet awake (a sync may still be under way after).
   std::deque<std::shared_ptr<Pending>> queue_;
-  bool running_ = false;  // a batch is executing (its sync may still be under way after)
+  bool running_ = false;
 };
 
 }  // namespace aergo
