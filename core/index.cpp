@@ -34,7 +34,7 @@ enum Slot {
   kSetMeta, kGetPool, kOpenPool, kPoolEntries, kPoolSize, kPoolHasTx, kAddPool, kClearPool,
   kClearPools, kMaxSeq, kCount, kAll, kOtherPools, kClearAllPool, kPutChanges, kGetChanges, kGetPoolChanges,
   kSetPoolChanges, kClearPoolChanges, kCountChanges, kGetPolicy, kSetPolicy, kClearPolicy, kPrivateBranches, kBlockLinks,
-  kGetPoolBatches, kAddPoolBatch, kClearPoolBatches, kCountPoolEntry, kPoolSizeScan, kSlotCount,
+  kGetPoolBatches, kAddPoolBatch, kClearPoolBatches, kCountPoolEntry, kPoolSizeScan, kOpenPoolUncounted, kSlotCount,
 };
 
 // Resets a cached statement when a reader returns, so no statement stays
@@ -341,10 +341,16 @@ Result<std::optional<PoolInfo>> Index::GetPool(const std::string& branch) {
 }
 
 Status Index::OpenPool(const std::string& branch, const PoolInfo& info) {
-  AERGO_ASSIGN_OR_RETURN(Stmt * s, Cached(kOpenPool,
-                                          "INSERT OR REPLACE INTO pools VALUES(?1,?2,?3,"
-                                          "(SELECT count(*) FROM pool WHERE branch=?1),"
-                                          "(SELECT coalesce(sum(length(tx)), 0) FROM pool WHERE branch=?1))"));
+  // An older index (read-only open that reconciles) has no counters.
+  Stmt* s;
+  if (has_pool_counters_) {
+    AERGO_ASSIGN_OR_RETURN(s, Cached(kOpenPool,
+                                     "INSERT OR REPLACE INTO pools VALUES(?1,?2,?3,"
+                                     "(SELECT count(*) FROM pool WHERE branch=?1),"
+                                     "(SELECT coalesce(sum(length(tx)), 0) FROM pool WHERE branch=?1))"));
+  } else {
+    AERGO_ASSIGN_OR_RETURN(s, Cached(kOpenPoolUncounted, "INSERT OR REPLACE INTO pools VALUES(?,?,?)"));
+  }
   s->Bind(1, branch).Bind(2, ToHex(info.base)).Bind(3, static_cast<int64_t>(info.time_ms));
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool");
@@ -415,6 +421,7 @@ Status Index::AddPoolEntry(const std::string& branch, const Tx& tx, const Receip
   s->BindBlob(4, txb.data(), txb.size()).BindBlob(5, rcb.data(), rcb.size());
   int rc = s->Step();
   if (rc != SQLITE_DONE) return db_->StepError(rc, "write merge pool");
+  if (!has_pool_counters_) return Status::Ok();
   // Counted in the pool record once it exists (OpenPool counts the
   // entries added before).
   AERGO_ASSIGN_OR_RETURN(Stmt * c, Cached(kCountPoolEntry, "UPDATE pools SET txs=txs+1, bytes=bytes+? WHERE branch=?"));

@@ -21,6 +21,7 @@ Status LogSync::Sync() {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t want = committed_;
   while (synced_ < want) {
+    if (!failed_.ok()) return failed_;
     if (syncing_) {
       synced_cv_.wait(lock);  // the sync under way may cover `want`; if not, the loop syncs again
       continue;
@@ -32,8 +33,14 @@ Status LogSync::Sync() {
     lock.lock();
     syncing_ = false;
     if (st.ok() && target > synced_) synced_ = target;
+    // Sticky: after a failed fdatasync the kernel may have dropped the
+    // dirty pages and report success next time, and later commits build
+    // on the ones lost. Nothing is synced (acknowledged) any more.
+    if (!st.ok())
+      failed_ = IoError("the write-ahead log could not be synced to disk (" + st.message() +
+                        "); nothing is acknowledged from then on: check the disk and restart the daemon");
     synced_cv_.notify_all();
-    if (!st.ok()) return st;
+    if (!failed_.ok()) return failed_;
   }
   return Status::Ok();
 }

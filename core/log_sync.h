@@ -1,6 +1,6 @@
 // LogSync: makes a repository's commits durable in groups. For a writer
-// opened with OpenOptions::sync_commits = false, whose commits are atomic
-// and ordered but stay in the operating system's cache (SQLite WAL mode,
+// whose commits are atomic and ordered but stay in the operating system's
+// cache (Repository::SetSyncCommits(false): SQLite WAL mode,
 // synchronous=NORMAL): a caller counts each commit (Committed) and, before
 // acknowledging it, calls Sync, which returns once every commit counted
 // before the call is on disk. One fdatasync(2) of the write-ahead log
@@ -41,7 +41,8 @@ class LogSync {
   // Returns once every commit counted before this call is durable; the
   // first caller with nothing synced for it syncs for all. An error (the
   // disk failed) leaves those commits in an unknown state: they are in
-  // the repository, and may be lost in a power failure.
+  // the repository, and may be lost in a power failure. It is final:
+  // every later Sync with commits to sync fails the same way.
   Status Sync();
 
  private:
@@ -52,6 +53,7 @@ class LogSync {
   uint64_t committed_ = 0;
   uint64_t synced_ = 0;
   bool syncing_ = false;
+  Status failed_;  // the first failure, returned from then on
   ino_t log_inode_ = 0;  // the log file whose directory entry was synced; SyncFiles only
 };
 

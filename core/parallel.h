@@ -1,11 +1,13 @@
 // ParallelFor: runs fn(i) for i in [0, n) on up to `threads` threads
 // (0 = one per core), in contiguous chunks. fn must be safe to call
-// concurrently for different i. Small n runs inline.
+// concurrently for different i. Small n runs inline; so does the share of
+// threads that cannot be started.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -29,7 +31,16 @@ void ParallelFor(size_t n, unsigned threads, Fn fn) {
     }
   };
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  pool.reserve(threads);
+  for (unsigned t = 1; t < threads; ++t) {
+    // No thread to be had (a process or memory limit): this one does the
+    // chunks no thread took.
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
   work();
   for (auto& t : pool) t.join();
 }

@@ -46,7 +46,7 @@ constexpr const char* kFormat = "5";
 // most of a small write command's time. Committed transactions are durable
 // in the WAL (synchronous=FULL) and the next open reads it; a writer that
 // leaves more than 1 MiB of it checkpoints on the way out (~Repository).
-Status OpenDatabase(const std::string& path, Db* out, bool writer, bool sync_commits = true) {
+Status OpenDatabase(const std::string& path, Db* out, bool writer) {
   AERGO_ASSIGN_OR_RETURN(*out, Db::Open(path, true));
   if (sqlite3_db_config(out->get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr) != SQLITE_OK)
     return IoError("configure '" + path + "': " + out->Error());
@@ -54,7 +54,6 @@ Status OpenDatabase(const std::string& path, Db* out, bool writer, bool sync_com
       out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; "
                 "PRAGMA temp_store=MEMORY;"));
   if (!writer) return Status::Ok();
-  if (!sync_commits) AERGO_RETURN_IF_ERROR(out->Exec("PRAGMA synchronous=NORMAL"));
   // journal_size_limit: the WAL outlives connections (above); after a
   // checkpoint it is cut back to 4 MiB instead of keeping the size of the
   // largest transaction.
@@ -78,6 +77,11 @@ Repository::~Repository() {
   // Best effort: a failed checkpoint leaves a longer WAL, which the next
   // writer checkpoints; a destructor has no one to report to.
   (void)TrimLog();
+}
+
+Status Repository::SetSyncCommits(bool sync) {
+  if (!exclusive()) return Invalid("commits of '" + path_ + "' are not this reader's to sync");
+  return db_.Exec(sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
 }
 
 Status Repository::TrimLog() {
@@ -300,8 +304,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& aergo_di
       break;
   }
   AERGO_ASSIGN_OR_RETURN(repo->git_, GitRepo::Open(aergo_dir + "/git"));
-  AERGO_RETURN_IF_ERROR(
-      OpenDatabase(aergo_dir + "/ledger.db", &repo->db_, mode == OpenMode::kWrite, options.sync_commits));
+  AERGO_RETURN_IF_ERROR(OpenDatabase(aergo_dir + "/ledger.db", &repo->db_, mode == OpenMode::kWrite));
   repo->index_ = std::make_unique<Index>(&repo->db_);
   AERGO_ASSIGN_OR_RETURN(repo->config_, Config::Load(aergo_dir + "/config"));
   AERGO_ASSIGN_OR_RETURN(auto chain, repo->index_->GetMeta("chain_id"));

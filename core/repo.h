@@ -125,10 +125,6 @@ struct OpenOptions {
   // (core/lock.h); negative: wait forever.
   int lock_timeout_ms = kDefaultLockTimeoutMs;
   LockPolicy lock = LockPolicy::kTake;
-  // kWrite: false leaves each commit unsynced (atomic and in order, but a
-  // power failure may lose the last ones) for a caller that makes its
-  // commits durable in groups before acknowledging them (core/log_sync.h).
-  bool sync_commits = true;
 };
 
 class Repository {
@@ -172,6 +168,13 @@ class Repository {
   // runs in (see LockPolicy). BeginSnapshot fails if one is open.
   Status BeginSnapshot();
   void EndSnapshot();
+  // kWrite: whether each commit is synced before it returns (the
+  // default). false leaves commits atomic and in order but unsynced (a
+  // power failure may take the last ones back) until the caller syncs the
+  // log (core/log_sync.h): only for writes to the index and the state (a
+  // submission batch), never for one that writes objects or moves refs,
+  // so that no ref can outlive the index rows of its block.
+  Status SetSyncCommits(bool sync);
   // A writer's housekeeping, with the exclusive lock held: past 1 MiB the
   // write-ahead log is copied back into ledger.db and truncated (the next
   // process to open the database would otherwise read all of it). Also

@@ -20,15 +20,13 @@ Result<std::unique_ptr<RepoHandles>> RepoHandles::Open(const std::string& aergo_
   return h;
 }
 
-Status RepoHandles::Write(const std::function<Status(Repository&)>& fn) {
-  Status st = WriteUnsynced(fn);
-  Status synced = Sync();  // also after a failure: fn may have committed part of its work
-  return st.ok() ? synced : st;
-}
+Status RepoHandles::Write(const std::function<Status(Repository&)>& fn) { return WriteAs(fn, true); }
+
+Status RepoHandles::WriteUnsynced(const std::function<Status(Repository&)>& fn) { return WriteAs(fn, false); }
 
 Status RepoHandles::Sync() { return log_sync_.Sync(); }
 
-Status RepoHandles::WriteUnsynced(const std::function<Status(Repository&)>& fn) {
+Status RepoHandles::WriteAs(const std::function<Status(Repository&)>& fn, bool synced) {
   std::lock_guard<std::mutex> guard(write_mu_);
   AERGO_ASSIGN_OR_RETURN(RepoLock lock,
                          RepoLock::Acquire(aergo_dir_ + "/lock", RepoLock::Mode::kExclusive, options_.lock_timeout_ms));
@@ -39,18 +37,24 @@ Status RepoHandles::WriteUnsynced(const std::function<Status(Repository&)>& fn) 
   if (!writer_) {
     OpenOptions o = options_;
     o.lock = LockPolicy::kHeldByCaller;
-    o.sync_commits = false;
     AERGO_ASSIGN_OR_RETURN(writer_, Repository::Open(aergo_dir_, OpenMode::kWrite, clock_, o));
   }
+  // A synced write's commits are each synced (and with them every earlier
+  // one still in the log): nothing for LogSync to count.
+  if (!synced) AERGO_RETURN_IF_ERROR(writer_->SetSyncCommits(false));
   Status st;
   try {
     st = fn(*writer_);
   } catch (...) {
-    log_sync_.Committed();
+    if (!synced) log_sync_.Committed();
     writer_.reset();
     throw;
   }
-  log_sync_.Committed();
+  if (!synced) {
+    log_sync_.Committed();
+    Status back = writer_->SetSyncCommits(true);
+    if (st.ok() && !back.ok()) st = back;
+  }
   if (!st.ok()) {
     writer_.reset();
     return st;

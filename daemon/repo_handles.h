@@ -10,13 +10,14 @@
 // left (Repository::Open reconciles). A write that fails or throws drops
 // the writer too: its caches may describe a rolled-back transaction.
 //
-// Durability: the writer's commits are not synced one by one
-// (OpenOptions::sync_commits = false); Write returns once its commits are
-// on disk, synced together with those of any write that ran meanwhile
-// (core/log_sync.h). A caller that acknowledges a write only later may
-// run it with WriteUnsynced, let the next write start, and Sync before it
-// answers: the disk's latency is then not spent one write at a time.
-// Readers may see a commit before it is synced.
+// Durability: a Write's commits are each synced before the next step
+// (a ref moves only after the index rows of its block are on disk). A
+// write that touches only the index and the state (a submission batch)
+// may run with WriteUnsynced: its commits are atomic and in order but not
+// synced (Repository::SetSyncCommits), the next write may start at once,
+// and the caller calls Sync before it answers, one fdatasync for every
+// write that ran meanwhile (core/log_sync.h). Readers may see such a
+// commit before it is synced.
 //
 // Reads run on snapshot readers (LockPolicy::kSnapshot): open Repositories
 // kept in a pool, each lent to one request at a time on a fresh SQLite
@@ -59,8 +60,9 @@ class RepoHandles {
   // committed durable. Busy if another process holds the lock past the
   // lock timeout.
   Status Write(const std::function<Status(Repository&)>& fn);
-  // Write without the sync: what fn committed is durable only once a
-  // later Sync returns.
+  // Write without syncing fn's commits: they are durable only once a
+  // later Sync returns. Only for fn that writes no objects and moves no
+  // refs.
   Status WriteUnsynced(const std::function<Status(Repository&)>& fn);
   // Returns once everything written before the call is durable.
   Status Sync();
@@ -75,6 +77,7 @@ class RepoHandles {
 
  private:
   RepoHandles(std::string aergo_dir, const Clock& clock, OpenOptions options, size_t max_idle_readers);
+  Status WriteAs(const std::function<Status(Repository&)>& fn, bool synced);
   Result<Reader> Lend();
   void Return(Repository* repo);
 

@@ -69,9 +69,15 @@ SubmitResult SubmitQueue::Submit(SubmitEntry entry) {
   } catch (...) {
     durable = IoError("internal error syncing");
   }
-  if (!durable.ok())
-    results = FailAll(batch.size(), IoError("the submitted txs were executed, but syncing them to disk failed (" +
-                                            durable.message() + "): they may or may not be kept"));
+  if (!durable.ok()) {
+    // A request refused on its own (no role) keeps its answer.
+    for (auto& r : results) {
+      if (!r.status.ok()) continue;
+      r = SubmitResult{};
+      r.status = IoError("the submitted txs were executed, but syncing them to disk failed (" + durable.message() +
+                         "): they may or may not be kept");
+    }
+  }
   SubmitResult own;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (batch[i] == mine) {

@@ -195,5 +195,43 @@ TEST_F(RepoHandlesTest, PoliciesRefuseTheWrongMode) {
   EXPECT_EQ(Repository::Open(aergo_dir_, OpenMode::kRead, clock_, o).status().code(), Code::kInvalid);
 }
 
+// A Write's commits are each synced (a ref may follow them); only a
+// WriteUnsynced runs unsynced, and Sync then covers it. What a write
+// commits unsynced is there for the next write and for readers.
+TEST_F(RepoHandlesTest, OnlyAnUnsyncedWriteSkipsTheSyncPerCommit) {
+  auto synchronous = [](Repository& repo) {
+    auto q = repo.db().Prepare("PRAGMA synchronous");
+    EXPECT_TRUE(q.ok());
+    return q.ok() && q->Step() == SQLITE_ROW ? q->Int(0) : -1;
+  };
+  int64_t during = -1;
+  ASSERT_TRUE(handles_->Write([&](Repository& repo) {
+    during = synchronous(repo);
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(during, 2);  // FULL
+  Hash32 txid{};
+  ASSERT_TRUE(handles_->WriteUnsynced([&](Repository& repo) {
+    during = synchronous(repo);
+    auto tx = repo.MakeTx(TxKind::kCall, alice_, "token", "transfer", {Value::Text(Addr(bob_)), Value::Integer(1)}, "");
+    auto sub = repo.Submit({tx});
+    EXPECT_TRUE(sub.ok() && (*sub)[0].outcome.ok);
+    if (sub.ok()) txid = (*sub)[0].txid;
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(during, 1);  // NORMAL
+  ASSERT_TRUE(handles_->Sync().ok());
+  ASSERT_TRUE(handles_->Write([&](Repository& repo) {
+    during = synchronous(repo);
+    EXPECT_EQ(*repo.PoolCount(), 1u);
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(during, 2);
+  ASSERT_TRUE(handles_->Read([&](const RepoHandles::Reader& repo) {
+    EXPECT_EQ(*repo->PoolCount(), 1u);
+    return Status::Ok();
+  }).ok());
+}
+
 }  // namespace
 }  // namespace aergo

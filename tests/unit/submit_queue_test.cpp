@@ -377,6 +377,7 @@ TEST(SubmitQueue, AFailedSyncFailsItsBatch) {
       },
       [&] { return ++syncs == 1 ? IoError("fdatasync: Input/output error") : Status::Ok(); });
   SubmitResult failed = q.Submit(Entry("alice", 2, 0));
+  ASSERT_EQ(syncs, 1);
   EXPECT_EQ(failed.status.code(), Code::kIo);
   EXPECT_NE(failed.status.message().find("syncing them to disk failed (fdatasync: Input/output error): they may or "
                                          "may not be kept"),
@@ -384,6 +385,26 @@ TEST(SubmitQueue, AFailedSyncFailsItsBatch) {
       << failed.status.message();
   EXPECT_TRUE(failed.submitted.empty());
   ExpectEcho(q.Submit(Entry("bob", 1, 4)), "bob", 1, 4);
+}
+
+// A request refused on its own (no write role) keeps that answer when its
+// batch's sync fails: it executed nothing.
+TEST(SubmitQueue, AFailedSyncLeavesARefusalAsItIs) {
+  SubmitQueue q(
+      [&](const std::vector<const SubmitEntry*>& batch) {
+        std::vector<SubmitResult> out;
+        for (const auto* e : batch) {
+          SubmitResult r;
+          r.status = Denied("'" + e->caller.value_or("") + "' may not write");
+          r.lacks_role = true;
+          out.push_back(r);
+        }
+        return out;
+      },
+      [] { return IoError("fdatasync: Input/output error"); });
+  SubmitResult r = q.Submit(Entry("mallory", 1, 0));
+  EXPECT_EQ(r.status.code(), Code::kDenied) << r.status.message();
+  EXPECT_TRUE(r.lacks_role);
 }
 
 }  // namespace
