@@ -187,7 +187,7 @@ Status Parser::ParseDdl(bool index) {
   size_t start = k_;
   int line = Peek()->line;
   k_ += 2;  // CREATE TABLE / CREATE INDEX / CREATE UNIQUE
-  if (index && Peek()->IsKeyword("index")) ++k_;
+  if (index && Peek() && Peek()->IsKeyword("index")) ++k_;  // CREATE UNIQUE INDEX
   if (Peek() && Peek()->IsKeyword("if")) {
     if (!(Peek(1) && Peek(1)->IsKeyword("not") && Peek(2) && Peek(2)->IsKeyword("exists"))) {
       return Error(Peek()->line, "expected IF NOT EXISTS");

@@ -127,6 +127,9 @@ TEST(ContractParse, ErrorsNameFileAndLine) {
        "token.sql:2: VACUUM is not allowed in contracts"},
       {"CREATE FUNCTION f() AS SELECT @x; END;",
        "token.sql:1: parameter '@x' is not allowed: name parameters as :name"},
+      // The file ends inside a CREATE (found by fuzz_contract).
+      {"CREATE TABLE t (x);\nCREATE INDEX", "token.sql:2: expected index name"},
+      {"CREATE TABLE t (x);\nCREATE UNIQUE INDEX", "token.sql:2: expected index name"},
   };
   for (const Case& c : cases) {
     auto src = ParseContract(c.text, "token.sql");
