@@ -935,7 +935,6 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<CheckedTx>& 
   const std::string& branch = *head.branch;
   AERGO_ASSIGN_OR_RETURN(ChainParams params, chain_params());
   std::vector<Submitted> out(checked.size());
-  std::vector<bool> precheck_failed(checked.size());
   for (size_t i = 0; i < checked.size(); ++i) {
     // One that passed another chain's checks is a caller's mistake; one not
     // checked carries its refusal.
@@ -943,7 +942,6 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<CheckedTx>& 
       return Invalid("txs checked for chain " + ToHex(checked[i].chain_id_) + " submitted to chain " + ToHex(chain_id_));
     out[i].txid = checked[i].id_;
     out[i].outcome = CallOutcome{false, checked[i].refusal_, 0};
-    precheck_failed[i] = !checked[i].refusal_.empty();
   }
 
   // SQLite rolls back the whole transaction when a write statement is
@@ -966,7 +964,7 @@ Result<std::vector<Submitted>> Repository::Submit(const std::vector<CheckedTx>& 
     AERGO_ASSIGN_OR_RETURN(PoolSize pool_size, index_->PoolSizeOf(branch));
     for (size_t i = 0; i < checked.size() && !restart; ++i) {
       Submitted& s = out[i];
-      if (precheck_failed[i]) continue;
+      if (!checked[i].refusal_.empty()) continue;  // refused by Precheck
       if (poisoned[i]) { s.outcome = *poisoned[i]; continue; }
       auto fail = [&](std::string why) { s.outcome = CallOutcome{false, std::move(why), 0}; };
       const Tx& tx = checked[i].tx_;

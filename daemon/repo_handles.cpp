@@ -38,10 +38,16 @@ Status RepoHandles::WriteAs(const std::function<Status(Repository&)>& fn, bool s
     OpenOptions o = options_;
     o.lock = LockPolicy::kHeldByCaller;
     AERGO_ASSIGN_OR_RETURN(writer_, Repository::Open(aergo_dir_, OpenMode::kWrite, clock_, o));
+    writer_synced_ = true;  // a new connection syncs each commit
   }
-  // A synced write's commits are each synced (and with them every earlier
-  // one still in the log): nothing for LogSync to count.
-  if (!synced) AERGO_RETURN_IF_ERROR(writer_->SetSyncCommits(false));
+  // The writer stays in the mode of its last write: a run of submission
+  // batches switches nothing. A synced write's commits are each synced
+  // (and with them every earlier one still in the log): nothing for
+  // LogSync to count.
+  if (writer_synced_ != synced) {
+    AERGO_RETURN_IF_ERROR(writer_->SetSyncCommits(synced));
+    writer_synced_ = synced;
+  }
   Status st;
   try {
     st = fn(*writer_);
@@ -50,11 +56,7 @@ Status RepoHandles::WriteAs(const std::function<Status(Repository&)>& fn, bool s
     writer_.reset();
     throw;
   }
-  if (!synced) {
-    log_sync_.Committed();
-    Status back = writer_->SetSyncCommits(true);
-    if (st.ok() && !back.ok()) st = back;
-  }
+  if (!synced) log_sync_.Committed();
   if (!st.ok()) {
     writer_.reset();
     return st;

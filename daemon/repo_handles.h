@@ -88,6 +88,7 @@ class RepoHandles {
 
   std::mutex write_mu_;  // one write at a time; guards writer_
   std::unique_ptr<Repository> writer_;
+  bool writer_synced_ = true;  // writer_'s commits are each synced (SetSyncCommits)
   LogSync log_sync_;
 
   std::mutex readers_mu_;  // guards idle_
