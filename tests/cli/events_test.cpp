@@ -132,11 +132,14 @@ struct EventScene : OriginScene {
   explicit EventScene(bool is_public, const std::vector<std::string>& extra = {}) : OriginScene(is_public) {
     EXPECT_TRUE(Start(extra)) << (daemon ? daemon->Err() : "");
   }
-  // Commits one mint at a time ("<message> <i>", up to 60, 300 ms apart)
-  // until `done` is ready.
+  // Commits one mint at a time ("<message> <i>", up to 30, 700 ms apart)
+  // until `done` is ready. Further apart than the daemon's 500 ms poll of
+  // the refs, so that each poll finds one new block and a watcher sees
+  // block, receipt, branch for each (two commits in one poll would give
+  // block, receipt, block, receipt, branch).
   template <class T>
   void CommitUntil(std::future<T>& done, const std::string& message) {
-    for (int i = 0; i < 60 && done.wait_for(std::chrono::milliseconds(300)) != std::future_status::ready; ++i) {
+    for (int i = 0; i < 30 && done.wait_for(std::chrono::milliseconds(700)) != std::future_status::ready; ++i) {
       Call({"mint", alice, "1"});
       Commit(message + " " + std::to_string(i));
     }
